@@ -1,0 +1,147 @@
+// The agent <-> coordinator wire protocol (docs/protocol.md): length-prefixed frames
+// carrying a fixed header and netlink-style attributes.
+#pragma once
+
+#include "endpoint.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace roamnat::proto {
+
+inline constexpr uint8_t kVersion = 1;
+inline constexpr size_t kLengthPrefix = 4;
+inline constexpr size_t kHeaderSize = 8; // version, type, reserved u16, request id u32
+inline constexpr size_t kMaxFrame = 64 * 1024;
+inline constexpr size_t kMaxString = 255;
+inline constexpr size_t kMaxRecords = 4096;
+
+enum class MsgType : uint8_t {
+	hello = 1,          // agent/ctl -> coordinator, first frame
+	hello_ack = 2,
+	fam_request = 3,    // Fig. 10 1010, with flag combined: Fig. 11
+	fam_reply = 4,      // Fig. 10 1060/1070, Fig. 11 1175
+	ham_register = 5,   // Fig. 9 930
+	register_reply = 6,
+	fam_query = 7,      // Fig. 12 1200
+	fam_list = 8,       // Fig. 12 1240/1280
+	fam_update = 9,     // push to the HAM: Fig. 12 alternative, Fig. 13 1340
+	client_departed = 10, // Fig. 13 1300
+	departed_ack = 11,
+	conn_end = 12,      // FIN/RST or idle seen by a HAM or FAM
+	conn_end_ack = 13,
+	conn_removed = 14,  // coordinator -> HAM and FAMs of an ended connection
+	dump_request = 15,  // roamctl
+	dump_reply = 16,
+	error = 17,         // fatal: sender closes after it
+	ham_designate = 18, // Fig. 9 980: coordinator asks the designated HAM host to run Fig. 9
+};
+const char *msg_type_name(MsgType type);
+
+enum class Status : uint16_t {
+	ok = 0,
+	rejected = 1,      // Fig. 10 1070: no such connection
+	became_ham = 2,    // Fig. 11 1175: the requester is now the HAM
+	not_found = 3,     // Fig. 12 1280
+	conflict = 4,      // key already registered by someone else
+	suspect = 5,       // Fig. 12 note: masquerade key and server disagree
+	bad_message = 6,
+	unauthorized = 7,
+	bad_version = 8,
+	internal = 9,
+};
+const char *status_name(Status status);
+
+enum class Role : uint8_t { agent = 1, ctl = 2 };
+
+enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5 };
+
+// Flag bits in Attr::flags.
+inline constexpr uint32_t kFlagCombined = 1u << 0; // fam_request: Fig. 11 path allowed
+inline constexpr uint32_t kFlagPush = 1u << 1;     // hello_ack: coordinator pushes new FAMs
+inline constexpr uint32_t kFlagMore = 1u << 2;     // dump_reply: more frames follow
+inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request replayed after reconnect
+
+struct FamRecord {
+	std::string agent;
+	Endpoint fam;
+	friend bool operator==(const FamRecord &, const FamRecord &) = default;
+};
+
+struct ConnRecord {
+	FlowKey flow;
+	Endpoint masq;
+	std::string ham_agent;
+	uint32_t generation = 0;
+	std::vector<FamRecord> fams;
+	friend bool operator==(const ConnRecord &, const ConnRecord &) = default;
+};
+
+struct AgentRecord {
+	std::string id;
+	Ipv4 addr;
+	uint32_t connected = 0;
+	uint64_t requests = 0;
+	friend bool operator==(const AgentRecord &, const AgentRecord &) = default;
+};
+
+struct CounterRecord {
+	std::string name;
+	uint64_t value = 0;
+	friend bool operator==(const CounterRecord &, const CounterRecord &) = default;
+};
+
+// One struct for every message type: absent attributes stay empty, and
+// validate() checks that a type's required attributes are present.
+struct Message {
+	MsgType type = MsgType::error;
+	uint32_t request_id = 0;
+	std::optional<Status> status;
+	std::optional<std::string> agent_id;
+	std::optional<std::string> text;
+	std::optional<std::string> ham_agent;
+	std::optional<Ipv4> agent_addr;
+	std::optional<Ipv4> client_addr;
+	std::optional<L4> proto;
+	std::optional<Endpoint> client;
+	std::optional<Endpoint> server;
+	std::optional<Endpoint> masq;
+	std::optional<Endpoint> fam;
+	std::optional<uint32_t> flags;
+	std::optional<uint32_t> generation;
+	std::optional<uint32_t> count;
+	std::optional<Role> role;
+	std::optional<DumpWhat> what;
+	std::vector<FamRecord> fams;
+	std::vector<ConnRecord> conns;
+	std::vector<AgentRecord> agents;
+	std::vector<CounterRecord> counters;
+
+	bool has_flag(uint32_t bit) const { return flags && (*flags & bit); }
+	std::optional<FlowKey> flow() const;
+	std::optional<MasqKey> masq_key() const;
+	friend bool operator==(const Message &, const Message &) = default;
+};
+
+struct DecodeError {
+	std::string what;
+};
+
+// Encodes header and attributes, length prefix included.
+std::vector<uint8_t> encode(const Message &msg);
+
+// Decodes one frame body (after the length prefix). Never throws; every
+// length is checked against the buffer before it is read.
+std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err);
+
+// Returns a description of what a message of its type lacks, or empty.
+std::string validate(const Message &msg);
+
+// Given the first bytes of a stream, how long the next frame body is;
+// nullopt until four bytes are available. Sets err when the length is illegal.
+std::optional<size_t> peek_frame_length(std::span<const uint8_t> buffered, DecodeError &err);
+
+} // namespace roamnat::proto

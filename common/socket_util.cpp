@@ -1,0 +1,107 @@
+#include "socket_util.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+namespace roamnat {
+namespace {
+sockaddr_in to_sockaddr(const Endpoint &e)
+{
+	sockaddr_in sa{};
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(e.addr.value);
+	sa.sin_port = htons(e.port);
+	return sa;
+}
+
+bool unix_addr(const std::string &path, sockaddr_un &sa, std::string &error)
+{
+	sa = {};
+	sa.sun_family = AF_UNIX;
+	if (path.size() >= sizeof(sa.sun_path)) {
+		error = "socket path too long: " + path;
+		return false;
+	}
+	memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+	return true;
+}
+} // namespace
+
+UniqueFd tcp_listen(const Endpoint &at, std::string &error)
+{
+	UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	int one = 1;
+	setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	auto sa = to_sockaddr(at);
+	if (bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) != 0 || listen(fd.get(), 128) != 0) {
+		error = "listen on " + at.str() + ": " + strerror(errno);
+		return UniqueFd();
+	}
+	return fd;
+}
+
+UniqueFd tcp_connect(const Endpoint &to, std::string &error)
+{
+	UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	int one = 1;
+	setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	auto sa = to_sockaddr(to);
+	if (connect(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) != 0 && errno != EINPROGRESS) {
+		error = "connect to " + to.str() + ": " + strerror(errno);
+		return UniqueFd();
+	}
+	return fd;
+}
+
+UniqueFd tcp_accept(int listener)
+{
+	UniqueFd fd(accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	if (fd) {
+		int one = 1;
+		setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	return fd;
+}
+
+UniqueFd unix_listen(const std::string &path, std::string &error)
+{
+	sockaddr_un sa;
+	if (!unix_addr(path, sa, error))
+		return UniqueFd();
+	UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	unlink(path.c_str());
+	if (bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) != 0 || listen(fd.get(), 16) != 0) {
+		error = "listen on " + path + ": " + strerror(errno);
+		return UniqueFd();
+	}
+	chmod(path.c_str(), 0600); // local control is root's
+	return fd;
+}
+
+UniqueFd unix_connect(const std::string &path, std::string &error)
+{
+	sockaddr_un sa;
+	if (!unix_addr(path, sa, error))
+		return UniqueFd();
+	UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	if (connect(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) != 0) {
+		error = "connect to " + path + ": " + strerror(errno);
+		return UniqueFd();
+	}
+	fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+UniqueFd unix_accept(int listener)
+{
+	return UniqueFd(accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+}
+
+} // namespace roamnat

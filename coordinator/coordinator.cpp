@@ -1,0 +1,386 @@
+#include "coordinator.hpp"
+
+#include "../common/log.hpp"
+#include "../common/socket_util.hpp"
+
+#include <sys/epoll.h>
+
+namespace roamnat {
+
+using proto::Message;
+using proto::MsgType;
+using proto::Status;
+
+namespace {
+Message reply(MsgType type, const Message &req, Status status)
+{
+	Message r;
+	r.type = type;
+	r.request_id = req.request_id;
+	r.status = status;
+	return r;
+}
+
+proto::ConnRecord to_record(const Connection &c)
+{
+	proto::ConnRecord r;
+	r.flow = c.flow;
+	r.masq = c.masq;
+	r.ham_agent = c.ham_agent;
+	r.generation = c.generation;
+	for (const auto &f : c.fams)
+		r.fams.push_back({f.agent, f.fam});
+	return r;
+}
+
+void fill_conn(Message &m, const Connection &c)
+{
+	m.proto = c.flow.proto;
+	m.client = c.flow.client;
+	m.server = c.flow.server;
+	m.masq = c.masq;
+	m.ham_agent = c.ham_agent;
+	m.generation = c.generation;
+}
+} // namespace
+
+Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls)
+	: loop_(loop), opts_(std::move(opts)), tls_(std::move(tls))
+{
+}
+
+bool Coordinator::start(std::string &error)
+{
+	listener_ = tcp_listen(opts_.listen, error);
+	if (!listener_)
+		return false;
+	loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { accept_ready(); });
+	log_info("listening on ", opts_.listen.str(), ", FAM push ", opts_.push_fam_updates ? "on" : "off");
+	return true;
+}
+
+void Coordinator::accept_ready()
+{
+	for (;;) {
+		UniqueFd fd = tcp_accept(listener_.get());
+		if (!fd)
+			return;
+		auto ssl = tls_->new_session(fd.get());
+		if (!ssl) {
+			log_error("cannot create TLS session: ", tls_error_text());
+			continue;
+		}
+		auto conn = std::make_unique<FramedConn>(loop_, std::move(fd), std::move(ssl), "peer");
+		FramedConn *key = conn.get();
+		conn->on_message([this](FramedConn &c, Message &&m) { dispatch(sessions_.at(&c), std::move(m)); });
+		conn->on_close([this](FramedConn &c, const std::string &reason) {
+			auto it = sessions_.find(&c);
+			if (it == sessions_.end())
+				return;
+			Session &s = it->second;
+			log_info(c.label(), " disconnected: ", reason);
+			if (s.hello && s.role == proto::Role::agent) {
+				auto a = agents_.find(s.agent);
+				if (a != agents_.end() && a->second == &c)
+					agents_.erase(a);
+			}
+			std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
+			sessions_.erase(it);
+		});
+		Session s;
+		s.conn = std::move(conn);
+		sessions_.emplace(key, std::move(s));
+		key->start();
+	}
+}
+
+void Coordinator::dispatch(Session &s, Message &&m)
+{
+	++s.requests;
+	count(std::string("rx_") + proto::msg_type_name(m.type));
+	if (!s.hello && m.type != MsgType::hello) {
+		count("refused_out_of_order");
+		s.conn->fail(Status::bad_message, std::string("expected hello, got ") + proto::msg_type_name(m.type));
+		return;
+	}
+	if (s.hello && s.role == proto::Role::ctl && m.type != MsgType::dump_request) {
+		count("refused_ctl");
+		s.conn->fail(Status::unauthorized, "a control session may only dump");
+		return;
+	}
+	switch (m.type) {
+	case MsgType::hello:
+		if (s.hello) {
+			s.conn->fail(Status::bad_message, "hello repeated");
+			return;
+		}
+		on_hello(s, m);
+		return;
+	case MsgType::fam_request: on_fam_request(s, m); return;
+	case MsgType::ham_register: on_ham_register(s, m); return;
+	case MsgType::fam_query: on_fam_query(s, m); return;
+	case MsgType::client_departed: on_client_departed(s, m); return;
+	case MsgType::conn_end: on_conn_end(s, m); return;
+	case MsgType::ham_designate: on_ham_designate(s, m); return;
+	case MsgType::dump_request: on_dump(s, m); return;
+	case MsgType::error:
+		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
+		s.conn->close("peer reported an error");
+		return;
+	default:
+		count("refused_unexpected");
+		s.conn->fail(Status::bad_message,
+			     std::string(proto::msg_type_name(m.type)) + " is not a request the coordinator takes");
+	}
+}
+
+void Coordinator::on_hello(Session &s, const Message &m)
+{
+	const std::string &name = s.conn->peer_name();
+	s.role = *m.role;
+	if (s.role == proto::Role::agent) {
+		if (!opts_.allowed_agents.empty() && !opts_.allowed_agents.count(name)) {
+			count("refused_unknown_agent");
+			s.conn->fail(Status::unauthorized, "agent '" + name + "' is not in this coordinator's agents list");
+			return;
+		}
+		if (auto old = agents_.find(name); old != agents_.end() && old->second != s.conn.get()) {
+			log_warn("agent ", name, " reconnected; dropping its older session");
+			old->second->close("replaced by a newer session of the same agent");
+		}
+		s.agent = name;
+		s.addr = *m.agent_addr;
+		agents_[name] = s.conn.get();
+		known_agents_[name] = s.addr;
+	}
+	s.hello = true;
+	s.conn->set_label((s.role == proto::Role::agent ? "agent " : "ctl ") + name);
+	log_info(s.conn->label(), " connected", s.role == proto::Role::agent ? " from " + s.addr.str() : "");
+	Message ack = reply(MsgType::hello_ack, m, Status::ok);
+	ack.flags = opts_.push_fam_updates ? proto::kFlagPush : 0;
+	s.conn->send(ack);
+}
+
+// Figs. 10 and 11: a FAM asks to join an existing connection, or (combined
+// flag) to become its HAM when the coordinator has never heard of it.
+void Coordinator::on_fam_request(Session &s, const Message &m)
+{
+	FlowKey flow = *m.flow();
+	const Connection *conn = table_.add_fam(flow, {s.agent, *m.fam});
+	if (conn) {
+		Message r = reply(MsgType::fam_reply, m, Status::ok);
+		fill_conn(r, *conn);
+		s.conn->send(r);
+		log_debug(s.agent, " is FAM of ", flow.str(), " at ", m.fam->str(), " (HAM ", conn->ham_agent, ")");
+		push_fams(*conn);
+		return;
+	}
+	if (!m.has_flag(proto::kFlagCombined)) {
+		count("fam_rejected");
+		s.conn->send(reply(MsgType::fam_reply, m, Status::rejected)); // Fig. 10 1070
+		return;
+	}
+	// Fig. 11 1170: the FAM endpoint becomes the masquerade endpoint.
+	Connection c;
+	c.flow = flow;
+	c.masq = *m.fam;
+	c.ham_agent = s.agent;
+	c.fams.push_back({s.agent, *m.fam});
+	if (table_.add(c) == ConnectionTable::AddResult::conflict) {
+		count("conflicts");
+		s.conn->send(reply(MsgType::fam_reply, m, Status::conflict));
+		return;
+	}
+	count("connections_created");
+	Message r = reply(MsgType::fam_reply, m, Status::became_ham);
+	fill_conn(r, c);
+	s.conn->send(r);
+	log_debug(s.agent, " became HAM of ", flow.str(), " as ", c.masq.str());
+}
+
+// Fig. 9 930: a HAM announces a connection it anchored; optionally with itself
+// as the first FAM (the local fast path) so no second request is needed.
+void Coordinator::on_ham_register(Session &s, const Message &m)
+{
+	Connection c;
+	c.flow = *m.flow();
+	c.masq = *m.masq;
+	c.ham_agent = s.agent;
+	if (m.fam)
+		c.fams.push_back({s.agent, *m.fam});
+	auto result = table_.add(c);
+	if (result == ConnectionTable::AddResult::conflict) {
+		count("conflicts");
+		log_warn(s.agent, " registered ", c.flow.str(), " as ", c.masq.str(), " but it is held by another record");
+		s.conn->send(reply(MsgType::register_reply, m, Status::conflict));
+		return;
+	}
+	if (result == ConnectionTable::AddResult::same && m.fam)
+		table_.add_fam(c.flow, {s.agent, *m.fam});
+	if (result == ConnectionTable::AddResult::added)
+		count("connections_created");
+	Message r = reply(MsgType::register_reply, m, Status::ok);
+	fill_conn(r, *table_.find(c.flow));
+	s.conn->send(r);
+	if (auto d = designations_.find(c.flow); d != designations_.end()) {
+		Message original;
+		original.request_id = d->second.request_id;
+		d->second.requester->send(reply(MsgType::ham_designate, original, Status::ok));
+		designations_.erase(d);
+	}
+}
+
+// Fig. 12: the HAM asks for the current FAMs of a masquerade endpoint.
+void Coordinator::on_fam_query(Session &s, const Message &m)
+{
+	const Connection *conn = table_.find_masq(*m.proto, *m.masq);
+	if (!conn) {
+		count("fam_query_not_found");
+		s.conn->send(reply(MsgType::fam_list, m, Status::not_found)); // Fig. 12 1280
+		return;
+	}
+	if (conn->flow.server != *m.server) {
+		// Fig. 12 note: a delayed, replayed or forged packet.
+		count("suspect_queries");
+		log_warn("suspect: ", s.agent, " asked for ", m.masq->str(), " from server ", m.server->str(),
+			 " but that masquerade endpoint belongs to ", conn->flow.str());
+		s.conn->send(reply(MsgType::fam_list, m, Status::suspect));
+		return;
+	}
+	Message r = reply(MsgType::fam_list, m, Status::ok);
+	fill_conn(r, *conn);
+	for (const auto &f : conn->fams)
+		r.fams.push_back({f.agent, f.fam});
+	s.conn->send(r);
+}
+
+// Fig. 13: the client left this FAM; the HAMs stop forwarding to it.
+void Coordinator::on_client_departed(Session &s, const Message &m)
+{
+	auto flows = table_.remove_fams_of_client(*m.client_addr, s.agent);
+	for (const auto &flow : flows)
+		push_fams(*table_.find(flow)); // Fig. 13 1340
+	count("departures");
+	Message r = reply(MsgType::departed_ack, m, Status::ok);
+	r.count = uint32_t(flows.size());
+	s.conn->send(r);
+	log_debug(s.agent, ": client ", m.client_addr->str(), " departed, ", flows.size(), " connection(s) updated");
+}
+
+void Coordinator::on_conn_end(Session &s, const Message &m)
+{
+	auto conn = table_.remove(*m.flow());
+	Message r = reply(MsgType::conn_end_ack, m, conn ? Status::ok : Status::not_found);
+	s.conn->send(r);
+	if (!conn)
+		return;
+	count("connections_ended");
+	Message gone;
+	gone.type = MsgType::conn_removed;
+	fill_conn(gone, *conn);
+	std::set<std::string> told;
+	told.insert(conn->ham_agent);
+	send_to_agent(conn->ham_agent, gone);
+	for (const auto &f : conn->fams)
+		if (told.insert(f.agent).second)
+			send_to_agent(f.agent, gone);
+	log_debug(s.agent, " ended ", conn->flow.str(), m.text ? " (" + *m.text + ")" : "");
+}
+
+// Fig. 9 980: the requester's policy names another host as HAM; that host runs
+// Fig. 9 and the requester is answered once it has registered.
+void Coordinator::on_ham_designate(Session &s, const Message &m)
+{
+	FlowKey flow = *m.flow();
+	if (table_.find(flow)) {
+		s.conn->send(reply(MsgType::ham_designate, m, Status::ok));
+		return;
+	}
+	const std::string target = m.ham_agent.value_or("");
+	auto a = agents_.find(target);
+	if (a == agents_.end()) {
+		count("designate_unreachable");
+		Message r = reply(MsgType::ham_designate, m, Status::not_found);
+		r.text = "designated HAM '" + target + "' is not connected";
+		s.conn->send(r);
+		return;
+	}
+	designations_[flow] = {s.conn.get(), m.request_id};
+	Message fwd;
+	fwd.type = MsgType::ham_designate;
+	fwd.proto = flow.proto;
+	fwd.client = flow.client;
+	fwd.server = flow.server;
+	a->second->send(fwd);
+}
+
+void Coordinator::on_dump(Session &s, const Message &m)
+{
+	constexpr size_t kPerFrame = 200;
+	std::vector<Message> frames(1);
+	auto fresh = [&]() -> Message & {
+		if (frames.back().conns.size() + frames.back().agents.size() + frames.back().counters.size() >= kPerFrame)
+			frames.emplace_back();
+		return frames.back();
+	};
+	switch (*m.what) {
+	case proto::DumpWhat::connections:
+		table_.for_each([&](const Connection &c) { fresh().conns.push_back(to_record(c)); });
+		break;
+	case proto::DumpWhat::agents:
+		for (const auto &[id, addr] : known_agents_) {
+			proto::AgentRecord a{id, addr, agents_.count(id) ? 1u : 0u, 0};
+			for (const auto &[ptr, sess] : sessions_)
+				if (sess.agent == id)
+					a.requests = sess.requests;
+			fresh().agents.push_back(a);
+		}
+		break;
+	case proto::DumpWhat::counters:
+		fresh().counters.push_back({"connections", table_.size()});
+		fresh().counters.push_back({"agents_connected", agents_.size()});
+		for (const auto &[name, value] : counters_)
+			fresh().counters.push_back({name, value});
+		break;
+	default:
+		s.conn->send(reply(MsgType::dump_reply, m, Status::not_found));
+		return;
+	}
+	for (size_t i = 0; i < frames.size(); ++i) {
+		Message &f = frames[i];
+		f.type = MsgType::dump_reply;
+		f.request_id = m.request_id;
+		f.status = Status::ok;
+		f.what = m.what;
+		f.flags = i + 1 < frames.size() ? proto::kFlagMore : 0;
+		s.conn->send(f);
+	}
+}
+
+// Fig. 12 alternative: the HAM learns its FAMs as soon as they change, which
+// removes a coordinator round trip from every roam.
+void Coordinator::push_fams(const Connection &conn)
+{
+	if (!opts_.push_fam_updates)
+		return;
+	Message m;
+	m.type = MsgType::fam_update;
+	fill_conn(m, conn);
+	for (const auto &f : conn.fams)
+		m.fams.push_back({f.agent, f.fam});
+	count("fam_updates_pushed");
+	send_to_agent(conn.ham_agent, m);
+}
+
+void Coordinator::send_to_agent(const std::string &agent, const Message &m)
+{
+	auto it = agents_.find(agent);
+	if (it == agents_.end()) {
+		count("undeliverable");
+		log_debug("agent ", agent, " not connected; ", proto::msg_type_name(m.type), " not delivered");
+		return;
+	}
+	it->second->send(m);
+}
+
+} // namespace roamnat

@@ -1,0 +1,70 @@
+// The roaming coordinator (Fig. 3, 320): answers FAMs and HAMs on demand and
+// keeps the connection table of Fig. 8.
+#pragma once
+
+#include "../common/framed_conn.hpp"
+#include "../common/tls.hpp"
+#include "connection_table.hpp"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+namespace roamnat {
+
+struct CoordinatorOptions {
+	Endpoint listen{Ipv4{0}, 7447};
+	TlsFiles tls;
+	std::set<std::string> allowed_agents; // empty: any certificate the CA signed
+	bool push_fam_updates = true;
+};
+
+class Coordinator {
+public:
+	Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls);
+	bool start(std::string &error);
+	const ConnectionTable &table() const { return table_; }
+
+private:
+	struct Session {
+		std::unique_ptr<FramedConn> conn;
+		bool hello = false;
+		proto::Role role = proto::Role::agent;
+		std::string agent;
+		Ipv4 addr;
+		uint64_t requests = 0;
+	};
+	struct Designation {
+		FramedConn *requester;
+		uint32_t request_id;
+	};
+
+	void accept_ready();
+	void dispatch(Session &s, proto::Message &&m);
+	void on_hello(Session &s, const proto::Message &m);
+	void on_fam_request(Session &s, const proto::Message &m);
+	void on_ham_register(Session &s, const proto::Message &m);
+	void on_fam_query(Session &s, const proto::Message &m);
+	void on_client_departed(Session &s, const proto::Message &m);
+	void on_conn_end(Session &s, const proto::Message &m);
+	void on_ham_designate(Session &s, const proto::Message &m);
+	void on_dump(Session &s, const proto::Message &m);
+	void push_fams(const Connection &conn);
+	void send_to_agent(const std::string &agent, const proto::Message &m);
+	void count(const std::string &name, uint64_t by = 1) { counters_[name] += by; }
+
+	EventLoop &loop_;
+	CoordinatorOptions opts_;
+	std::unique_ptr<TlsContext> tls_;
+	UniqueFd listener_;
+	std::unordered_map<FramedConn *, Session> sessions_;
+	std::unordered_map<std::string, FramedConn *> agents_;
+	std::map<std::string, Ipv4> known_agents_; // every agent ever seen, for listings
+	std::unordered_map<FlowKey, Designation> designations_;
+	std::map<std::string, uint64_t> counters_;
+	ConnectionTable table_;
+};
+
+} // namespace roamnat

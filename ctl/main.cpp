@@ -1,0 +1,262 @@
+// roamctl: operator CLI for the coordinator and for a local agent.
+#include "../common/config_file.hpp"
+#include "../common/framed_conn.hpp"
+#include "../common/log.hpp"
+#include "../common/socket_util.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace roamnat;
+using proto::DumpWhat;
+using proto::Message;
+using proto::MsgType;
+
+namespace {
+const char *kUsage = R"(Usage: roamctl [OPTIONS] COMMAND
+
+Shows the state of a roamnat coordinator or of one access point's agent.
+
+Commands against the coordinator (needs --config or the TLS options):
+  connections   every connection: client, server, masquerade endpoint, HAM,
+                FAMs (newest first)
+  agents        agents known to the coordinator, connected or not
+  counters      coordinator counters (requests by type, refusals, pushes)
+Commands against an agent (with --agent SOCKET):
+  fam           this AP's FAM records (Fig. 4)
+  ham           this AP's HAM records (Fig. 5) with their FAMs
+  counters      agent and data-plane counters
+
+Options:
+  -c, --config FILE      keys: coordinator, ca, cert, key (as for roamd)
+      --coordinator A:P  coordinator address (overrides the file)
+      --ca/--cert/--key  TLS files (override the file)
+  -a, --agent SOCKET     talk to the agent on this UNIX socket instead
+  -j, --json             print JSON instead of a table
+  -h, --help             this text
+
+Exit status: 0 on success, 1 on a usage error, 2 when the peer cannot be
+reached or refuses.
+)";
+
+std::string fams_text(const std::vector<proto::FamRecord> &fams)
+{
+	if (fams.empty())
+		return "-";
+	std::string out;
+	for (const auto &f : fams)
+		out += (out.empty() ? "" : ",") + f.agent + "@" + f.fam.str();
+	return out;
+}
+
+void print_table(const std::vector<std::vector<std::string>> &rows)
+{
+	if (rows.empty())
+		return;
+	std::vector<size_t> w(rows[0].size(), 0);
+	for (const auto &r : rows)
+		for (size_t i = 0; i < r.size(); ++i)
+			w[i] = std::max(w[i], r[i].size());
+	for (const auto &r : rows) {
+		std::string line;
+		for (size_t i = 0; i < r.size(); ++i) {
+			line += r[i];
+			if (i + 1 < r.size())
+				line += std::string(w[i] - r[i].size() + 2, ' ');
+		}
+		std::cout << line << "\n";
+	}
+}
+
+nlohmann::json conn_json(const proto::ConnRecord &c)
+{
+	nlohmann::json fams = nlohmann::json::array();
+	for (const auto &f : c.fams)
+		fams.push_back({{"agent", f.agent}, {"fam", f.fam.str()}});
+	return {{"proto", l4_name(c.flow.proto)}, {"client", c.flow.client.str()}, {"server", c.flow.server.str()},
+		{"masquerade", c.masq.str()}, {"ham", c.ham_agent}, {"generation", c.generation}, {"fams", fams}};
+}
+
+void print(const std::vector<Message> &replies, DumpWhat what, bool json)
+{
+	std::vector<proto::ConnRecord> conns;
+	std::vector<proto::AgentRecord> agents;
+	std::vector<proto::CounterRecord> counters;
+	for (const auto &m : replies) {
+		conns.insert(conns.end(), m.conns.begin(), m.conns.end());
+		agents.insert(agents.end(), m.agents.begin(), m.agents.end());
+		counters.insert(counters.end(), m.counters.begin(), m.counters.end());
+	}
+	if (json) {
+		nlohmann::json out = nlohmann::json::array();
+		if (what == DumpWhat::counters) {
+			out = nlohmann::json::object();
+			for (const auto &c : counters)
+				out[c.name] = c.value;
+		}
+		for (const auto &c : conns)
+			out.push_back(conn_json(c));
+		for (const auto &a : agents)
+			out.push_back({{"agent", a.id}, {"address", a.addr.str()}, {"connected", a.connected != 0},
+				       {"requests", a.requests}});
+		std::cout << out.dump(2) << "\n";
+		return;
+	}
+	std::vector<std::vector<std::string>> rows;
+	if (what == DumpWhat::counters) {
+		rows.push_back({"COUNTER", "VALUE"});
+		for (const auto &c : counters)
+			rows.push_back({c.name, std::to_string(c.value)});
+	} else if (what == DumpWhat::agents) {
+		rows.push_back({"AGENT", "ADDRESS", "STATE", "REQUESTS"});
+		for (const auto &a : agents)
+			rows.push_back({a.id, a.addr.str(), a.connected ? "connected" : "gone", std::to_string(a.requests)});
+	} else {
+		rows.push_back({"PROTO", "CLIENT", "SERVER", "MASQUERADE", "HAM", "FAMS"});
+		for (const auto &c : conns)
+			rows.push_back({l4_name(c.flow.proto), c.flow.client.str(), c.flow.server.str(), c.masq.str(),
+					c.ham_agent, fams_text(c.fams)});
+	}
+	print_table(rows);
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+	set_log_ident("roamctl");
+	set_log_level(LogLevel::error);
+	std::string config_path, agent_socket, command;
+	std::optional<std::string> coord_arg, ca, cert, key;
+	bool json = false;
+	for (int i = 1; i < argc; ++i) {
+		std::string a = argv[i];
+		auto value = [&](std::optional<std::string> &slot) {
+			if (i + 1 >= argc)
+				return false;
+			slot = argv[++i];
+			return true;
+		};
+		std::optional<std::string> tmp;
+		if (a == "-h" || a == "--help") {
+			fputs(kUsage, stdout);
+			return 0;
+		} else if (a == "-j" || a == "--json") {
+			json = true;
+		} else if ((a == "-c" || a == "--config") && value(tmp)) {
+			config_path = *tmp;
+		} else if ((a == "-a" || a == "--agent") && value(tmp)) {
+			agent_socket = *tmp;
+		} else if (a == "--coordinator" && value(coord_arg)) {
+		} else if (a == "--ca" && value(ca)) {
+		} else if (a == "--cert" && value(cert)) {
+		} else if (a == "--key" && value(key)) {
+		} else if (!a.empty() && a[0] != '-' && command.empty()) {
+			command = a;
+		} else {
+			fprintf(stderr, "roamctl: unknown or incomplete option '%s'\nTry 'roamctl --help'.\n", a.c_str());
+			return 1;
+		}
+	}
+	std::optional<DumpWhat> what;
+	if (agent_socket.empty()) {
+		if (command == "connections") what = DumpWhat::connections;
+		if (command == "agents") what = DumpWhat::agents;
+		if (command == "counters") what = DumpWhat::counters;
+	} else {
+		if (command == "fam") what = DumpWhat::fam_table;
+		if (command == "ham") what = DumpWhat::ham_table;
+		if (command == "counters") what = DumpWhat::counters;
+	}
+	if (!what) {
+		fprintf(stderr, "roamctl: %s '%s'\nTry 'roamctl --help'.\n", command.empty() ? "missing command" : "unknown command for this peer", command.c_str());
+		return 1;
+	}
+	EventLoop loop;
+	std::string err;
+	std::unique_ptr<TlsContext> tls;
+	std::unique_ptr<FramedConn> conn;
+	if (agent_socket.empty()) {
+		if (!config_path.empty()) {
+			auto cfg = ConfigFile::load(config_path, err);
+			if (!cfg) {
+				fprintf(stderr, "roamctl: %s\n", err.c_str());
+				return 1;
+			}
+			if (!coord_arg) coord_arg = cfg->get("coordinator");
+			if (!ca) ca = cfg->get("ca");
+			if (!cert) cert = cfg->get("cert");
+			if (!key) key = cfg->get("key");
+		}
+		if (!coord_arg || !ca || !cert || !key) {
+			fprintf(stderr, "roamctl: the coordinator address and TLS files are needed (--config or --coordinator/--ca/--cert/--key)\n");
+			return 1;
+		}
+		auto ep = Endpoint::parse(*coord_arg);
+		if (!ep) {
+			fprintf(stderr, "roamctl: '%s' is not address:port\n", coord_arg->c_str());
+			return 1;
+		}
+		tls = TlsContext::create(false, {*ca, *cert, *key}, err);
+		UniqueFd fd = tls ? tcp_connect(*ep, err) : UniqueFd();
+		if (!fd) {
+			fprintf(stderr, "roamctl: %s\n", err.c_str());
+			return 2;
+		}
+		auto ssl = tls->new_session(fd.get());
+		conn = std::make_unique<FramedConn>(loop, std::move(fd), std::move(ssl), "coordinator");
+	} else {
+		UniqueFd fd = unix_connect(agent_socket, err);
+		if (!fd) {
+			fprintf(stderr, "roamctl: %s\n", err.c_str());
+			return 2;
+		}
+		conn = std::make_unique<FramedConn>(loop, std::move(fd), nullptr, "agent");
+	}
+	int status = 2;
+	std::string failure = "no answer";
+	std::vector<Message> replies;
+	conn->on_open([&](FramedConn &c) {
+		Message hello;
+		hello.type = MsgType::hello;
+		hello.role = proto::Role::ctl;
+		hello.request_id = 1;
+		c.send(hello);
+	});
+	conn->on_message([&](FramedConn &c, Message &&m) {
+		if (m.type == MsgType::error) {
+			failure = "refused: " + m.text.value_or("(no text)");
+			loop.stop();
+			return;
+		}
+		if (m.type == MsgType::hello_ack) {
+			Message req;
+			req.type = MsgType::dump_request;
+			req.request_id = 2;
+			req.what = *what;
+			c.send(req);
+			return;
+		}
+		if (m.type == MsgType::dump_reply) {
+			replies.push_back(std::move(m));
+			if (!replies.back().has_flag(proto::kFlagMore)) {
+				status = 0;
+				loop.stop();
+			}
+		}
+	});
+	conn->on_close([&](FramedConn &, const std::string &reason) {
+		failure = reason;
+		loop.stop();
+	});
+	conn->start();
+	loop.after(Millis(5000), [&] { failure = "timed out after 5 s"; loop.stop(); });
+	loop.run();
+	if (status != 0) {
+		fprintf(stderr, "roamctl: %s\n", failure.c_str());
+		return status;
+	}
+	print(replies, *what, json);
+	return 0;
+}

@@ -1,0 +1,822 @@
+#include "agent.hpp"
+
+#include "../common/log.hpp"
+#include "../common/socket_util.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <linux/netfilter.h>
+#include <sys/epoll.h>
+
+namespace roamnat {
+
+using proto::Message;
+using proto::MsgType;
+using proto::Status;
+
+std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) const
+{
+	switch (kind) {
+	case Kind::local:
+		return self;
+	case Kind::host:
+		return host;
+	case Kind::port: {
+		auto it = by_port.find(flow.server.port);
+		return it == by_port.end() ? self : it->second;
+	}
+	}
+	return self;
+}
+
+Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
+	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
+	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine)
+{
+}
+
+bool Agent::start(std::string &error)
+{
+	if (!miss_q_.open(loop_, opts_.dp.miss_queue, uint32_t(opts_.max_held),
+			  [this](const NfQueue::Packet &p) { on_miss(p); }, error))
+		return false;
+	if (!event_q_.open(loop_, opts_.dp.event_queue, 1024, [this](const NfQueue::Packet &p) { on_tcp_event(p); },
+			   error))
+		return false;
+	LinkMonitor::Handlers lh;
+	lh.link_up = [this](uint32_t i, const std::string &n) { link_up(i, n); };
+	lh.link_gone = [this](uint32_t i, const std::string &n) { link_gone(i, n); };
+	lh.neighbour_failed = [this](uint32_t i, Ipv4 a) {
+		for (const auto &[flow, rec] : fams_) {
+			if (rec.ifindex == i && flow.client.addr == a) {
+				client_departed(a, "neighbour unreachable");
+				return;
+			}
+		}
+	};
+	if (!links_.open(loop_, lh, error))
+		return false;
+	coord_.on_push([this](const Message &m) { on_push(m); });
+	coord_.on_session([this] { resync(); });
+	start_control(error);
+	if (!error.empty())
+		return false;
+	uint32_t idle_min = std::min(opts_.dp.udp_idle_s, opts_.dp.tcp_idle_s);
+	Millis every(std::clamp<uint32_t>(idle_min * 1000 / 4, 1000, 30000));
+	auto ticker = std::make_shared<std::function<void()>>();
+	*ticker = [this, every, ticker] {
+		check_idle();
+		loop_.after(every, *ticker);
+	};
+	loop_.after(every, *ticker);
+	return true;
+}
+
+void Agent::stop()
+{
+	for (auto *table : {&held_out_, &held_in_}) {
+		std::vector<FlowKey> keys;
+		for (auto &[k, h] : *table)
+			keys.push_back(k);
+		for (auto &k : keys)
+			release(*table, k, NF_DROP, "agent stopping");
+	}
+}
+
+bool Agent::is_client_iface(const std::string &name) const
+{
+	for (const auto &p : opts_.dp.client_interfaces) {
+		if (!p.empty() && p.back() == '*' ? name.rfind(p.substr(0, p.size() - 1), 0) == 0 : name == p)
+			return true;
+	}
+	return false;
+}
+
+// ---- packet path -----------------------------------------------------------
+
+bool Agent::hold(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, uint32_t id, const char *what)
+{
+	if (held_total_ >= opts_.max_held) {
+		count("held_overflow_dropped");
+		log_warn("miss queue full (", opts_.max_held, " packets held): dropping ", what, " packet of ", key.str());
+		miss_q_.verdict(id, NF_DROP);
+		return false;
+	}
+	Held &h = table[key];
+	h.ids.push_back(id);
+	++held_total_;
+	if (!h.timer) {
+		h.timer = loop_.after(opts_.miss_hold, [this, &table, key] {
+			auto it = table.find(key);
+			if (it != table.end())
+				it->second.timer = 0;
+			release(table, key, NF_DROP, "no answer within the hold time");
+		});
+	}
+	return true;
+}
+
+void Agent::release(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, int verdict, const char *why)
+{
+	auto it = table.find(key);
+	if (it == table.end())
+		return;
+	for (uint32_t id : it->second.ids)
+		miss_q_.verdict(id, verdict);
+	size_t n = it->second.ids.size();
+	held_total_ -= n;
+	if (it->second.timer)
+		loop_.cancel(it->second.timer);
+	table.erase(it);
+	if (verdict == NF_DROP) {
+		count("held_dropped", n);
+		log_info("dropped ", n, " held packet(s) of ", key.str(), ": ", why);
+	} else {
+		count("held_released", n);
+	}
+}
+
+void Agent::on_miss(const NfQueue::Packet &p)
+{
+	std::string why;
+	auto pi = parse_packet(p.payload, why);
+	if (!pi) {
+		count("miss_unparsable");
+		log_debug("dropping queued packet: ", why);
+		miss_q_.verdict(p.id, NF_DROP);
+		return;
+	}
+	bool to_us = pi->dst.addr == opts_.address && pi->dst.port >= opts_.dp.port_min &&
+		     pi->dst.port <= opts_.dp.port_max;
+	if (to_us)
+		inbound_miss(*pi, p);
+	else
+		outbound_miss(*pi, p);
+}
+
+// Fig. 6 630 "no": the FAM has no record for this client and server.
+void Agent::outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
+{
+	count("miss_outbound");
+	FlowKey flow{pi.proto, pi.src, pi.dst};
+	if (fams_.count(flow)) {
+		count("miss_raced");
+		miss_q_.verdict(p.id, NF_REPEAT);
+		return;
+	}
+	if (!hold(held_out_, flow, p.id, "outbound"))
+		return;
+	if (!in_setup_.insert(flow).second)
+		return; // already asked; this packet waits with the others
+	if (hams_.count(flow)) {
+		ask_to_join(flow, p.in_ifindex, false); // back at its HAM
+		return;
+	}
+	bool opens = pi.syn_only() || pi.proto == L4::udp;
+	std::string ham = opts_.ham_policy.choose(flow, opts_.name);
+	if (ham == opts_.name && pi.syn_only()) {
+		anchor_here(flow, p.in_ifindex);
+		return;
+	}
+	if (ham == opts_.name) {
+		ask_to_join(flow, p.in_ifindex, opens);
+		return;
+	}
+	// Fig. 6 670 first (the client may be roaming), then Fig. 9 980.
+	if (opens)
+		designate_ok_.insert(flow);
+	ask_to_join(flow, p.in_ifindex, false);
+}
+
+// Fig. 7 720 "no": the HAM knows the connection but not its FAM.
+void Agent::inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
+{
+	count("miss_inbound");
+	MasqKey key{pi.proto, pi.src, pi.dst};
+	auto idx = ham_index_.find(key);
+	if (idx == ham_index_.end()) {
+		count("inbound_unknown_dropped");
+		log_debug("no HAM record for ", key.str(), ": dropped (Fig. 7 785)");
+		miss_q_.verdict(p.id, NF_DROP);
+		return;
+	}
+	HamRec &rec = hams_.at(idx->second);
+	if (rec.installed == HamRec::Installed::remote || rec.installed == HamRec::Installed::local) {
+		count("miss_raced");
+		miss_q_.verdict(p.id, NF_REPEAT);
+		return;
+	}
+	if (!hold(held_in_, rec.flow, p.id, "inbound"))
+		return;
+	// Fig. 7 725 alternative: do not ask again while a recent query is unanswered.
+	if (loop_.now() - rec.last_query > Millis(250))
+		query_fams(rec);
+}
+
+void Agent::on_tcp_event(const NfQueue::Packet &p)
+{
+	event_q_.verdict(p.id, NF_ACCEPT);
+	std::string why;
+	auto pi = parse_packet(p.payload, why);
+	if (!pi || pi->proto != L4::tcp)
+		return;
+	FlowKey tuple{pi->proto, pi->src, pi->dst};
+	MasqKey as_in{pi->proto, pi->src, pi->dst};
+	const FlowKey *flow = nullptr;
+	bool outbound = false;
+	if (auto f = fams_.find(tuple); f != fams_.end()) {
+		flow = &f->first;
+		outbound = true;
+	} else if (auto i = fam_in_index_.find(as_in); i != fam_in_index_.end()) {
+		flow = &i->second;
+	} else if (auto h = ham_index_.find(as_in); h != ham_index_.end()) {
+		flow = &h->second;
+	}
+	if (!flow)
+		return;
+	FlowKey key = *flow;
+	Ending &e = ending_[key];
+	if (pi->rst())
+		e.fin_out = e.fin_in = true;
+	else
+		(outbound ? e.fin_out : e.fin_in) = true;
+	// A HAM relaying to a remote FAM never sees the client's FIN: one
+	// direction is enough there, the FAM's report or idle expiry does the rest.
+	bool ham_only = !fams_.count(key);
+	if ((e.fin_out && e.fin_in) || (ham_only && pi->rst())) {
+		if (!e.timer) {
+			count("tcp_closed");
+			e.timer = loop_.after(opts_.end_linger, [this, key] {
+				ending_.erase(key);
+				end_connection(key, "TCP connection closed");
+			});
+		}
+	}
+}
+
+// ---- connection set-up -----------------------------------------------------
+
+// Fig. 9 with the local host as HAM: the SYN goes out at once and the
+// coordinator learns of the connection asynchronously.
+void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
+{
+	auto port = ports_.allocate(loop_.now());
+	if (!port) {
+		count("ports_exhausted");
+		in_setup_.erase(flow);
+		release(held_out_, flow, NF_DROP, "no free masquerade port");
+		return;
+	}
+	Endpoint masq{opts_.address, *port};
+	HamRec ham;
+	ham.flow = flow;
+	ham.masq = masq;
+	ham.fams = {{opts_.name, masq}};
+	add_ham(ham);
+	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
+	in_setup_.erase(flow);
+	if (!commit("anchoring a new connection")) {
+		release(held_out_, flow, NF_DROP, "data plane refused the entries");
+		forget(flow);
+		return;
+	}
+	count("connections_anchored");
+	release(held_out_, flow, NF_REPEAT, "");
+	log_debug("HAM of ", flow.str(), " as ", masq.str());
+	register_ham(hams_.at(flow), false);
+}
+
+void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
+{
+	bool fam_is_masq = hams_.count(flow) > 0;
+	Endpoint fam;
+	if (fam_is_masq) {
+		fam = hams_.at(flow).masq; // a HAM that is also the FAM uses one endpoint
+	} else {
+		auto port = ports_.allocate(loop_.now());
+		if (!port) {
+			count("ports_exhausted");
+			in_setup_.erase(flow);
+			release(held_out_, flow, NF_DROP, "no free FAM port");
+			return;
+		}
+		fam = {opts_.address, *port};
+	}
+	Message m;
+	m.type = MsgType::fam_request;
+	m.proto = flow.proto;
+	m.client = flow.client;
+	m.server = flow.server;
+	m.fam = fam;
+	m.flags = may_anchor ? proto::kFlagCombined : 0;
+	coord_.request(m, [this, flow, ifindex, fam, fam_is_masq](const Message *r) {
+		on_fam_reply(flow, ifindex, fam, fam_is_masq, r);
+	});
+}
+
+void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message *r)
+{
+	auto give_back = [&] {
+		if (!fam_is_masq)
+			ports_.release(fam.port, loop_.now());
+	};
+	if (!r) {
+		give_back();
+		in_setup_.erase(flow);
+		count("coordinator_unanswered");
+		release(held_out_, flow, NF_DROP, coord_.up() ? "coordinator did not answer in time"
+							       : "coordinator unreachable");
+		return;
+	}
+	Status st = *r->status;
+	if (st == Status::ok || st == Status::became_ham) {
+		in_setup_.erase(flow);
+		designate_ok_.erase(flow);
+		std::string ham = st == Status::became_ham ? opts_.name : r->ham_agent.value_or("");
+		Endpoint masq = st == Status::became_ham ? fam : r->masq.value_or(Endpoint{});
+		if (masq.is_nil() || ham.empty()) {
+			give_back();
+			release(held_out_, flow, NF_DROP, "coordinator reply lacked the masquerade endpoint");
+			return;
+		}
+		if (st == Status::became_ham) { // Fig. 11 1180
+			HamRec rec;
+			rec.flow = flow;
+			rec.masq = masq;
+			rec.fams = {{opts_.name, fam}};
+			rec.registered = true;
+			add_ham(rec);
+			count("connections_anchored");
+		} else if (ham == opts_.name && hams_.count(flow)) {
+			auto fams = hams_.at(flow).fams;
+			std::erase_if(fams, [&](const auto &f) { return f.agent == opts_.name; });
+			fams.insert(fams.begin(), {opts_.name, fam});
+			update_ham_fams(flow, fams);
+		}
+		bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
+		add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
+		if (!commit("installing a FAM record")) {
+			release(held_out_, flow, NF_DROP, "data plane refused the entries");
+			forget(flow);
+			return;
+		}
+		count(st == Status::ok ? "fam_joined" : "fam_anchored");
+		release(held_out_, flow, NF_REPEAT, "");
+		return;
+	}
+	give_back();
+	std::string ham = opts_.ham_policy.choose(flow, opts_.name);
+	if (st == Status::rejected && ham != opts_.name && designate_ok_.erase(flow)) {
+		designate(flow, ifindex, ham);
+		return;
+	}
+	in_setup_.erase(flow);
+	designate_ok_.erase(flow);
+	count(st == Status::rejected ? "miss_rejected" : "miss_refused");
+	release(held_out_, flow, NF_DROP,
+		st == Status::rejected ? "coordinator knows no such connection (Fig. 10 1070)"
+				       : proto::status_name(st));
+}
+
+// Fig. 9 980: another host is to anchor this connection.
+void Agent::designate(const FlowKey &flow, uint32_t ifindex, const std::string &ham)
+{
+	Message m;
+	m.type = MsgType::ham_designate;
+	m.proto = flow.proto;
+	m.client = flow.client;
+	m.server = flow.server;
+	m.ham_agent = ham;
+	coord_.request(m, [this, flow, ifindex, ham](const Message *r) {
+		if (!r || r->status != Status::ok) {
+			in_setup_.erase(flow);
+			count("designate_failed");
+			release(held_out_, flow, NF_DROP,
+				r && r->text ? r->text->c_str() : "designated HAM did not register the connection");
+			return;
+		}
+		// The designated HAM registered it: join as its FAM (Fig. 10).
+		ask_to_join(flow, ifindex, false);
+	});
+}
+
+void Agent::on_ham_designate(const Message &m)
+{
+	FlowKey flow = *m.flow();
+	if (auto it = hams_.find(flow); it != hams_.end()) {
+		register_ham(it->second, false);
+		return;
+	}
+	auto port = ports_.allocate(loop_.now());
+	if (!port) {
+		count("ports_exhausted");
+		log_warn("designated HAM for ", flow.str(), " but no masquerade port is free");
+		return;
+	}
+	HamRec rec;
+	rec.flow = flow;
+	rec.masq = {opts_.address, *port};
+	add_ham(rec);
+	if (!commit("anchoring a designated connection")) {
+		drop_ham(flow);
+		return;
+	}
+	count("connections_designated");
+	register_ham(hams_.at(flow), false);
+}
+
+// ---- tables ----------------------------------------------------------------
+
+void Agent::add_fam(FamRec rec)
+{
+	if (fams_.count(rec.flow))
+		drop_fam(rec.flow, false);
+	if (rec.via_ham)
+		dp_.add_fam_out({rec.flow, rec.fam, rec.masq});
+	else
+		dp_.add_fam_out({rec.flow, rec.masq, std::nullopt});
+	dp_.add_fam_in({rec.flow.proto, rec.flow.server, rec.fam, rec.flow.client});
+	fam_in_index_[MasqKey{rec.flow.proto, rec.flow.server, rec.fam}] = rec.flow;
+	fams_[rec.flow] = std::move(rec);
+}
+
+void Agent::drop_fam(const FlowKey &flow, bool)
+{
+	auto it = fams_.find(flow);
+	if (it == fams_.end())
+		return;
+	const FamRec &rec = it->second;
+	if (rec.via_ham)
+		dp_.del_fam_out({rec.flow, rec.fam, rec.masq});
+	else
+		dp_.del_fam_out({rec.flow, rec.masq, std::nullopt});
+	dp_.del_fam_in({rec.flow.proto, rec.flow.server, rec.fam, rec.flow.client});
+	fam_in_index_.erase(MasqKey{rec.flow.proto, rec.flow.server, rec.fam});
+	auto ham = hams_.find(flow);
+	bool shared = ham != hams_.end() && ham->second.masq == rec.fam;
+	if (!shared && rec.fam.addr == opts_.address)
+		ports_.release(rec.fam.port, loop_.now());
+	fams_.erase(it);
+}
+
+void Agent::add_ham(HamRec rec)
+{
+	rec.since = loop_.now();
+	ham_index_[MasqKey{rec.flow.proto, rec.flow.server, rec.masq}] = rec.flow;
+	auto &stored = hams_[rec.flow] = std::move(rec);
+	program_ham(stored);
+}
+
+// Reconciles the data plane with the record's newest FAM (Fig. 12 1250).
+void Agent::program_ham(HamRec &rec)
+{
+	MasqKey key{rec.flow.proto, rec.flow.server, rec.masq};
+	HamRec::Installed want = HamRec::Installed::pending;
+	Endpoint fam;
+	if (!rec.fams.empty()) {
+		fam = rec.fams.front().fam;
+		want = rec.fams.front().agent == opts_.name ? HamRec::Installed::local : HamRec::Installed::remote;
+		if (want == HamRec::Installed::local && fam != rec.masq)
+			log_warn("HAM ", key.str(), ": local FAM endpoint ", fam.str(), " differs from the masquerade endpoint");
+	}
+	if (want == rec.installed && (want != HamRec::Installed::remote || fam == rec.installed_fam))
+		return;
+	if (rec.installed == HamRec::Installed::pending)
+		dp_.del_ham({key, std::nullopt});
+	else if (rec.installed == HamRec::Installed::remote)
+		dp_.del_ham({key, rec.installed_fam});
+	if (want == HamRec::Installed::pending)
+		dp_.add_ham({key, std::nullopt});
+	else if (want == HamRec::Installed::remote)
+		dp_.add_ham({key, fam});
+	if (opts_.dp.outbound == OutboundMode::via_ham) {
+		if (rec.installed == HamRec::Installed::remote)
+			dp_.del_ham_reverse({key.proto, rec.installed_fam, rec.masq, rec.flow.server});
+		if (want == HamRec::Installed::remote)
+			dp_.add_ham_reverse({key.proto, fam, rec.masq, rec.flow.server});
+	}
+	rec.installed = want;
+	rec.installed_fam = fam;
+}
+
+void Agent::update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams)
+{
+	auto it = hams_.find(flow);
+	if (it == hams_.end())
+		return;
+	it->second.fams = std::move(fams);
+	program_ham(it->second);
+	if (!commit("updating a HAM record"))
+		return;
+	if (it->second.installed != HamRec::Installed::pending)
+		release(held_in_, flow, NF_REPEAT, "");
+}
+
+void Agent::drop_ham(const FlowKey &flow)
+{
+	auto it = hams_.find(flow);
+	if (it == hams_.end())
+		return;
+	HamRec &rec = it->second;
+	rec.fams.clear();
+	program_ham(rec); // leaves it pending
+	MasqKey key{rec.flow.proto, rec.flow.server, rec.masq};
+	dp_.del_ham({key, std::nullopt});
+	ham_index_.erase(key);
+	ports_.release(rec.masq.port, loop_.now());
+	hams_.erase(it);
+}
+
+bool Agent::commit(const char *what)
+{
+	std::string err;
+	if (dp_.commit(err))
+		return true;
+	count("dataplane_errors");
+	log_error(what, ": ", err);
+	return false;
+}
+
+void Agent::forget(const FlowKey &flow)
+{
+	drop_fam(flow, false);
+	drop_ham(flow);
+	commit("removing a connection");
+	release(held_out_, flow, NF_DROP, "connection ended");
+	release(held_in_, flow, NF_DROP, "connection ended");
+	if (auto e = ending_.find(flow); e != ending_.end()) {
+		if (e->second.timer)
+			loop_.cancel(e->second.timer);
+		ending_.erase(e);
+	}
+}
+
+void Agent::end_connection(const FlowKey &flow, const std::string &why)
+{
+	if (!fams_.count(flow) && !hams_.count(flow))
+		return;
+	log_debug("ending ", flow.str(), ": ", why);
+	count("connections_ended");
+	Message m;
+	m.type = MsgType::conn_end;
+	m.proto = flow.proto;
+	m.client = flow.client;
+	m.server = flow.server;
+	m.text = why;
+	coord_.request(m, [](const Message *) {});
+	forget(flow);
+}
+
+// ---- coordinator ------------------------------------------------------------
+
+void Agent::on_push(const Message &m)
+{
+	switch (m.type) {
+	case MsgType::fam_update: // Fig. 12 push, Fig. 13 1350-1380
+		count("fam_updates");
+		if (hams_.count(*m.flow()))
+			update_ham_fams(*m.flow(), m.fams);
+		return;
+	case MsgType::conn_removed:
+		count("conn_removed");
+		forget(*m.flow());
+		return;
+	case MsgType::ham_designate:
+		on_ham_designate(m);
+		return;
+	default:
+		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
+	}
+}
+
+void Agent::query_fams(HamRec &rec)
+{
+	rec.last_query = loop_.now();
+	count("fam_queries");
+	Message m;
+	m.type = MsgType::fam_query;
+	m.proto = rec.flow.proto;
+	m.server = rec.flow.server;
+	m.masq = rec.masq;
+	FlowKey flow = rec.flow;
+	coord_.request(m, [this, flow](const Message *r) {
+		if (!r)
+			return; // the hold timer decides
+		if (r->status == Status::ok) {
+			update_ham_fams(flow, r->fams); // Fig. 12 1250
+			return;
+		}
+		count(r->status == Status::suspect ? "fam_query_suspect" : "fam_query_not_found");
+		release(held_in_, flow, NF_DROP,
+			r->status == Status::suspect ? "coordinator flagged the query as suspect"
+						     : "coordinator does not know the connection (Fig. 12 1280)");
+	});
+}
+
+void Agent::register_ham(const HamRec &rec, bool resync)
+{
+	Message m;
+	m.type = MsgType::ham_register;
+	m.proto = rec.flow.proto;
+	m.client = rec.flow.client;
+	m.server = rec.flow.server;
+	m.masq = rec.masq;
+	for (const auto &f : rec.fams)
+		if (f.agent == opts_.name)
+			m.fam = f.fam;
+	m.flags = resync ? proto::kFlagResync : 0;
+	FlowKey flow = rec.flow;
+	coord_.request(m, [this, flow, resync](const Message *r) {
+		auto it = hams_.find(flow);
+		if (it == hams_.end())
+			return;
+		if (!r) {
+			count("register_deferred"); // replayed by resync() on the next session
+			return;
+		}
+		if (r->status == Status::ok) {
+			it->second.registered = true;
+			return;
+		}
+		// Someone else anchors this flow: a SYN retransmitted after a roam,
+		// or a stale record. Step back and join as a FAM.
+		count("register_conflicts");
+		log_info("coordinator has another HAM for ", flow.str(), "; this agent joins as FAM instead");
+		uint32_t ifindex = fams_.count(flow) ? fams_.at(flow).ifindex : 0;
+		forget(flow);
+		if (!resync && in_setup_.insert(flow).second)
+			ask_to_join(flow, ifindex, false);
+	});
+}
+
+// After (re)connecting: replay what this agent anchors and serves, so a
+// restarted coordinator rebuilds its table (docs/architecture.md).
+void Agent::resync()
+{
+	for (const auto &[flow, rec] : hams_)
+		register_ham(rec, true);
+	for (const auto &[flow, rec] : fams_) {
+		if (rec.ham_agent == opts_.name)
+			continue;
+		Message m;
+		m.type = MsgType::fam_request;
+		m.proto = flow.proto;
+		m.client = flow.client;
+		m.server = flow.server;
+		m.fam = rec.fam;
+		m.flags = proto::kFlagResync;
+		coord_.request(m, [](const Message *) {});
+	}
+	if (!hams_.empty() || !fams_.empty())
+		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
+}
+
+// ---- departures and expiry --------------------------------------------------
+
+// Fig. 13 1300: tell the coordinator, which tells the HAMs.
+void Agent::client_departed(Ipv4 client, const char *why)
+{
+	std::vector<FlowKey> flows;
+	for (const auto &[flow, rec] : fams_)
+		if (flow.client.addr == client)
+			flows.push_back(flow);
+	for (const auto &flow : flows) {
+		drop_fam(flow, true);
+		if (auto h = hams_.find(flow); h != hams_.end()) {
+			std::erase_if(h->second.fams, [&](const auto &f) { return f.agent == opts_.name; });
+			program_ham(h->second); // hold inbound until the next FAM is known
+		}
+	}
+	commit("removing a departed client");
+	count("departures");
+	log_info("client ", client.str(), " departed (", why, "): ", flows.size(), " connection(s) left this FAM");
+	Message m;
+	m.type = MsgType::client_departed;
+	m.client_addr = client;
+	coord_.request(m, [](const Message *) {});
+}
+
+void Agent::link_gone(uint32_t ifindex, const std::string &name)
+{
+	std::set<Ipv4> clients;
+	for (const auto &[flow, rec] : fams_)
+		if (rec.ifindex == ifindex)
+			clients.insert(flow.client.addr);
+	for (Ipv4 c : clients)
+		client_departed(c, ("link " + name + " gone").c_str());
+}
+
+void Agent::link_up(uint32_t, const std::string &name)
+{
+	if (!is_client_iface(name) || name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+		return;
+	// The masquerade source may be one of our own addresses (Fig. 11: the
+	// FAM is the HAM), which the kernel treats as martian on input otherwise.
+	for (const char *knob : {"accept_local", "rp_filter"}) {
+		std::ofstream f("/proc/sys/net/ipv4/conf/" + name + "/" + knob);
+		f << (std::string(knob) == "accept_local" ? "1" : "0");
+	}
+	log_debug("client interface ", name, " is up");
+}
+
+void Agent::check_idle()
+{
+	auto active = dp_.active_tuples();
+	if (!active)
+		return;
+	auto now = loop_.now();
+	auto idle_for = [&](L4 p) { return std::chrono::seconds(p == L4::tcp ? opts_.dp.tcp_idle_s : opts_.dp.udp_idle_s); };
+	std::vector<FlowKey> idle;
+	for (const auto &[flow, rec] : fams_) {
+		bool seen = active->count(flow) || active->count(FlowKey{flow.proto, flow.server, rec.fam});
+		if (!seen && now - rec.since > idle_for(flow.proto))
+			idle.push_back(flow);
+	}
+	for (const auto &[flow, rec] : hams_) {
+		// With a FAM attached the FAM sees both directions and decides.
+		if (!rec.fams.empty() || fams_.count(flow))
+			continue;
+		bool seen = active->count(FlowKey{flow.proto, flow.server, rec.masq});
+		if (!seen && now - rec.since > idle_for(flow.proto))
+			idle.push_back(flow);
+	}
+	for (const auto &flow : idle) {
+		count("idle_expired");
+		end_connection(flow, "idle timeout");
+	}
+}
+
+// ---- roamctl --agent ---------------------------------------------------------
+
+void Agent::start_control(std::string &error)
+{
+	if (opts_.control_socket.empty())
+		return;
+	control_listener_ = unix_listen(opts_.control_socket, error);
+	if (!control_listener_)
+		return;
+	loop_.add(control_listener_.get(), EPOLLIN, [this](uint32_t) {
+		for (;;) {
+			UniqueFd fd = unix_accept(control_listener_.get());
+			if (!fd)
+				return;
+			auto c = std::make_unique<FramedConn>(loop_, std::move(fd), nullptr, "control client");
+			c->on_message([this](FramedConn &conn, Message &&m) { on_control(conn, std::move(m)); });
+			c->on_close([this](FramedConn &conn, const std::string &) { control_sessions_.erase(&conn); });
+			FramedConn *key = c.get();
+			control_sessions_.emplace(key, std::move(c));
+			key->start();
+		}
+	});
+}
+
+void Agent::on_control(FramedConn &c, Message &&m)
+{
+	if (m.type == MsgType::hello) {
+		Message ack;
+		ack.type = MsgType::hello_ack;
+		ack.request_id = m.request_id;
+		ack.status = Status::ok;
+		ack.agent_id = opts_.name;
+		c.send(ack);
+		return;
+	}
+	if (m.type != MsgType::dump_request) {
+		c.fail(Status::bad_message, "the agent's control socket only answers dump requests");
+		return;
+	}
+	Message r;
+	r.type = MsgType::dump_reply;
+	r.request_id = m.request_id;
+	r.status = Status::ok;
+	r.what = m.what;
+	switch (*m.what) {
+	case proto::DumpWhat::fam_table:
+		for (const auto &[flow, rec] : fams_)
+			r.conns.push_back({flow, rec.masq, rec.ham_agent, 0, {{opts_.name, rec.fam}}});
+		break;
+	case proto::DumpWhat::ham_table:
+		for (const auto &[flow, rec] : hams_)
+			r.conns.push_back({flow, rec.masq, opts_.name, 0, rec.fams});
+		break;
+	case proto::DumpWhat::counters:
+		r.counters.push_back({"fam_records", fams_.size()});
+		r.counters.push_back({"ham_records", hams_.size()});
+		r.counters.push_back({"ports_in_use", ports_.in_use()});
+		r.counters.push_back({"ports_quarantined", ports_.quarantined()});
+		r.counters.push_back({"packets_held", held_total_});
+		r.counters.push_back({"coordinator_up", coord_.up() ? 1u : 0u});
+		r.counters.push_back({"coordinator_timeouts", coord_.timeouts()});
+		for (const auto &[k, v] : counters_)
+			r.counters.push_back({k, v});
+		for (const auto &[k, v] : dp_.counters())
+			r.counters.push_back({std::string("dp_") + k, v});
+		break;
+	default:
+		r.status = Status::not_found;
+	}
+	r.conns.resize(std::min(r.conns.size(), proto::kMaxRecords - 1));
+	c.send(r);
+}
+
+} // namespace roamnat

@@ -1,0 +1,89 @@
+// The packet-rewriting back end of roamd. nftables today (nft_dataplane.cpp);
+// the roamnat.ko kernel module implements the same interface next.
+#pragma once
+
+#include "../common/endpoint.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace roamnat {
+
+enum class OutboundMode { direct, via_ham };
+
+struct DataPlaneConfig {
+	std::vector<std::string> client_interfaces; // names; a trailing '*' matches a prefix
+	uint16_t port_min = 40000;                  // masquerade and FAM ports
+	uint16_t port_max = 59999;
+	uint16_t miss_queue = 0;   // NFQUEUE number for misses (Figs. 6 and 7)
+	uint16_t event_queue = 1;  // NFQUEUE number for TCP FIN/RST
+	uint32_t udp_idle_s = 60;
+	uint32_t tcp_idle_s = 7200;
+	OutboundMode outbound = OutboundMode::direct;
+};
+
+// Fig. 4 outbound: client -> server packets leave with source := masq.
+// In via-ham mode the FAM sends them to the HAM instead: source := fam,
+// destination := masq, and the HAM does the rest (HamReverse).
+struct FamOutRule {
+	FlowKey flow;
+	Endpoint new_src;
+	std::optional<Endpoint> new_dst; // via-ham only
+};
+
+// Fig. 4 inbound: server -> fam packets are delivered to the client.
+struct FamInRule {
+	L4 proto;
+	Endpoint server;
+	Endpoint fam;
+	Endpoint client;
+};
+
+// Fig. 5: server -> masq packets are forwarded to a remote FAM. With fam
+// empty the HAM knows the connection but not its FAM: packets are held and
+// roamd asks the coordinator (Fig. 7 725, Fig. 12).
+struct HamRule {
+	MasqKey key;
+	std::optional<Endpoint> fam;
+};
+
+// via-ham outbound at the HAM: fam -> masq becomes masq -> server.
+struct HamReverseRule {
+	L4 proto;
+	Endpoint fam;
+	Endpoint masq;
+	Endpoint server;
+};
+
+class DataPlane {
+public:
+	virtual ~DataPlane() = default;
+	virtual bool init(const DataPlaneConfig &cfg, std::string &error) = 0;
+	// Removes everything roamd installed (on clean exit).
+	virtual void shutdown() = 0;
+	virtual const char *name() const = 0;
+
+	// Changes are staged and applied atomically by commit(), so that a packet
+	// released after commit() sees every entry of its connection.
+	virtual void add_fam_out(const FamOutRule &r) = 0;
+	virtual void del_fam_out(const FamOutRule &r) = 0;
+	virtual void add_fam_in(const FamInRule &r) = 0;
+	virtual void del_fam_in(const FamInRule &r) = 0;
+	virtual void add_ham(const HamRule &r) = 0;
+	virtual void del_ham(const HamRule &r) = 0;
+	virtual void add_ham_reverse(const HamReverseRule &r) = 0;
+	virtual void del_ham_reverse(const HamReverseRule &r) = 0;
+	virtual bool commit(std::string &error) = 0;
+
+	// Packet and byte counters by name (fam_out, fam_in, ham_in, ...).
+	virtual std::map<std::string, uint64_t> counters() = 0;
+
+	// (protocol, source, destination) of every translated packet seen within
+	// its idle timeout, before rewriting; FlowKey's client field is the source.
+	virtual std::optional<std::set<FlowKey>> active_tuples() = 0;
+};
+
+} // namespace roamnat

@@ -1,0 +1,30 @@
+// Client departures from link-layer events (Fig. 13 1300 trigger): a
+// client-facing interface vanishing or losing carrier, or a client's
+// neighbour entry failing. hostapd station events will feed the same
+// callbacks (docs/architecture.md, "Station events").
+#pragma once
+
+#include "../common/event_loop.hpp"
+#include "nft_dataplane.hpp"
+
+#include <functional>
+#include <string>
+
+namespace roamnat {
+
+class LinkMonitor {
+public:
+	struct Handlers {
+		std::function<void(uint32_t ifindex, const std::string &name)> link_up;
+		std::function<void(uint32_t ifindex, const std::string &name)> link_gone;
+		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_failed;
+	};
+	bool open(EventLoop &loop, Handlers handlers, std::string &error);
+
+private:
+	void readable();
+	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	Handlers h_;
+};
+
+} // namespace roamnat

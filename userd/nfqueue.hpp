@@ -1,0 +1,36 @@
+// One NFQUEUE (nfnetlink_queue over libmnl): packets the data plane could not
+// translate, held in the kernel until roamd gives a verdict.
+#pragma once
+
+#include "../common/event_loop.hpp"
+#include "nft_dataplane.hpp"
+#include "packet_info.hpp"
+
+#include <functional>
+
+namespace roamnat {
+
+class NfQueue {
+public:
+	struct Packet {
+		uint32_t id;
+		uint32_t in_ifindex;
+		std::span<const uint8_t> payload;
+	};
+	using Handler = std::function<void(const Packet &)>;
+
+	bool open(EventLoop &loop, uint16_t num, uint32_t max_len, Handler handler, std::string &error);
+	// NF_REPEAT re-runs the hook so a packet takes the newly installed entry.
+	void verdict(uint32_t id, int verdict);
+	uint16_t number() const { return num_; }
+
+private:
+	void readable();
+	bool config(uint8_t cmd_or_zero, bool params, uint32_t max_len, std::string &error);
+
+	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	uint16_t num_ = 0;
+	Handler handler_;
+};
+
+} // namespace roamnat

@@ -1,0 +1,730 @@
+#include "nft_dataplane.hpp"
+
+#include "../common/log.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <linux/netfilter.h>
+#include <net/if.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+namespace roamnat {
+namespace {
+
+// Registers: the 5-tuple key is loaded into REG32_00..04 (20 bytes) and a map
+// lookup returns its value into REG32_05 onwards. Payload writes read from
+// there, so both fields of a rewrite come from one lookup.
+constexpr uint32_t kKeyReg = NFT_REG32_00;
+constexpr uint32_t kValReg = NFT_REG32_05;
+constexpr uint32_t kKeyLen = 20;
+constexpr uint32_t kEpLen = 8; // address + port padded to a register
+
+// nft's type ids, so that "nft list ruleset" prints our maps readably.
+constexpr uint32_t kTypeIpv4 = 7, kTypeProto = 12, kTypeService = 13, kTypeBits = 6;
+constexpr uint32_t concat_type(std::initializer_list<uint32_t> types)
+{
+	uint32_t t = 0;
+	for (uint32_t x : types)
+		t = (t << kTypeBits) | x;
+	return t;
+}
+constexpr uint32_t kKeyType = concat_type({kTypeProto, kTypeIpv4, kTypeService, kTypeIpv4, kTypeService});
+constexpr uint32_t kEpType = concat_type({kTypeIpv4, kTypeService});
+constexpr uint32_t kEp2Type = concat_type({kTypeIpv4, kTypeService, kTypeIpv4, kTypeService});
+
+// Map and set names (docs/architecture.md lists them).
+constexpr const char *kFamOut = "fam_out";         // key client side -> new src
+constexpr const char *kFamOutVia = "fam_out_via";  // key client side -> new src . new dst
+constexpr const char *kFamIn = "fam_in";           // key server . fam -> client
+constexpr const char *kHam = "ham";                // key server . masq -> fam
+constexpr const char *kHamPending = "ham_nofam";   // key server . masq, FAM unknown
+constexpr const char *kHamRev = "ham_rev";         // key fam . masq -> server . masq
+constexpr const char *kSeen = "seen";              // activity, for idle timeouts
+
+const char *kCounters[] = {"fam_out", "fam_out_via", "fam_in", "ham_in", "ham_rev", "miss_out",
+			   "miss_ham", "unknown_dropped", "tcp_end_events"};
+
+struct ExprDel { void operator()(nftnl_expr *e) const { nftnl_expr_free(e); } };
+
+class Rule {
+public:
+	Rule(const char *chain) : r_(nftnl_rule_alloc())
+	{
+		nftnl_rule_set_str(r_, NFTNL_RULE_TABLE, NftDataPlane::kTable);
+		nftnl_rule_set_str(r_, NFTNL_RULE_CHAIN, chain);
+		nftnl_rule_set_u32(r_, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	}
+	~Rule() { nftnl_rule_free(r_); }
+	Rule(const Rule &) = delete;
+
+	nftnl_expr *expr(const char *name)
+	{
+		nftnl_expr *e = nftnl_expr_alloc(name);
+		nftnl_rule_add_expr(r_, e); // the rule owns it
+		return e;
+	}
+	Rule &meta(uint32_t key, uint32_t dreg)
+	{
+		auto e = expr("meta");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+		return *this;
+	}
+	Rule &load(uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+	{
+		auto e = expr("payload");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+		return *this;
+	}
+	// Writes keep checksums valid: the IPv4 header checksum and, for an
+	// address, the transport checksum's pseudo-header; for a port, the
+	// transport checksum itself.
+	Rule &store(uint32_t base, uint32_t off, uint32_t len, uint32_t sreg, uint32_t csum_off, bool pseudo)
+	{
+		auto e = expr("payload");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_SREG, sreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_TYPE, NFT_PAYLOAD_CSUM_INET);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_CSUM_OFFSET, csum_off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_FLAGS, pseudo ? NFT_PAYLOAD_L4CSUM_PSEUDOHDR : 0);
+		return *this;
+	}
+	Rule &cmp(uint32_t sreg, uint32_t op, const void *data, uint32_t len)
+	{
+		auto e = expr("cmp");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, sreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+		return *this;
+	}
+	Rule &cmp_u8(uint32_t sreg, uint32_t op, uint8_t v) { return cmp(sreg, op, &v, 1); }
+	Rule &cmp_u32(uint32_t sreg, uint32_t op, uint32_t v) { return cmp(sreg, op, &v, 4); }
+	Rule &port_range(uint32_t sreg, uint16_t lo, uint16_t hi)
+	{
+		uint16_t nlo = htons(lo), nhi = htons(hi);
+		auto e = expr("range");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, sreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &nlo, 2);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &nhi, 2);
+		return *this;
+	}
+	Rule &fib_daddr_type(uint32_t dreg)
+	{
+		auto e = expr("fib");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, dreg);
+		return *this;
+	}
+	Rule &key5()
+	{
+		meta(NFT_META_L4PROTO, kKeyReg);
+		load(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kKeyReg + 1);
+		load(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kKeyReg + 2);
+		load(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kKeyReg + 3);
+		load(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kKeyReg + 4);
+		return *this;
+	}
+	Rule &lookup(const char *set, uint32_t dreg = 0)
+	{
+		auto e = expr("lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, kKeyReg);
+		if (dreg)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		return *this;
+	}
+	Rule &touch(uint32_t timeout_s)
+	{
+		auto e = expr("dynset");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, kKeyReg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+		nftnl_expr_set_u64(e, NFTNL_EXPR_DYNSET_TIMEOUT, uint64_t(timeout_s) * 1000);
+		nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, kSeen);
+		return *this;
+	}
+	Rule &count(const char *name)
+	{
+		auto e = expr("objref");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
+		return *this;
+	}
+	Rule &notrack()
+	{
+		expr("notrack");
+		return *this;
+	}
+	Rule &queue(uint16_t num, bool bypass)
+	{
+		auto e = expr("queue");
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
+		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
+		return *this;
+	}
+	Rule &log_limited(const char *prefix)
+	{
+		auto l = expr("limit");
+		nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_RATE, 5);
+		nftnl_expr_set_u64(l, NFTNL_EXPR_LIMIT_UNIT, 1);
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_BURST, 5);
+		nftnl_expr_set_u32(l, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+		auto e = expr("log");
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
+		return *this;
+	}
+	Rule &verdict(int v, const char *chain = nullptr)
+	{
+		auto e = expr("immediate");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, uint32_t(v));
+		if (chain)
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+		return *this;
+	}
+	Rule &l4(uint8_t proto)
+	{
+		meta(NFT_META_L4PROTO, kKeyReg);
+		return cmp_u8(kKeyReg, NFT_CMP_EQ, proto);
+	}
+	nftnl_rule *get() { return r_; }
+
+private:
+	nftnl_rule *r_;
+};
+
+std::vector<uint8_t> msg_buf() { return std::vector<uint8_t>(MNL_SOCKET_BUFFER_SIZE); }
+
+nlmsghdr *hdr(std::vector<uint8_t> &buf, uint16_t type, uint16_t flags, uint32_t seq)
+{
+	return nftnl_nlmsg_build_hdr(reinterpret_cast<char *>(buf.data()), type, NFPROTO_IPV4, flags, seq);
+}
+
+void finish(std::vector<uint8_t> &buf)
+{
+	auto *nlh = reinterpret_cast<nlmsghdr *>(buf.data());
+	buf.resize(nlh->nlmsg_len);
+}
+
+void put_ep(std::vector<uint8_t> &out, const Endpoint &e)
+{
+	uint32_t a = htonl(e.addr.value);
+	uint16_t p = htons(e.port);
+	const auto *ab = reinterpret_cast<const uint8_t *>(&a);
+	const auto *pb = reinterpret_cast<const uint8_t *>(&p);
+	out.insert(out.end(), ab, ab + 4);
+	out.insert(out.end(), pb, pb + 2);
+	out.insert(out.end(), 2, 0);
+}
+
+std::vector<uint8_t> key5(L4 proto, const Endpoint &src, const Endpoint &dst)
+{
+	std::vector<uint8_t> k{uint8_t(proto), 0, 0, 0};
+	put_ep(k, src);
+	put_ep(k, dst);
+	return k;
+}
+
+Endpoint get_ep(const uint8_t *p)
+{
+	uint32_t a;
+	uint16_t port;
+	memcpy(&a, p, 4);
+	memcpy(&port, p + 4, 2);
+	return Endpoint{Ipv4{ntohl(a)}, ntohs(port)};
+}
+
+int collect_cb(const nlmsghdr *nlh, void *data)
+{
+	auto *out = static_cast<std::vector<std::vector<uint8_t>> *>(data);
+	const auto *p = reinterpret_cast<const uint8_t *>(nlh);
+	out->emplace_back(p, p + nlh->nlmsg_len);
+	return MNL_CB_OK;
+}
+
+} // namespace
+
+bool NftDataPlane::send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error)
+{
+	std::vector<uint8_t> buf;
+	buf.reserve(4096 + msgs.size() * 160);
+	auto append = [&](const void *p, size_t n) {
+		size_t at = buf.size();
+		buf.resize(at + MNL_ALIGN(n));
+		memcpy(buf.data() + at, p, n);
+	};
+	uint32_t first = seq_;
+	char tmp[256];
+	nftnl_batch_begin(tmp, seq_++);
+	append(tmp, reinterpret_cast<nlmsghdr *>(tmp)->nlmsg_len);
+	for (const auto &m : msgs) {
+		auto *nlh = reinterpret_cast<const nlmsghdr *>(m.data());
+		std::vector<uint8_t> copy(m);
+		reinterpret_cast<nlmsghdr *>(copy.data())->nlmsg_seq = seq_++;
+		(void)nlh;
+		append(copy.data(), copy.size());
+	}
+	nftnl_batch_end(tmp, seq_++);
+	append(tmp, reinterpret_cast<nlmsghdr *>(tmp)->nlmsg_len);
+	if (mnl_socket_sendto(nl_.get(), buf.data(), buf.size()) < 0) {
+		error = std::string("netlink send: ") + strerror(errno);
+		return false;
+	}
+	// Every message asked for an ack; errors name the failing message.
+	size_t acks = 0;
+	std::vector<uint8_t> rx(MNL_SOCKET_BUFFER_SIZE);
+	uint32_t port = mnl_socket_get_portid(nl_.get());
+	while (acks < msgs.size()) {
+		ssize_t n = mnl_socket_recvfrom(nl_.get(), rx.data(), rx.size());
+		if (n <= 0) {
+			error = std::string("netlink receive: ") + strerror(errno);
+			return false;
+		}
+		auto *nlh = reinterpret_cast<nlmsghdr *>(rx.data());
+		int len = int(n);
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_pid != port || nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			++acks;
+			auto *err = static_cast<nlmsgerr *>(mnl_nlmsg_get_payload(nlh));
+			if (err->error != 0) {
+				error = std::string("nftables rejected message ") + std::to_string(nlh->nlmsg_seq - first) +
+					" of the batch: " + strerror(-err->error);
+				// Drain the remaining acks so the next batch starts clean.
+				acks = msgs.size();
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+bool NftDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
+{
+	cfg_ = cfg;
+	nl_.reset(mnl_socket_open(NETLINK_NETFILTER));
+	if (!nl_ || mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = std::string("cannot open nfnetlink: ") + strerror(errno);
+		return false;
+	}
+	int one = 1;
+	mnl_socket_setsockopt(nl_.get(), NETLINK_EXT_ACK, &one, sizeof(one));
+	return build_ruleset(error);
+}
+
+bool NftDataPlane::build_ruleset(std::string &error)
+{
+	std::vector<std::vector<uint8_t>> msgs;
+	auto table_msg = [&](uint16_t type, uint16_t flags) {
+		auto buf = msg_buf();
+		nftnl_table *t = nftnl_table_alloc();
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
+		auto *nlh = hdr(buf, type, flags, 0);
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		nftnl_table_free(t);
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	};
+	// add + delete + add: replaces a table left by an earlier run without
+	// failing when there was none.
+	table_msg(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
+	table_msg(NFT_MSG_DELTABLE, NLM_F_ACK);
+	table_msg(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
+
+	for (const char *name : kCounters) {
+		auto buf = msg_buf();
+		nftnl_obj *o = nftnl_obj_alloc();
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kTable);
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_IPV4);
+		auto *nlh = hdr(buf, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_ACK, 0);
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		nftnl_obj_free(o);
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	}
+
+	uint32_t set_id = 1;
+	auto set_msg = [&](const char *name, uint32_t data_len, uint32_t data_type, uint32_t extra_flags) {
+		auto buf = msg_buf();
+		nftnl_set *s = nftnl_set_alloc();
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, set_id++);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kKeyLen);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, kKeyType);
+		uint32_t flags = extra_flags;
+		if (data_len) {
+			flags |= NFT_SET_MAP;
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, data_len);
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, data_type);
+		}
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+		auto *nlh = hdr(buf, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_ACK, 0);
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	};
+	set_msg(kFamOut, kEpLen, kEpType, 0);
+	set_msg(kFamOutVia, 2 * kEpLen, kEp2Type, 0);
+	set_msg(kFamIn, kEpLen, kEpType, 0);
+	set_msg(kHam, kEpLen, kEpType, 0);
+	set_msg(kHamPending, 0, 0, 0);
+	set_msg(kHamRev, 2 * kEpLen, kEp2Type, 0);
+	set_msg(kSeen, 0, 0, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+
+	auto chain_msg = [&](const char *name, int hook, int prio) {
+		auto buf = msg_buf();
+		nftnl_chain *c = nftnl_chain_alloc();
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, kTable);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
+		if (hook >= 0) {
+			nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, uint32_t(hook));
+			nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+			nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+			nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+		}
+		auto *nlh = hdr(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_ACK, 0);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		nftnl_chain_free(c);
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	};
+	// Before raw (-300) and conntrack (-200): the events chain sees original
+	// headers; translated packets are untracked, so conntrack never sees half
+	// of a rewritten flow.
+	chain_msg("events", NF_INET_PRE_ROUTING, -350);
+	chain_msg("pre", NF_INET_PRE_ROUTING, -300);
+	chain_msg("from_client", -1, 0);
+	chain_msg("to_local", -1, 0);
+
+	auto rule_msg = [&](Rule &r) {
+		auto buf = msg_buf();
+		auto *nlh = nftnl_rule_nlmsg_build_hdr(reinterpret_cast<char *>(buf.data()), NFT_MSG_NEWRULE,
+							NFPROTO_IPV4, NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, 0);
+		nftnl_rule_nlmsg_build_payload(nlh, r.get());
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	};
+	const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	auto l4_csum = [](uint8_t p) { return p == IPPROTO_TCP ? 16u : 6u; };
+	auto idle = [&](uint8_t p) { return p == IPPROTO_TCP ? cfg_.tcp_idle_s : cfg_.udp_idle_s; };
+	const uint32_t ifreg = NFT_REG_1; // 16-byte register for interface names
+
+	// events: TCP FIN/RST of any flow reach roamd without being held (bypass
+	// keeps traffic flowing when roamd is down).
+	{
+		Rule r("events");
+		r.l4(IPPROTO_TCP);
+		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, kKeyReg + 1);
+		auto e = r.expr("bitwise");
+		uint32_t mask = 0x05, zero = 0; // FIN | RST
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+		r.cmp_u8(kKeyReg + 1, NFT_CMP_NEQ, 0);
+		r.count("tcp_end_events").queue(cfg_.event_queue, true);
+		rule_msg(r);
+	}
+	// pre: classify.
+	for (const auto &pattern : cfg_.client_interfaces) {
+		bool prefix = !pattern.empty() && pattern.back() == '*';
+		std::string name = prefix ? pattern.substr(0, pattern.size() - 1) : pattern;
+		char buf[IFNAMSIZ] = {};
+		memcpy(buf, name.data(), std::min(name.size(), size_t(IFNAMSIZ - 1)));
+		uint32_t len = prefix ? uint32_t(name.size()) : uint32_t(std::min(name.size() + 1, size_t(IFNAMSIZ)));
+		Rule r("pre");
+		r.meta(NFT_META_IIFNAME, ifreg).cmp(ifreg, NFT_CMP_EQ, buf, len);
+		r.verdict(NFT_JUMP, "from_client");
+		rule_msg(r);
+	}
+	for (uint8_t p : protos) {
+		Rule r("pre");
+		r.l4(p).fib_daddr_type(kKeyReg + 1).cmp_u32(kKeyReg + 1, NFT_CMP_EQ, RTN_LOCAL);
+		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kKeyReg + 2).port_range(kKeyReg + 2, cfg_.port_min, cfg_.port_max);
+		r.verdict(NFT_JUMP, "to_local");
+		rule_msg(r);
+	}
+	// from_client (Fig. 6): traffic for the AP itself and non-unicast stays untouched.
+	{
+		Rule r("from_client");
+		r.fib_daddr_type(kKeyReg).cmp_u32(kKeyReg, NFT_CMP_NEQ, RTN_UNICAST).verdict(NFT_RETURN);
+		rule_msg(r);
+	}
+	for (uint8_t p : protos) {
+		// Fig. 6 640-660: source := masquerade endpoint.
+		Rule r("from_client");
+		r.l4(p).key5().lookup(kFamOut, kValReg).notrack().touch(idle(p));
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, true);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 1, l4_csum(p), false);
+		r.count("fam_out").verdict(NF_ACCEPT);
+		rule_msg(r);
+	}
+	if (cfg_.outbound == OutboundMode::via_ham) {
+		for (uint8_t p : protos) {
+			// via-ham: source := FAM endpoint, destination := masquerade (the HAM).
+			Rule r("from_client");
+			r.l4(p).key5().lookup(kFamOutVia, kValReg).notrack().touch(idle(p));
+			r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, true);
+			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 1, l4_csum(p), false);
+			r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg + 2, 10, true);
+			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 3, l4_csum(p), false);
+			r.count("fam_out_via").verdict(NF_ACCEPT);
+			rule_msg(r);
+		}
+	}
+	for (uint8_t p : protos) {
+		// Fig. 6 630 -> 670: no record; roamd decides (held in the queue meanwhile).
+		Rule r("from_client");
+		r.l4(p).notrack().count("miss_out").queue(cfg_.miss_queue, false);
+		rule_msg(r);
+	}
+	// to_local (Fig. 7).
+	{
+		Rule r("to_local");
+		r.notrack();
+		rule_msg(r);
+	}
+	for (uint8_t p : protos) {
+		// Fig. 7 735: HAM, destination := FAM endpoint.
+		Rule r("to_local");
+		r.l4(p).key5().lookup(kHam, kValReg).touch(idle(p));
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
+		r.count("ham_in").verdict(NF_ACCEPT);
+		rule_msg(r);
+	}
+	for (uint8_t p : protos) {
+		// Fig. 7 760: FAM, destination := client.
+		Rule r("to_local");
+		r.l4(p).key5().lookup(kFamIn, kValReg).touch(idle(p));
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
+		r.count("fam_in").verdict(NF_ACCEPT);
+		rule_msg(r);
+	}
+	if (cfg_.outbound == OutboundMode::via_ham) {
+		for (uint8_t p : protos) {
+			// via-ham at the HAM: fam -> masq becomes masq -> server.
+			Rule r("to_local");
+			r.l4(p).key5().lookup(kHamRev, kValReg).touch(idle(p));
+			r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg + 2, 10, true);
+			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 3, l4_csum(p), false);
+			r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
+			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
+			r.count("ham_rev").verdict(NF_ACCEPT);
+			rule_msg(r);
+		}
+	}
+	{
+		// Fig. 7 720 -> 725: a known connection whose FAM is not known yet.
+		Rule r("to_local");
+		r.key5().lookup(kHamPending).count("miss_ham").queue(cfg_.miss_queue, false);
+		rule_msg(r);
+	}
+	{
+		// Fig. 7 715 -> 785 and 755 -> 790: nothing here owns this endpoint.
+		// Dropped in the kernel, counted and logged (rate-limited): it may be
+		// spoofed, or a client that left without a word.
+		Rule r("to_local");
+		r.count("unknown_dropped").log_limited("roamnat: no HAM or FAM record, dropped: ");
+		r.verdict(NF_DROP);
+		rule_msg(r);
+	}
+	if (!send_batch(msgs, error)) {
+		error = "installing the nftables ruleset: " + error;
+		return false;
+	}
+	return true;
+}
+
+void NftDataPlane::shutdown()
+{
+	if (!nl_)
+		return;
+	auto buf = msg_buf();
+	nftnl_table *t = nftnl_table_alloc();
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
+	auto *nlh = hdr(buf, NFT_MSG_DELTABLE, NLM_F_ACK, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	finish(buf);
+	std::string err;
+	if (!send_batch({buf}, err))
+		log_warn("removing nftables table: ", err);
+	staged_.clear();
+}
+
+void NftDataPlane::add_fam_out(const FamOutRule &r)
+{
+	std::vector<uint8_t> data;
+	put_ep(data, r.new_src);
+	if (r.new_dst)
+		put_ep(data, *r.new_dst);
+	staged_.push_back({true, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), data});
+}
+void NftDataPlane::del_fam_out(const FamOutRule &r)
+{
+	staged_.push_back({false, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), {}});
+}
+void NftDataPlane::add_fam_in(const FamInRule &r)
+{
+	std::vector<uint8_t> data;
+	put_ep(data, r.client);
+	staged_.push_back({true, kFamIn, key5(r.proto, r.server, r.fam), data});
+}
+void NftDataPlane::del_fam_in(const FamInRule &r)
+{
+	staged_.push_back({false, kFamIn, key5(r.proto, r.server, r.fam), {}});
+}
+void NftDataPlane::add_ham(const HamRule &r)
+{
+	std::vector<uint8_t> data;
+	if (r.fam)
+		put_ep(data, *r.fam);
+	staged_.push_back({true, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), data});
+}
+void NftDataPlane::del_ham(const HamRule &r)
+{
+	staged_.push_back({false, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), {}});
+}
+void NftDataPlane::add_ham_reverse(const HamReverseRule &r)
+{
+	std::vector<uint8_t> data;
+	put_ep(data, r.server);
+	put_ep(data, r.masq);
+	staged_.push_back({true, kHamRev, key5(r.proto, r.fam, r.masq), data});
+}
+void NftDataPlane::del_ham_reverse(const HamReverseRule &r)
+{
+	staged_.push_back({false, kHamRev, key5(r.proto, r.fam, r.masq), {}});
+}
+
+bool NftDataPlane::commit(std::string &error)
+{
+	if (staged_.empty())
+		return true;
+	std::vector<std::vector<uint8_t>> msgs;
+	for (const auto &op : staged_) {
+		auto buf = msg_buf();
+		nftnl_set *s = nftnl_set_alloc();
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, op.set.c_str());
+		nftnl_set_elem *e = nftnl_set_elem_alloc();
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, op.key.data(), uint32_t(op.key.size()));
+		if (!op.data.empty())
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, op.data.data(), uint32_t(op.data.size()));
+		nftnl_set_elem_add(s, e);
+		auto *nlh = hdr(buf, op.add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+				op.add ? NLM_F_CREATE | NLM_F_ACK : NLM_F_ACK, 0);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		finish(buf);
+		msgs.push_back(std::move(buf));
+	}
+	staged_.clear();
+	return send_batch(msgs, error);
+}
+
+std::vector<std::vector<uint8_t>> NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req)
+{
+	std::vector<std::vector<uint8_t>> out;
+	std::vector<uint8_t> copy(req);
+	auto *nlh = reinterpret_cast<nlmsghdr *>(copy.data());
+	nlh->nlmsg_type = uint16_t((NFNL_SUBSYS_NFTABLES << 8) | type);
+	nlh->nlmsg_seq = seq_++;
+	if (mnl_socket_sendto(nl_.get(), copy.data(), copy.size()) < 0)
+		return out;
+	std::vector<uint8_t> rx(MNL_SOCKET_BUFFER_SIZE * 4);
+	uint32_t port = mnl_socket_get_portid(nl_.get());
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl_.get(), rx.data(), rx.size());
+		if (n <= 0)
+			break;
+		int rc = mnl_cb_run(rx.data(), size_t(n), nlh->nlmsg_seq, port, collect_cb, &out);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	return out;
+}
+
+std::map<std::string, uint64_t> NftDataPlane::counters()
+{
+	std::map<std::string, uint64_t> out;
+	auto buf = msg_buf();
+	nftnl_obj *o = nftnl_obj_alloc();
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kTable);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	auto *nlh = hdr(buf, NFT_MSG_GETOBJ, NLM_F_DUMP, 0);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	finish(buf);
+	for (const auto &m : dump(NFT_MSG_GETOBJ, buf)) {
+		nftnl_obj *got = nftnl_obj_alloc();
+		if (nftnl_obj_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0 &&
+		    nftnl_obj_get_u32(got, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
+			std::string name = nftnl_obj_get_str(got, NFTNL_OBJ_NAME);
+			out[name + "_packets"] = nftnl_obj_get_u64(got, NFTNL_OBJ_CTR_PKTS);
+			out[name + "_bytes"] = nftnl_obj_get_u64(got, NFTNL_OBJ_CTR_BYTES);
+		}
+		nftnl_obj_free(got);
+	}
+	return out;
+}
+
+std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()
+{
+	auto buf = msg_buf();
+	nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, kSeen);
+	auto *nlh = hdr(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	finish(buf);
+	std::set<FlowKey> act;
+	for (const auto &m : dump(NFT_MSG_GETSETELEM, buf)) {
+		nftnl_set *got = nftnl_set_alloc();
+		if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0) {
+			nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(got);
+			for (nftnl_set_elem *e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+				uint32_t len = 0;
+				auto *k = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+				if (len != kKeyLen)
+					continue;
+				auto proto = l4_from_number(k[0]);
+				if (!proto)
+					continue;
+				act.insert(FlowKey{*proto, get_ep(k + 4), get_ep(k + 12)});
+			}
+			nftnl_set_elems_iter_destroy(it);
+		}
+		nftnl_set_free(got);
+	}
+	return act;
+}
+
+} // namespace roamnat

@@ -1,0 +1,54 @@
+// roamd's nftables back end: a table "ip roamnat" of stateless rewrite rules
+// whose per-connection state lives in maps, programmed with libnftnl over
+// libmnl. One map lookup returns both the new address and the new port.
+#pragma once
+
+#include "dataplane.hpp"
+
+#include <libmnl/libmnl.h>
+#include <memory>
+
+namespace roamnat {
+
+struct MnlSocketClose {
+	void operator()(mnl_socket *s) const { mnl_socket_close(s); }
+};
+
+class NftDataPlane final : public DataPlane {
+public:
+	static constexpr const char *kTable = "roamnat";
+
+	bool init(const DataPlaneConfig &cfg, std::string &error) override;
+	void shutdown() override;
+	const char *name() const override { return "nftables"; }
+
+	void add_fam_out(const FamOutRule &r) override;
+	void del_fam_out(const FamOutRule &r) override;
+	void add_fam_in(const FamInRule &r) override;
+	void del_fam_in(const FamInRule &r) override;
+	void add_ham(const HamRule &r) override;
+	void del_ham(const HamRule &r) override;
+	void add_ham_reverse(const HamReverseRule &r) override;
+	void del_ham_reverse(const HamReverseRule &r) override;
+	bool commit(std::string &error) override;
+	std::map<std::string, uint64_t> counters() override;
+	std::optional<std::set<FlowKey>> active_tuples() override;
+
+private:
+	struct Op {
+		bool add;
+		std::string set;
+		std::vector<uint8_t> key;
+		std::vector<uint8_t> data;
+	};
+	bool send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error);
+	bool build_ruleset(std::string &error);
+	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
+
+	DataPlaneConfig cfg_;
+	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	uint32_t seq_ = 1;
+	std::vector<Op> staged_;
+};
+
+} // namespace roamnat
