@@ -23,6 +23,8 @@ FramedConn::~FramedConn()
 {
 	for (auto id : timers_)
 		loop_.cancel(id);
+	if (ssl_ && state_ == State::open)
+		SSL_shutdown(ssl_.get()); // a clean close_notify, not an EOF the peer logs
 	if (handshake_timer_)
 		loop_.cancel(handshake_timer_);
 	if (fd_)

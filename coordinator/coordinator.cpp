@@ -78,7 +78,10 @@ void Coordinator::accept_ready()
 			if (it == sessions_.end())
 				return;
 			Session &s = it->second;
-			log_info(c.label(), " disconnected: ", reason);
+			if (s.role == proto::Role::ctl)
+				log_debug(c.label(), " disconnected: ", reason);
+			else
+				log_info(c.label(), " disconnected: ", reason);
 			if (s.hello && s.role == proto::Role::agent) {
 				auto a = agents_.find(s.agent);
 				if (a != agents_.end() && a->second == &c)
@@ -155,7 +158,10 @@ void Coordinator::on_hello(Session &s, const Message &m)
 	}
 	s.hello = true;
 	s.conn->set_label((s.role == proto::Role::agent ? "agent " : "ctl ") + name);
-	log_info(s.conn->label(), " connected", s.role == proto::Role::agent ? " from " + s.addr.str() : "");
+	if (s.role == proto::Role::agent)
+		log_info(s.conn->label(), " connected from ", s.addr.str());
+	else
+		log_debug(s.conn->label(), " connected");
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
 	ack.flags = opts_.push_fam_updates ? proto::kFlagPush : 0;
 	s.conn->send(ack);

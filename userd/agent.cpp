@@ -62,14 +62,15 @@ bool Agent::start(std::string &error)
 	if (!error.empty())
 		return false;
 	uint32_t idle_min = std::min(opts_.dp.udp_idle_s, opts_.dp.tcp_idle_s);
-	Millis every(std::clamp<uint32_t>(idle_min * 1000 / 4, 1000, 30000));
-	auto ticker = std::make_shared<std::function<void()>>();
-	*ticker = [this, every, ticker] {
-		check_idle();
-		loop_.after(every, *ticker);
-	};
-	loop_.after(every, *ticker);
+	idle_every_ = Millis(std::clamp<uint32_t>(idle_min * 1000 / 4, 1000, 30000));
+	loop_.after(idle_every_, [this] { idle_tick(); });
 	return true;
+}
+
+void Agent::idle_tick()
+{
+	check_idle();
+	loop_.after(idle_every_, [this] { idle_tick(); });
 }
 
 void Agent::stop()

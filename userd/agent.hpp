@@ -114,6 +114,7 @@ public:
 
 private:
 	void check_idle();
+	void idle_tick();
 
 	// roamctl --agent.
 	void start_control(std::string &error);
@@ -142,6 +143,7 @@ private:
 	std::unordered_set<FlowKey> in_setup_;
 	std::unordered_set<FlowKey> designate_ok_; // may ask another host to anchor it
 	size_t held_total_ = 0;
+	Millis idle_every_{15000};
 	std::map<std::string, uint64_t> counters_;
 
 	UniqueFd control_listener_;

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <linux/netfilter.h>
 #include <net/if.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 #include <linux/rtnetlink.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
@@ -171,12 +173,20 @@ public:
 		expr("notrack");
 		return *this;
 	}
+	// Kernels without nft_queue (CONFIG_NFT_QUEUE) still have the xtables
+	// NFQUEUE target, reachable from nftables through nft_compat as
+	// iptables-nft does; both end in nfnetlink_queue.
 	Rule &queue(uint16_t num, bool bypass)
 	{
-		auto e = expr("queue");
-		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_NUM, num);
-		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_TOTAL, 1);
-		nftnl_expr_set_u16(e, NFTNL_EXPR_QUEUE_FLAGS, bypass ? NFT_QUEUE_FLAG_BYPASS : 0);
+		// libnftnl takes ownership of the target info and free()s it.
+		auto *info = static_cast<xt_NFQ_info_v3 *>(calloc(1, sizeof(xt_NFQ_info_v3)));
+		info->queuenum = num;
+		info->queues_total = 1;
+		info->flags = bypass ? NFQ_FLAG_BYPASS : 0;
+		auto e = expr("target");
+		nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, "NFQUEUE");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, 3);
+		nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, info, sizeof(*info));
 		return *this;
 	}
 	Rule &log_limited(const char *prefix)
@@ -379,6 +389,10 @@ bool NftDataPlane::build_ruleset(std::string &error)
 			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, data_type);
 		}
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+		// A full activity set would make the rewrite rules fail: size it for
+		// every tuple the agent can own (three per port) with room to spare.
+		if (extra_flags & NFT_SET_EVAL)
+			nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, 4 * (uint32_t(cfg_.port_max) - cfg_.port_min + 1) + 4096);
 		auto *nlh = hdr(buf, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_ACK, 0);
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
@@ -392,6 +406,7 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	set_msg(kHamPending, 0, 0, 0);
 	set_msg(kHamRev, 2 * kEpLen, kEp2Type, 0);
 	set_msg(kSeen, 0, 0, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+
 
 	auto chain_msg = [&](const char *name, int hook, int prio) {
 		auto buf = msg_buf();
