@@ -81,37 +81,46 @@ void EventLoop::cancel(TimerId id)
 void EventLoop::run()
 {
 	running_ = true;
+	while (running_)
+		run_once(Millis(60000));
+}
+
+void EventLoop::run_once(Millis max_wait)
+{
 	epoll_event events[64];
-	while (running_) {
-		int timeout = -1;
-		if (!timer_order_.empty()) {
-			auto wait = std::chrono::duration_cast<Millis>(timer_order_.begin()->first - Clock::now()).count();
-			timeout = int(std::max<long long>(0, std::min<long long>(wait + 1, 60000)));
-		}
-		int n = epoll_wait(epoll_.get(), events, 64, timeout);
-		if (n < 0 && errno != EINTR) {
-			log_error("epoll_wait: ", strerror(errno));
-			return;
-		}
-		for (int i = 0; i < n && running_; ++i) {
-			auto it = handlers_.find(events[i].data.fd);
-			if (it == handlers_.end())
-				continue;
-			auto keep = it->second;
-			(*keep)(events[i].events);
-		}
-		auto now = Clock::now();
-		while (running_ && !timer_order_.empty() && timer_order_.begin()->first <= now) {
-			TimerId id = timer_order_.begin()->second;
-			timer_order_.erase(timer_order_.begin());
-			auto it = timers_.find(id);
-			if (it == timers_.end())
-				continue;
-			auto fn = std::move(it->second.second);
-			timers_.erase(it);
-			fn();
-		}
+	int timeout = int(max_wait.count());
+	if (!timer_order_.empty()) {
+		auto wait = std::chrono::duration_cast<Millis>(timer_order_.begin()->first - Clock::now()).count();
+		timeout = int(std::max<long long>(0, std::min<long long>(wait + 1, timeout)));
 	}
+	bool was_running = running_;
+	running_ = true;
+	int n = epoll_wait(epoll_.get(), events, 64, timeout);
+	if (n < 0 && errno != EINTR) {
+		log_error("epoll_wait: ", strerror(errno));
+		running_ = false;
+		return;
+	}
+	for (int i = 0; i < n && running_; ++i) {
+		auto it = handlers_.find(events[i].data.fd);
+		if (it == handlers_.end())
+			continue;
+		auto keep = it->second;
+		(*keep)(events[i].events);
+	}
+	auto now = Clock::now();
+	while (running_ && !timer_order_.empty() && timer_order_.begin()->first <= now) {
+		TimerId id = timer_order_.begin()->second;
+		timer_order_.erase(timer_order_.begin());
+		auto it = timers_.find(id);
+		if (it == timers_.end())
+			continue;
+		auto fn = std::move(it->second.second);
+		timers_.erase(it);
+		fn();
+	}
+	if (!was_running && running_)
+		running_ = false;
 }
 
 } // namespace roamnat

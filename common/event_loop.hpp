@@ -31,6 +31,8 @@ public:
 
 	// Runs until stop() or SIGINT/SIGTERM.
 	void run();
+	// One round: waits at most max_wait for events, then runs due timers.
+	void run_once(Millis max_wait);
 	void stop() { running_ = false; }
 	Clock::time_point now() const { return Clock::now(); }
 

@@ -39,6 +39,9 @@ public:
 	const std::string &peer_name() const { return peer_name_; }
 	const std::string &label() const { return label_; }
 	void set_label(std::string label) { label_ = std::move(label); }
+	// For plain streams, whose peer proves its identity some other way
+	// (file permissions of a UNIX socket, or a test).
+	void set_peer_name(std::string name) { peer_name_ = std::move(name); }
 	size_t queued_bytes() const { return out_.size() - out_off_; }
 
 private:

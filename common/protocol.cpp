@@ -536,10 +536,12 @@ std::string validate(const Message &m)
 		miss = need(m.flow() && m.fam, "protocol, client, server and FAM endpoint");
 		break;
 	case MsgType::ham_register:
+		miss = need(m.flow() && m.masq, "protocol, client, server and masquerade endpoint");
+		break;
 	case MsgType::ham_designate:
-		miss = need(m.flow().has_value(), "protocol, client and server");
-		if (miss.empty() && m.type == MsgType::ham_register)
-			miss = need(m.masq.has_value(), "masquerade endpoint");
+		// The request names the flow; the answer carries a status.
+		if (!m.status)
+			miss = need(m.flow().has_value(), "protocol, client and server");
 		break;
 	case MsgType::fam_query:
 		miss = need(m.masq_key().has_value(), "protocol, server and masquerade endpoint");

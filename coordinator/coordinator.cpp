@@ -70,31 +70,42 @@ void Coordinator::accept_ready()
 			log_error("cannot create TLS session: ", tls_error_text());
 			continue;
 		}
-		auto conn = std::make_unique<FramedConn>(loop_, std::move(fd), std::move(ssl), "peer");
-		FramedConn *key = conn.get();
-		conn->on_message([this](FramedConn &c, Message &&m) { dispatch(sessions_.at(&c), std::move(m)); });
-		conn->on_close([this](FramedConn &c, const std::string &reason) {
-			auto it = sessions_.find(&c);
-			if (it == sessions_.end())
-				return;
-			Session &s = it->second;
-			if (s.role == proto::Role::ctl)
-				log_debug(c.label(), " disconnected: ", reason);
-			else
-				log_info(c.label(), " disconnected: ", reason);
-			if (s.hello && s.role == proto::Role::agent) {
-				auto a = agents_.find(s.agent);
-				if (a != agents_.end() && a->second == &c)
-					agents_.erase(a);
-			}
-			std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
-			sessions_.erase(it);
-		});
-		Session s;
-		s.conn = std::move(conn);
-		sessions_.emplace(key, std::move(s));
-		key->start();
+		serve(std::make_unique<FramedConn>(loop_, std::move(fd), std::move(ssl), "peer"));
 	}
+}
+
+void Coordinator::adopt(UniqueFd fd, const std::string &identity)
+{
+	auto conn = std::make_unique<FramedConn>(loop_, std::move(fd), nullptr, "peer");
+	conn->set_peer_name(identity);
+	serve(std::move(conn));
+}
+
+void Coordinator::serve(std::unique_ptr<FramedConn> conn)
+{
+	FramedConn *key = conn.get();
+	conn->on_message([this](FramedConn &c, Message &&m) { dispatch(sessions_.at(&c), std::move(m)); });
+	conn->on_close([this](FramedConn &c, const std::string &reason) {
+		auto it = sessions_.find(&c);
+		if (it == sessions_.end())
+			return;
+		Session &s = it->second;
+		if (s.role == proto::Role::ctl)
+			log_debug(c.label(), " disconnected: ", reason);
+		else
+			log_info(c.label(), " disconnected: ", reason);
+		if (s.hello && s.role == proto::Role::agent) {
+			auto a = agents_.find(s.agent);
+			if (a != agents_.end() && a->second == &c)
+				agents_.erase(a);
+		}
+		std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
+		sessions_.erase(it);
+	});
+	Session s;
+	s.conn = std::move(conn);
+	sessions_.emplace(key, std::move(s));
+	key->start();
 }
 
 void Coordinator::dispatch(Session &s, Message &&m)

@@ -25,6 +25,9 @@ class Coordinator {
 public:
 	Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls);
 	bool start(std::string &error);
+	// Serves an already authenticated plain stream as if it were a TLS
+	// session with this identity (unit tests drive the protocol this way).
+	void adopt(UniqueFd fd, const std::string &identity);
 	const ConnectionTable &table() const { return table_; }
 
 private:
@@ -42,6 +45,7 @@ private:
 	};
 
 	void accept_ready();
+	void serve(std::unique_ptr<FramedConn> conn);
 	void dispatch(Session &s, proto::Message &&m);
 	void on_hello(Session &s, const proto::Message &m);
 	void on_fam_request(Session &s, const proto::Message &m);

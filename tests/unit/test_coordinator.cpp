@@ -1,1 +1,263 @@
+// The coordinator's request handling (Figs. 9-13), driven over plain socket
+// pairs by fake agents that speak the real wire protocol.
+#include "../../coordinator/coordinator.hpp"
+
 #include <catch2/catch.hpp>
+#include <sys/socket.h>
+
+using namespace roamnat;
+using namespace roamnat::proto;
+
+namespace {
+Endpoint ep(const char *s) { return *Endpoint::parse(s); }
+
+struct FakePeer {
+	std::unique_ptr<FramedConn> conn;
+	std::vector<Message> got;
+	bool closed = false;
+	int raw = -1; // our end, for writing garbage
+};
+
+struct Harness {
+	EventLoop loop;
+	Coordinator coord;
+	explicit Harness(CoordinatorOptions o = {}) : coord(loop, std::move(o), nullptr) {}
+
+	std::unique_ptr<FakePeer> connect(const std::string &identity)
+	{
+		int sv[2];
+		REQUIRE(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == 0);
+		coord.adopt(UniqueFd(sv[0]), identity);
+		auto p = std::make_unique<FakePeer>();
+		p->raw = sv[1];
+		p->conn = std::make_unique<FramedConn>(loop, UniqueFd(sv[1]), nullptr, "fake " + identity);
+		FakePeer *raw = p.get();
+		p->conn->on_message([raw](FramedConn &, Message &&m) { raw->got.push_back(std::move(m)); });
+		p->conn->on_close([raw](FramedConn &, const std::string &) { raw->closed = true; });
+		p->conn->start();
+		return p;
+	}
+
+	template <typename Pred> bool run_until(Pred pred)
+	{
+		for (int i = 0; i < 200 && !pred(); ++i)
+			loop.run_once(Millis(10));
+		return pred();
+	}
+
+	// Sends and waits for the reply with the same request id.
+	Message ask(FakePeer &p, Message m)
+	{
+		static uint32_t id = 100;
+		m.request_id = ++id;
+		p.conn->send(m);
+		const Message *found = nullptr;
+		run_until([&] {
+			for (const auto &g : p.got)
+				if (g.request_id == m.request_id && g.type != MsgType::fam_update)
+					found = &g;
+			return found != nullptr;
+		});
+		REQUIRE(found);
+		return *found;
+	}
+
+	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr)
+	{
+		auto p = connect(name);
+		Message h;
+		h.type = MsgType::hello;
+		h.role = Role::agent;
+		h.agent_addr = Ipv4::parse(addr);
+		auto ack = ask(*p, h);
+		REQUIRE(ack.type == MsgType::hello_ack);
+		REQUIRE(ack.status == Status::ok);
+		return p;
+	}
+};
+
+Message fam_request(const char *fam, bool combined)
+{
+	Message m;
+	m.type = MsgType::fam_request;
+	m.proto = L4::tcp;
+	m.client = ep("10.202.0.11:40123");
+	m.server = ep("10.201.0.10:5001");
+	m.fam = ep(fam);
+	m.flags = combined ? kFlagCombined : 0;
+	return m;
+}
+
+const Message *last_of(const FakePeer &p, MsgType t)
+{
+	for (auto it = p.got.rbegin(); it != p.got.rend(); ++it)
+		if (it->type == t)
+			return &*it;
+	return nullptr;
+}
+} // namespace
+
+TEST_CASE("requests before hello are refused and the session closed")
+{
+	Harness h;
+	auto p = h.connect("ap1");
+	p->conn->send(fam_request("10.201.0.101:40000", true));
+	REQUIRE(h.run_until([&] { return p->closed; }));
+	REQUIRE(last_of(*p, MsgType::error));
+	CHECK(last_of(*p, MsgType::error)->status == Status::bad_message);
+	CHECK(h.coord.table().size() == 0);
+}
+
+TEST_CASE("Figs. 10-13 end to end through the coordinator")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	auto ap2 = h.agent("ap2", "10.201.0.102");
+
+	// Fig. 10 1070: unknown connection without the combined flag.
+	auto rej = h.ask(*ap2, fam_request("10.201.0.102:40000", false));
+	CHECK(rej.status == Status::rejected);
+
+	// Fig. 11: the first FAM becomes the HAM, its FAM endpoint the masquerade.
+	auto first = h.ask(*ap1, fam_request("10.201.0.101:40000", true));
+	REQUIRE(first.status == Status::became_ham);
+	CHECK(first.masq == ep("10.201.0.101:40000"));
+	CHECK(first.ham_agent == "ap1");
+
+	// Fig. 10 1050-1060: the client roams to ap2.
+	auto join = h.ask(*ap2, fam_request("10.201.0.102:40007", true));
+	REQUIRE(join.status == Status::ok);
+	CHECK(join.masq == ep("10.201.0.101:40000"));
+	CHECK(join.ham_agent == "ap1");
+	// ... and the HAM is told at once (push), newest FAM first.
+	REQUIRE(h.run_until([&] { return last_of(*ap1, MsgType::fam_update) != nullptr; }));
+	auto push = *last_of(*ap1, MsgType::fam_update);
+	REQUIRE(push.fams.size() == 2);
+	CHECK(push.fams[0] == FamRecord{"ap2", ep("10.201.0.102:40007")});
+
+	// Fig. 12: the HAM's query; the server must match (suspect otherwise).
+	Message q;
+	q.type = MsgType::fam_query;
+	q.proto = L4::tcp;
+	q.server = ep("10.201.0.10:5001");
+	q.masq = ep("10.201.0.101:40000");
+	auto list = h.ask(*ap1, q);
+	REQUIRE(list.status == Status::ok);
+	CHECK(list.fams.size() == 2);
+	q.server = ep("10.201.0.99:5001");
+	CHECK(h.ask(*ap1, q).status == Status::suspect);
+	q.masq = ep("10.201.0.101:49999");
+	CHECK(h.ask(*ap1, q).status == Status::not_found);
+
+	// Fig. 13: the client leaves ap2; the HAM hears the new FAM list.
+	ap1->got.clear();
+	Message dep;
+	dep.type = MsgType::client_departed;
+	dep.client_addr = Ipv4::parse("10.202.0.11");
+	auto ack = h.ask(*ap2, dep);
+	CHECK(ack.count == 1u);
+	REQUIRE(h.run_until([&] { return last_of(*ap1, MsgType::fam_update) != nullptr; }));
+	auto after = *last_of(*ap1, MsgType::fam_update);
+	REQUIRE(after.fams.size() == 1);
+	CHECK(after.fams[0].agent == "ap1");
+
+	// Connection end: removed, and the HAM is told.
+	Message end;
+	end.type = MsgType::conn_end;
+	end.proto = L4::tcp;
+	end.client = ep("10.202.0.11:40123");
+	end.server = ep("10.201.0.10:5001");
+	CHECK(h.ask(*ap2, end).status == Status::ok);
+	REQUIRE(h.run_until([&] { return last_of(*ap1, MsgType::conn_removed) != nullptr; }));
+	CHECK(h.coord.table().size() == 0);
+	CHECK(h.ask(*ap2, end).status == Status::not_found);
+}
+
+TEST_CASE("Fig. 9 registration: idempotent replay, conflict for another HAM")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	auto ap2 = h.agent("ap2", "10.201.0.102");
+	Message reg;
+	reg.type = MsgType::ham_register;
+	reg.proto = L4::udp;
+	reg.client = ep("10.202.0.11:5353");
+	reg.server = ep("10.201.0.10:53");
+	reg.masq = ep("10.201.0.101:40001");
+	reg.fam = reg.masq;
+	CHECK(h.ask(*ap1, reg).status == Status::ok);
+	reg.flags = kFlagResync;
+	CHECK(h.ask(*ap1, reg).status == Status::ok);
+	reg.masq = ep("10.201.0.102:40001");
+	CHECK(h.ask(*ap2, reg).status == Status::conflict);
+	CHECK(h.coord.table().size() == 1);
+}
+
+TEST_CASE("Fig. 9 980: a designated HAM anchors the connection for the requester")
+{
+	Harness h;
+	auto central = h.agent("central", "10.201.0.2");
+	auto ap2 = h.agent("ap2", "10.201.0.102");
+	Message d;
+	d.type = MsgType::ham_designate;
+	d.request_id = 555;
+	d.proto = L4::tcp;
+	d.client = ep("10.202.0.11:40123");
+	d.server = ep("10.201.0.10:23");
+	d.ham_agent = "central";
+	ap2->conn->send(d);
+	REQUIRE(h.run_until([&] { return last_of(*central, MsgType::ham_designate) != nullptr; }));
+	Message reg;
+	reg.type = MsgType::ham_register;
+	reg.proto = L4::tcp;
+	reg.client = d.client;
+	reg.server = d.server;
+	reg.masq = ep("10.201.0.2:40000");
+	CHECK(h.ask(*central, reg).status == Status::ok);
+	REQUIRE(h.run_until([&] { return last_of(*ap2, MsgType::ham_designate) != nullptr; }));
+	CHECK(last_of(*ap2, MsgType::ham_designate)->request_id == 555u);
+	CHECK(last_of(*ap2, MsgType::ham_designate)->status == Status::ok);
+	d.ham_agent = "nobody";
+	d.client = ep("10.202.0.11:40124");
+	CHECK(h.ask(*ap2, d).status == Status::not_found);
+}
+
+TEST_CASE("unknown agents, control sessions and garbage are refused")
+{
+	CoordinatorOptions o;
+	o.allowed_agents = {"ap1"};
+	Harness h(o);
+	auto stranger = h.connect("ap9");
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::agent;
+	hello.agent_addr = Ipv4{1};
+	stranger->conn->send(hello);
+	REQUIRE(h.run_until([&] { return stranger->closed; }));
+	CHECK(last_of(*stranger, MsgType::error)->status == Status::unauthorized);
+
+	auto ctl = h.connect("roamctl");
+	hello.role = Role::ctl;
+	CHECK(h.ask(*ctl, hello).status == Status::ok);
+	ctl->conn->send(fam_request("10.201.0.101:40000", true));
+	REQUIRE(h.run_until([&] { return ctl->closed; }));
+	CHECK(last_of(*ctl, MsgType::error)->status == Status::unauthorized);
+
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	auto junk = h.agent("ap1", "10.201.0.101"); // replaces the first session
+	const uint8_t garbage[] = {0, 0, 0, 12, 1, 3, 0, 0, 0, 0, 0, 1, 0, 9, 0, 0x7f};
+	REQUIRE(write(junk->raw, garbage, sizeof(garbage)) == sizeof(garbage));
+	REQUIRE(h.run_until([&] { return junk->closed; }));
+	CHECK(last_of(*junk, MsgType::error)->status == Status::bad_message);
+	CHECK(h.coord.table().size() == 1); // nothing corrupted
+
+	auto dumper = h.connect("roamctl");
+	CHECK(h.ask(*dumper, hello).status == Status::ok);
+	Message dump;
+	dump.type = MsgType::dump_request;
+	dump.what = DumpWhat::connections;
+	auto conns = h.ask(*dumper, dump);
+	REQUIRE(conns.conns.size() == 1);
+	CHECK(conns.conns[0].masq == ep("10.201.0.101:40000"));
+}

@@ -1,1 +1,64 @@
+#include "../../userd/packet_info.hpp"
+
 #include <catch2/catch.hpp>
+#include <vector>
+
+using namespace roamnat;
+
+namespace {
+std::vector<uint8_t> packet(uint8_t proto, uint8_t tcp_flags = 0x02, uint16_t frag = 0)
+{
+	std::vector<uint8_t> p(20 + (proto == 6 ? 20 : 8), 0);
+	p[0] = 0x45;
+	p[6] = uint8_t(frag >> 8);
+	p[7] = uint8_t(frag);
+	p[9] = proto;
+	uint8_t src[] = {10, 202, 0, 11}, dst[] = {10, 201, 0, 10};
+	std::copy(src, src + 4, p.begin() + 12);
+	std::copy(dst, dst + 4, p.begin() + 16);
+	p[20] = 0x9c; p[21] = 0x40; // 40000
+	p[22] = 0x13; p[23] = 0x89; // 5001
+	if (proto == 6)
+		p[33] = tcp_flags;
+	return p;
+}
+} // namespace
+
+TEST_CASE("parses a TCP SYN")
+{
+	std::string why;
+	auto pi = parse_packet(packet(6, 0x02), why);
+	REQUIRE(pi);
+	CHECK(pi->proto == L4::tcp);
+	CHECK(pi->src.str() == "10.202.0.11:40000");
+	CHECK(pi->dst.str() == "10.201.0.10:5001");
+	CHECK(pi->syn_only());
+	CHECK_FALSE(pi->fin());
+}
+
+TEST_CASE("SYN-ACK is not an opening packet; FIN and RST are seen")
+{
+	std::string why;
+	CHECK_FALSE(parse_packet(packet(6, 0x12), why)->syn_only());
+	CHECK(parse_packet(packet(6, 0x11), why)->fin());
+	CHECK(parse_packet(packet(6, 0x04), why)->rst());
+}
+
+TEST_CASE("UDP, and what cannot be parsed")
+{
+	std::string why;
+	auto u = parse_packet(packet(17), why);
+	REQUIRE(u);
+	CHECK(u->proto == L4::udp);
+	CHECK_FALSE(parse_packet(packet(1), why));
+	CHECK(why == "neither TCP nor UDP");
+	CHECK_FALSE(parse_packet(packet(17, 0, 0x0010), why));
+	CHECK(why == "non-first fragment");
+	auto p = packet(6);
+	for (size_t n = 0; n < 34; ++n)
+		CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(n), why));
+	p[0] = 0x46; // IHL 24 bytes, longer than what follows allows for TCP
+	CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(36), why));
+	p[0] = 0x65;
+	CHECK_FALSE(parse_packet(p, why));
+}

@@ -1,1 +1,179 @@
+#include "../../common/protocol.hpp"
+
 #include <catch2/catch.hpp>
+
+using namespace roamnat;
+using namespace roamnat::proto;
+
+namespace {
+Endpoint ep(const char *s) { return *Endpoint::parse(s); }
+
+Message sample_fam_request()
+{
+	Message m;
+	m.type = MsgType::fam_request;
+	m.request_id = 77;
+	m.proto = L4::tcp;
+	m.client = ep("10.202.0.11:40123");
+	m.server = ep("10.201.0.10:5001");
+	m.fam = ep("10.201.0.102:40007");
+	m.flags = kFlagCombined;
+	return m;
+}
+
+std::optional<Message> roundtrip(const Message &m, DecodeError &err)
+{
+	auto bytes = encode(m);
+	auto len = peek_frame_length(bytes, err);
+	REQUIRE(len);
+	REQUIRE(*len + kLengthPrefix == bytes.size());
+	return decode(std::span<const uint8_t>(bytes).subspan(kLengthPrefix), err);
+}
+} // namespace
+
+TEST_CASE("every field of a message survives encode and decode")
+{
+	Message m = sample_fam_request();
+	m.status = Status::became_ham;
+	m.agent_id = "ap2";
+	m.text = "hello world";
+	m.ham_agent = "ap1";
+	m.agent_addr = Ipv4{0x0ac90066};
+	m.client_addr = Ipv4{0x0aca000b};
+	m.masq = ep("10.201.0.101:40000");
+	m.generation = 3;
+	m.count = 9;
+	m.role = Role::agent;
+	m.what = DumpWhat::agents;
+	m.fams = {{"ap2", ep("10.201.0.102:40007")}, {"ap3", ep("10.201.0.103:41000")}};
+	m.conns = {{FlowKey{L4::udp, ep("1.2.3.4:5"), ep("6.7.8.9:10")}, ep("10.0.0.1:40000"), "ap1", 2,
+		    {{"ap1", ep("10.0.0.1:40000")}}}};
+	m.agents = {{"ap1", Ipv4{42}, 1, 1234567890123ULL}};
+	m.counters = {{"rx_hello", 5}, {"big", ~0ULL}};
+	DecodeError err;
+	auto back = roundtrip(m, err);
+	REQUIRE(back);
+	CHECK(*back == m);
+	CHECK(validate(*back).empty());
+}
+
+TEST_CASE("a truncated frame is rejected at every length, never misread")
+{
+	const Message original = sample_fam_request();
+	auto bytes = encode(original);
+	auto body = std::span<const uint8_t>(bytes).subspan(kLengthPrefix);
+	for (size_t n = 0; n < body.size(); ++n) {
+		DecodeError err;
+		auto m = decode(body.first(n), err);
+		// A cut on an attribute boundary decodes to fewer attributes (the
+		// length prefix is what stops that from happening on the wire); a cut
+		// inside one is an error. Neither is ever taken for the original.
+		if (m)
+			CHECK(*m != original);
+		else
+			CHECK_FALSE(err.what.empty());
+	}
+}
+
+TEST_CASE("frame length limits")
+{
+	DecodeError err;
+	std::vector<uint8_t> huge = {0xff, 0xff, 0xff, 0xff};
+	CHECK_FALSE(peek_frame_length(huge, err));
+	CHECK_THAT(err.what, Catch::Contains("outside"));
+	err = {};
+	std::vector<uint8_t> tiny = {0, 0, 0, 3};
+	CHECK_FALSE(peek_frame_length(tiny, err));
+	err = {};
+	std::vector<uint8_t> partial = {0, 0};
+	CHECK_FALSE(peek_frame_length(partial, err));
+	CHECK(err.what.empty()); // just not enough bytes yet
+}
+
+TEST_CASE("wrong version, unknown type, bad attributes")
+{
+	auto bytes = encode(sample_fam_request());
+	auto body = std::vector<uint8_t>(bytes.begin() + kLengthPrefix, bytes.end());
+	DecodeError err;
+
+	auto v2 = body;
+	v2[0] = 2;
+	CHECK_FALSE(decode(v2, err));
+	CHECK_THAT(err.what, Catch::Contains("version 2"));
+
+	auto unknown = body;
+	unknown[1] = 200;
+	CHECK_FALSE(decode(unknown, err));
+	CHECK_THAT(err.what, Catch::Contains("unknown message type"));
+
+	// An attribute whose length runs past the frame.
+	auto overrun = body;
+	overrun[kHeaderSize + 2] = 0x7f;
+	CHECK_FALSE(decode(overrun, err));
+	CHECK_THAT(err.what, Catch::Contains("overruns"));
+
+	// The protocol attribute with an unsupported number.
+	Message icmp = sample_fam_request();
+	auto ib = encode(icmp);
+	std::vector<uint8_t> ibody(ib.begin() + kLengthPrefix, ib.end());
+	for (size_t i = kHeaderSize; i + 4 < ibody.size(); i += 4) {
+		if (ibody[i] == 0 && ibody[i + 1] == 7) { // A_PROTO
+			ibody[i + 4] = 1;
+			break;
+		}
+	}
+	CHECK_FALSE(decode(ibody, err));
+	CHECK_THAT(err.what, Catch::Contains("unsupported transport protocol"));
+}
+
+TEST_CASE("repeated scalar attributes and non-printable strings are refused")
+{
+	Message m;
+	m.type = MsgType::hello;
+	m.role = Role::agent;
+	m.agent_addr = Ipv4{1};
+	m.agent_id = "ap1";
+	auto bytes = encode(m);
+	std::vector<uint8_t> body(bytes.begin() + kLengthPrefix, bytes.end());
+	// Append a second copy of the role attribute (type 15, len 1).
+	std::vector<uint8_t> dup = body;
+	dup.insert(dup.end(), {0, 15, 0, 1, 1, 0, 0, 0});
+	DecodeError err;
+	CHECK_FALSE(decode(dup, err));
+	CHECK_THAT(err.what, Catch::Contains("repeated"));
+
+	std::vector<uint8_t> bad = body;
+	bad.insert(bad.end(), {0, 3, 0, 2, 'a', 0x07, 0, 0});
+	CHECK_FALSE(decode(bad, err));
+	CHECK_THAT(err.what, Catch::Contains("non-printable"));
+}
+
+TEST_CASE("unknown attributes are skipped for forward compatibility")
+{
+	auto bytes = encode(sample_fam_request());
+	std::vector<uint8_t> body(bytes.begin() + kLengthPrefix, bytes.end());
+	body.insert(body.end(), {0x01, 0x00, 0, 3, 'x', 'y', 'z', 0});
+	DecodeError err;
+	auto m = decode(body, err);
+	REQUIRE(m);
+	CHECK(*m == sample_fam_request());
+}
+
+TEST_CASE("validate names what a message lacks")
+{
+	Message m = sample_fam_request();
+	m.fam.reset();
+	CHECK_THAT(validate(m), Catch::Contains("fam_request lacks"));
+	Message q;
+	q.type = MsgType::fam_query;
+	q.proto = L4::udp;
+	q.server = ep("1.1.1.1:53");
+	CHECK_FALSE(validate(q).empty());
+	q.masq = ep("10.0.0.1:40000");
+	CHECK(validate(q).empty());
+	Message reply;
+	reply.type = MsgType::fam_reply;
+	CHECK_FALSE(validate(reply).empty());
+	reply.status = Status::ok;
+	CHECK(validate(reply).empty());
+}

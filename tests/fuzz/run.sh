@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a
+# bounded time. Usage: run.sh [SECONDS_IN_ALL]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+total=${1:-60}
+out=build-fuzz
+mkdir -p "$out"
+flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
+declare -A srcs=(
+	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp"
+	[config]="tests/fuzz/fuzz_config.cpp common/config_file.cpp common/endpoint.cpp"
+	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
+)
+per=$((total / 3))
+[ "$per" -ge 1 ] || per=1
+failed=0
+for t in protocol config packet; do
+	# shellcheck disable=SC2086
+	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
+	corpus="$out/corpus-$t"
+	mkdir -p "$corpus"
+	[ -d "tests/fuzz/corpus/$t" ] && cp -n tests/fuzz/corpus/$t/* "$corpus/" 2>/dev/null || true
+	if "$out/fuzz_$t" -max_total_time="$per" -print_final_stats=1 "$corpus" >"$out/fuzz_$t.log" 2>&1; then
+		runs=$(grep -m1 "stat::number_of_executed_units" "$out/fuzz_$t.log" | awk '{print $2}')
+		echo "fuzz $t: ok, $runs inputs in ${per}s"
+	else
+		echo "fuzz $t: FAILED (see $out/fuzz_$t.log)"
+		tail -30 "$out/fuzz_$t.log"
+		failed=1
+	fi
+done
+exit $failed
