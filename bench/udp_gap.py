@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Handoff gap probe: a sender emits sequence-numbered UDP datagrams at a fixed
+rate; the receiver reports how many were lost and the longest silence (ms).
+Both ends run on this machine (in lab namespaces), so they share one clock.
+
+  udp_gap.py recv PORT SECONDS        prints JSON when SECONDS have passed
+  udp_gap.py send HOST PORT RATE SECONDS
+"""
+import json
+import socket
+import struct
+import sys
+import time
+
+
+def send(host, port, rate, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    interval = 1.0 / rate
+    start = time.monotonic()
+    seq = 0
+    while True:
+        due = start + seq * interval
+        now = time.monotonic()
+        if now - start >= seconds:
+            break
+        if due > now:
+            time.sleep(due - now)
+        try:
+            s.sendto(struct.pack("!Qd", seq, time.monotonic()) + b"x" * 48, (host, port))
+        except OSError:
+            pass  # no route for a moment during the roam: counted as lost
+        seq += 1
+    print(json.dumps({"sent": seq}))
+
+
+def recv(port, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    s.settimeout(0.2)
+    end = time.monotonic() + seconds
+    seen = set()
+    last = None
+    max_gap = 0.0
+    gap_at = None
+    sources = set()
+    while time.monotonic() < end:
+        try:
+            data, addr = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        now = time.monotonic()
+        seq, _ = struct.unpack("!Qd", data[:16])
+        seen.add(seq)
+        sources.add("%s:%d" % addr)
+        if last is not None and now - last > max_gap:
+            max_gap = now - last
+            gap_at = seq
+        last = now
+    top = max(seen) if seen else -1
+    print(json.dumps({"received": len(seen), "highest_seq": top,
+                      "lost_below_highest": top + 1 - len(seen),
+                      "max_gap_ms": round(max_gap * 1000, 1), "gap_before_seq": gap_at,
+                      "sources": sorted(sources)}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "recv":
+        recv(int(sys.argv[2]), float(sys.argv[3]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "send":
+        send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,71 @@
+# Shared helpers for the lab integration tests. Each test builds its own lab
+# (namespaces with private addresses), sends traffic only inside it, bounds
+# every wait and tears everything down on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export ROAMLAB_PREFIX=${ROAMLAB_PREFIX:-rt}
+export ROAMLAB_DIR=${ROAMLAB_DIR:-/run/roamlab-$ROAMLAB_PREFIX}
+export ROAMNAT_BIN=${ROAMNAT_BIN:-$ROOT/build}
+export ROAMLAB_LOG_LEVEL=${ROAMLAB_LOG_LEVEL:-debug}
+WORK=$(mktemp -d /tmp/roamnat-test.XXXXXX)
+SERVER=10.201.0.10
+CLIENT=10.202.0.11
+
+lab() { "$ROOT/lab/roamlab" "$@"; }
+
+cleanup() {
+	local rc=$?
+	jobs -p | xargs -r kill 2>/dev/null || true
+	if [ $rc -ne 0 ] && [ -d "$ROAMLAB_DIR/logs" ]; then
+		echo "--- daemon logs (last lines) ---"
+		for f in "$ROAMLAB_DIR"/logs/*.log; do echo "== $f"; tail -n 25 "$f"; done
+	fi
+	lab down >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "  ok: $*"; }
+
+# Value of one counter of an agent (roamctl --agent).
+counter() { lab agentctl "$1" counters | awk -v k="$2" '$1 == k { print $2 }'; }
+coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# The kernel's count of packets that arrived with a bad checksum in a node.
+csum_errors() { # node Tcp|Udp
+	lab exec "$1" -- cat /proc/net/snmp | awk -v p="$2:" '
+		$1 == p && !hdr { for (i = 1; i <= NF; i++) if ($i == "InCsumErrors") col = i; hdr = 1; next }
+		$1 == p && hdr { print $col }'
+}
+
+# Waits (bounded) until a command succeeds.
+wait_for() { # tries command...
+	local tries=$1; shift
+	while [ "$tries" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	return 1
+}
+
+start_capture() { # node file filter
+	lab exec "$1" -- tcpdump -i eth0 -nn -U -w "$2" "$3" >/dev/null 2>&1 &
+	CAPTURE_PID=$!
+	sleep 1
+}
+
+stop_capture() { kill "$CAPTURE_PID" 2>/dev/null || true; wait "$CAPTURE_PID" 2>/dev/null || true; }
+
+# Distinct source endpoints of the packets in a capture that match a filter.
+sources() { # file filter
+	tcpdump -r "$1" -nn "$2" 2>/dev/null | awk '$2 == "IP" { print $3 }' | sort -u
+}
+
+json_get() { # python expression over 'd'
+	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+make_payload() { head -c "$2" /dev/urandom >"$1"; }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# A TCP transfer survives three roams (ap1 -> ap2 -> ap3 -> ap1): every byte
+# intact, no reset, no checksum error, one constant source address:port at
+# the server (the HAM's), and no triangle: after a roam, outbound packets
+# leave from the new AP while only inbound packets pass the HAM.
+. "$(dirname "$0")/lib.sh"
+lab up --aps 3 --clients 1 >/dev/null
+make_payload "$WORK/tx.bin" 6000000
+start_capture server1 "$WORK/server.pcap" "tcp port 5001"
+csum_srv=$(csum_errors server1 Tcp)
+csum_cli=$(csum_errors client1 Tcp)
+
+lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
+srv=$!
+wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
+(pv -q -L 1200k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
+cli=$!
+sleep 1
+
+masq=$(lab ctl connections --json | json_get 'd[0]["masquerade"]')
+[ "$(lab ctl connections --json | json_get 'd[0]["ham"]')" = ap1 ] || fail "connection not anchored at ap1"
+ok "connection anchored at ap1 as $masq"
+
+a1_out=$(counter ap1 dp_fam_out_packets); a1_ham=$(counter ap1 dp_ham_in_packets)
+lab roam client1 ap2 >/dev/null
+sleep 1.2
+a1_out2=$(counter ap1 dp_fam_out_packets); a1_ham2=$(counter ap1 dp_ham_in_packets)
+a2_out=$(counter ap2 dp_fam_out_packets)
+fams=$(lab ctl connections --json | json_get 'd[0]["fams"][0]["agent"]')
+[ "$fams" = ap2 ] || fail "newest FAM is $fams, not ap2"
+[ "$a1_out2" -eq "$a1_out" ] || fail "ap1 still rewrote $((a1_out2 - a1_out)) outbound packets after the roam (triangle)"
+[ "$a2_out" -gt 0 ] || fail "ap2 rewrote no outbound packets"
+[ "$a1_ham2" -gt "$a1_ham" ] || fail "the HAM relayed no inbound packets to ap2"
+ok "on ap2: $a2_out outbound packets straight from ap2, ap1 relayed $((a1_ham2 - a1_ham)) inbound, ap1 outbound +0"
+[ -z "$(lab agentctl ap1 fam | awk -v c=$CLIENT 'NR > 1 && index($2, c ":") == 1')" ] ||
+	fail "ap1 still holds a FAM record for the departed client"
+ok "ap1 dropped its FAM record on departure"
+
+lab roam client1 ap3 >/dev/null
+sleep 1
+lab roam client1 ap1 >/dev/null
+wait "$cli" || fail "client socat failed (connection reset?)"
+wait "$srv" || fail "server socat failed"
+cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+ok "6000000 bytes intact after 3 roams ($(sha256sum <"$WORK/rx.bin" | cut -c1-16)...)"
+
+stop_capture
+srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
+[ "$(echo "$srcs" | wc -l)" -eq 1 ] || fail "server saw several sources: $srcs"
+[ "$srcs" = "${masq%:*}.${masq##*:}" ] || fail "server saw $srcs, not the masquerade $masq"
+ok "server saw one source: $srcs"
+rst=$(tcpdump -r "$WORK/server.pcap" -nn 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
+[ "$rst" -eq 0 ] || fail "$rst TCP resets seen"
+[ "$(csum_errors server1 Tcp)" -eq "$csum_srv" ] || fail "server counted TCP checksum errors"
+[ "$(csum_errors client1 Tcp)" -eq "$csum_cli" ] || fail "client counted TCP checksum errors"
+ok "no reset, no checksum error at either end"
+
+# FIN both ways ends the connection everywhere.
+wait_for 80 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl connections --json)\" = '[]' ]" || fail "connection not removed after close"
+for ap in ap1 ap2 ap3; do
+	[ "$(counter $ap fam_records)" -eq 0 ] && [ "$(counter $ap ham_records)" -eq 0 ] || fail "$ap kept records"
+	elems=$(lab exec $ap -- nft list map ip roamnat fam_out | grep -c elements || true)
+	[ "$elems" -eq 0 ] || fail "$ap kept fam_out map elements"
+done
+ok "after close: coordinator, agents and nftables maps are empty"
