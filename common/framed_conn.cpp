@@ -12,6 +12,7 @@ namespace roamnat {
 
 namespace {
 constexpr size_t kMaxQueued = 16 * 1024 * 1024; // a peer that stops reading is cut off
+constexpr Millis kPartialFrameTimeout{5000};     // a frame must not trickle in forever
 }
 
 FramedConn::FramedConn(EventLoop &loop, UniqueFd fd, SslPtr ssl, std::string label)
@@ -27,6 +28,8 @@ FramedConn::~FramedConn()
 		SSL_shutdown(ssl_.get()); // a clean close_notify, not an EOF the peer logs
 	if (handshake_timer_)
 		loop_.cancel(handshake_timer_);
+	if (partial_timer_)
+		loop_.cancel(partial_timer_);
 	if (fd_)
 		loop_.remove(fd_.get());
 }
@@ -193,8 +196,20 @@ void FramedConn::parse_frames()
 		if (on_message_)
 			on_message_(*this, std::move(*msg));
 	}
-	if (state_ == State::open)
-		in_.erase(in_.begin(), in_.begin() + long(std::min(off, in_.size())));
+	if (state_ != State::open)
+		return;
+	in_.erase(in_.begin(), in_.begin() + long(std::min(off, in_.size())));
+	if (in_.empty() && partial_timer_) {
+		loop_.cancel(partial_timer_);
+		partial_timer_ = 0;
+	} else if (!in_.empty() && !partial_timer_) {
+		partial_timer_ = loop_.after(kPartialFrameTimeout, [this] {
+			partial_timer_ = 0;
+			fail(proto::Status::bad_message, "truncated frame: " + std::to_string(in_.size()) +
+								 " bytes of an incomplete frame for " +
+								 std::to_string(kPartialFrameTimeout.count() / 1000) + " s");
+		});
+	}
 }
 
 void FramedConn::send(const proto::Message &msg)
@@ -280,6 +295,10 @@ void FramedConn::close(const std::string &reason)
 	if (handshake_timer_) {
 		loop_.cancel(handshake_timer_);
 		handshake_timer_ = 0;
+	}
+	if (partial_timer_) {
+		loop_.cancel(partial_timer_);
+		partial_timer_ = 0;
 	}
 	if (on_close_) {
 		auto handler = on_close_;

@@ -66,6 +66,7 @@ private:
 	std::vector<uint8_t> out_;
 	size_t out_off_ = 0;
 	EventLoop::TimerId handshake_timer_ = 0;
+	EventLoop::TimerId partial_timer_ = 0;
 	std::vector<EventLoop::TimerId> timers_;
 	OpenHandler on_open_;
 	MessageHandler on_message_;

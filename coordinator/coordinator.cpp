@@ -90,6 +90,10 @@ void Coordinator::serve(std::unique_ptr<FramedConn> conn)
 		if (it == sessions_.end())
 			return;
 		Session &s = it->second;
+		if (reason == "closed after error")
+			count("sessions_refused");
+		else if (reason.rfind("TLS handshake failed", 0) == 0 || reason.rfind("peer presented no", 0) == 0)
+			count("tls_refused");
 		if (s.role == proto::Role::ctl)
 			log_debug(c.label(), " disconnected: ", reason);
 		else

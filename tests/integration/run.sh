@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every lab integration test (as root) and prints one closing line.
+set -uo pipefail
+cd "$(dirname "$0")"
+[ "$(id -u)" -eq 0 ] || { echo "integration tests need root (network namespaces)"; exit 1; }
+pass=0 fail=0 failed=""
+for t in t_*.sh; do
+	[ -n "${ONLY:-}" ] && [[ $t != *$ONLY* ]] && continue
+	start=$(date +%s)
+	echo "== $t"
+	if timeout 300 bash "$t"; then
+		pass=$((pass + 1))
+		echo "PASS $t ($(( $(date +%s) - start )) s)"
+	else
+		fail=$((fail + 1))
+		failed="$failed $t"
+		echo "FAIL $t ($(( $(date +%s) - start )) s)"
+	fi
+done
+[ -z "$failed" ] || echo "failed:$failed"
+echo "integration: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# outbound = via-ham: after a roam, outbound packets go FAM -> HAM -> server
+# (NAT both ways, no encapsulation); the transfer stays intact and the server
+# still sees one source.
+. "$(dirname "$0")/lib.sh"
+lab up --aps 3 --clients 1 --outbound via-ham >/dev/null
+make_payload "$WORK/tx.bin" 3000000
+start_capture server1 "$WORK/server.pcap" "tcp port 5001"
+lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
+srv=$!
+wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
+(pv -q -L 1000k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
+cli=$!
+sleep 0.7
+lab roam client1 ap2 >/dev/null
+sleep 1
+via=$(counter ap2 dp_fam_out_via_packets); direct=$(counter ap2 dp_fam_out_packets)
+rev=$(counter ap1 dp_ham_rev_packets)
+[ "$via" -gt 0 ] && [ "$direct" -eq 0 ] || fail "ap2 sent $direct direct and $via via-HAM outbound packets"
+[ "$rev" -gt 0 ] || fail "the HAM translated no outbound packets"
+ok "on ap2: $via outbound packets sent via the HAM, which forwarded $rev to the server"
+lab roam client1 ap3 >/dev/null
+sleep 0.7
+lab roam client1 ap1 >/dev/null
+wait "$cli" || fail "client failed"
+wait "$srv" || fail "server failed"
+cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "bytes differ"
+ok "3000000 bytes intact across 3 roams"
+stop_capture
+srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
+[ "$(echo "$srcs" | wc -l)" -eq 1 ] || fail "server saw several sources: $srcs"
+ok "server saw one source: $srcs"
