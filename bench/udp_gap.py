@@ -3,10 +3,12 @@
 rate; the receiver reports how many were lost and the longest silence (ms).
 Both ends run on this machine (in lab namespaces), so they share one clock.
 
-  udp_gap.py recv PORT SECONDS        prints JSON when SECONDS have passed
+  udp_gap.py recv PORT SECONDS [PROGRESS]   prints JSON when SECONDS have passed;
+                                            PROGRESS gets "received" every 100 ms
   udp_gap.py send HOST PORT RATE SECONDS
 """
 import json
+import os
 import socket
 import struct
 import sys
@@ -33,17 +35,23 @@ def send(host, port, rate, seconds):
     print(json.dumps({"sent": seq}))
 
 
-def recv(port, seconds):
+def recv(port, seconds, progress=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", port))
-    s.settimeout(0.2)
+    s.settimeout(0.05)
     end = time.monotonic() + seconds
     seen = set()
     last = None
     max_gap = 0.0
     gap_at = None
     sources = set()
+    next_report = 0.0
     while time.monotonic() < end:
+        if progress and time.monotonic() >= next_report:
+            with open(progress + ".tmp", "w") as f:
+                f.write("%d\n" % len(seen))
+            os.replace(progress + ".tmp", progress)
+            next_report = time.monotonic() + 0.1
         try:
             data, addr = s.recvfrom(2048)
         except socket.timeout:
@@ -64,8 +72,8 @@ def recv(port, seconds):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "recv":
-        recv(int(sys.argv[2]), float(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "recv":
+        recv(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] if len(sys.argv) == 5 else None)
     elif len(sys.argv) == 6 and sys.argv[1] == "send":
         send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
     else:
