@@ -45,6 +45,7 @@ def recv(port, seconds, progress=None):
     max_gap = 0.0
     gap_at = None
     sources = set()
+    gaps = []
     next_report = 0.0
     while time.monotonic() < end:
         if progress and time.monotonic() >= next_report:
@@ -60,6 +61,8 @@ def recv(port, seconds, progress=None):
         seq, _ = struct.unpack("!Qd", data[:16])
         seen.add(seq)
         sources.add("%s:%d" % addr)
+        if last is not None and now - last > 0.005:
+            gaps.append(round((now - last) * 1000, 1))
         if last is not None and now - last > max_gap:
             max_gap = now - last
             gap_at = seq
@@ -68,6 +71,7 @@ def recv(port, seconds, progress=None):
     print(json.dumps({"received": len(seen), "highest_seq": top,
                       "lost_below_highest": top + 1 - len(seen),
                       "max_gap_ms": round(max_gap * 1000, 1), "gap_before_seq": gap_at,
+                      "gaps_over_5ms": gaps,
                       "sources": sorted(sources)}))
 
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# make bench: roamnat's numbers, each against a baseline measured in the same
+# run on the same lab. Prints a Markdown report and keeps it in
+# bench/results/. Numbers are for comparison on one machine, not assertions.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export ROAMLAB_PREFIX=rb ROAMLAB_DIR=/run/roamlab-rb ROAMNAT_BIN=${ROAMNAT_BIN:-$ROOT/build}
+export ROAMLAB_LOG_LEVEL=warn
+LAB="$ROOT/lab/roamlab"
+W=$(mktemp -d /tmp/roamnat-bench.XXXXXX)
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECONDS:-3}
+SERVER=10.201.0.10
+mkdir -p "$ROOT/bench/results"
+REPORT="$ROOT/bench/results/$(date +%Y%m%d-%H%M%S).md"
+lab() { "$LAB" "$@"; }
+cleanup() { jobs -p | xargs -r kill 2>/dev/null || true; lab down >/dev/null 2>&1 || true; rm -rf "$W"; }
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] || { echo "make bench needs root"; exit 1; }
+py() { python3 -c "$1"; }
+say() { echo "$*" | tee -a "$REPORT"; }
+
+lab down >/dev/null 2>&1 || true
+lab up --aps 3 --clients 1 >/dev/null
+say "# roamnat benchmark, $(date -u +'%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) cores"
+say ""
+
+# --- 1. Handoff gap ---------------------------------------------------------
+lab exec server1 -- python3 "$ROOT/bench/udp_gap.py" recv 6000 14 >"$W/gap.json" &
+rx=$!
+sleep 0.5
+lab exec client1 -- python3 "$ROOT/bench/udp_gap.py" send $SERVER 6000 1000 13 >/dev/null &
+for ap in ap2 ap3 ap1 ap2 ap3 ap1; do sleep 2; lab roam client1 $ap >/dev/null; done
+wait $rx
+say "## Handoff gap (UDP, 1,000 datagrams/s, 6 roams)"
+py "
+import json, statistics
+d = json.load(open('$W/gap.json'))
+g = sorted(d['gaps_over_5ms'], reverse=True)[:6]
+print('- interruption per roam: median %.1f ms, worst %.1f ms (the 6 longest silences: %s)' % (statistics.median(g), max(g), ', '.join(map(str, g))))
+print('- datagrams lost: %d of %d, %.1f per roam' % (d['lost_below_highest'], d['highest_seq'] + 1, d['lost_below_highest'] / 6))
+print('- the server saw: %s' % ' '.join(d['sources']))
+" | tee -a "$REPORT"
+say ""
+
+# --- 2. First packet of a new connection -------------------------------------
+lab exec server1 -- python3 "$ROOT/bench/first_packet.py" serve 7000 &
+sleep 0.5
+lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_roamnat.json"
+plain_on() { for a in ap1 ap2 ap3; do lab stop-daemon $a; done; lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.10${1#ap}; }
+plain_off() { lab exec server1 -- ip route del 10.202.0.0/24 2>/dev/null || true; for a in ap1 ap2 ap3; do lab start-daemon $a; done; }
+cur=$(cat "$ROAMLAB_DIR/clients/client1")
+plain_on "$cur"
+lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_plain.json"
+plain_off
+say "## First packet of a new connection (200 each, medians; client on its HAM AP)"
+py "
+import json
+r = json.load(open('$W/fp_roamnat.json')); p = json.load(open('$W/fp_plain.json'))
+print('| | plain forwarding | roamnat | added |')
+print('|---|---|---|---|')
+for k, name in (('tcp_connect_ms', 'TCP connect (SYN fast path: anchored locally, registered asynchronously)'),
+                ('udp_first_rtt_ms', 'UDP first datagram RTT (Fig. 11: one coordinator round trip)'),
+                ('udp_second_rtt_ms', 'UDP second datagram RTT (entry installed)')):
+    print('| %s | %.3f ms | %.3f ms | %+.3f ms |' % (name, p[k], r[k], r[k] - p[k]))
+" | tee -a "$REPORT"
+say ""
+
+# --- 3. Coordinator ---------------------------------------------------------
+PKI=$ROAMLAB_DIR/pki
+cat >"$W/coord.conf" <<EOF2
+listen = 127.0.0.1:7448
+ca = $PKI/ca.crt
+cert = $PKI/coordinator.crt
+key = $PKI/coordinator.key
+log_level = warn
+EOF2
+lab exec coordinator -- ip link set lo up
+lab exec coordinator -- taskset -c 0 "$ROAMNAT_BIN/roamcoord" --config "$W/coord.conf" &
+coord=$!
+sleep 0.5
+cpid=$(pgrep -f "^$ROAMNAT_BIN/roamcoord --config $W/coord.conf" | head -1)
+rss0=$(awk '/VmRSS/ {print $2}' /proc/$cpid/status)
+N=${BENCH_CONNECTIONS:-200000}
+lab exec coordinator -- taskset -c 1 "$ROAMNAT_BIN/coord_load" 127.0.0.1:7448 "$PKI/ca.crt" "$PKI/ap3.crt" "$PKI/ap3.key" $N 128 >"$W/coord.json"
+rss1=$(awk '/VmRSS/ {print $2}' /proc/$cpid/status)
+kill $coord 2>/dev/null || true
+say "## Coordinator (one core, one agent session, 128 requests in flight, $N connections)"
+py "
+import json
+d = json.load(open('$W/coord.json'))
+print('- FAM requests creating connections (Fig. 11): %d requests/s' % d['fam_request_per_s'])
+print('- FAM queries (Fig. 12): %d requests/s' % d['fam_query_per_s'])
+print('- memory: %.0f bytes per connection (RSS %d KiB -> %d KiB)' % (($rss1 - $rss0) * 1024 / $N, $rss0, $rss1))
+" | tee -a "$REPORT"
+say ""
+
+# --- 4. Throughput ----------------------------------------------------------
+lab exec server1 -- iperf3 -s -D -p 5301
+sleep 0.3
+tput() { # extra iperf3 args -> Gbit/s
+	lab exec client1 -- iperf3 -c $SERVER -p 5301 -t "$SECS" -J "$@" >"$W/ip.json" 2>/dev/null || true
+	py "
+import json, sys
+d = json.load(open('$W/ip.json'))
+s = d.get('end', {}).get('sum_received')
+if not s:
+    print('iperf3 failed: %s' % d.get('error'), file=sys.stderr)
+print(round(s['bits_per_second'] / 1e9, 3) if s else 0)"
+}
+ctnat_on() { plain_on ap1; lab exec ap1 -- nft -f - <<'NFT'
+table ip bench_nat {
+	chain post { type nat hook postrouting priority srcnat; ip saddr 10.202.0.0/24 oifname "eth0" masquerade; }
+}
+NFT
+}
+ctnat_off() { lab exec ap1 -- nft delete table ip bench_nat; plain_off; }
+lab roam client1 ap1 >/dev/null
+declare -A sum
+modes="plain conntrack_nat roamnat"
+for r in $(seq 1 "$ROUNDS"); do
+	for m in $modes; do
+		case $m in plain) plain_on ap1 ;; conntrack_nat) ctnat_on ;; roamnat) ;; esac
+		up=$(tput); down=$(tput -R)
+		case $m in plain) plain_off ;; conntrack_nat) ctnat_off ;; esac
+		sum[$m.up]=$(py "print(${sum[$m.up]:-0} + $up)"); sum[$m.down]=$(py "print(${sum[$m.down]:-0} + $down)")
+	done
+done
+# The relay path: a download opened on ap1 (its HAM) goes on after the client
+# roams to ap2, crossing HAM ap1 -> FAM ap2. Baseline: plain forwarding via ap2.
+for r in $(seq 1 "$ROUNDS"); do
+	plain_on ap2; lab roam client1 ap2 >/dev/null; down=$(tput -R); plain_off; lab roam client1 ap1 >/dev/null
+	sum[plain_ap2.down]=$(py "print(${sum[plain_ap2.down]:-0} + $down)")
+	lab exec client1 -- iperf3 -c $SERVER -p 5301 -t $((SECS + 3)) -R -J >"$W/relay.json" 2>/dev/null &
+	ip=$!
+	sleep 1.5; lab roam client1 ap2 >/dev/null
+	wait $ip || true
+	relay=$(py "
+import json
+d = json.load(open('$W/relay.json'))
+iv = [i['sum']['bits_per_second'] for i in d.get('intervals', [])[3:]]
+print(round(sum(iv) / max(len(iv), 1) / 1e9, 3))")
+	sum[relay.down]=$(py "print(${sum[relay.down]:-0} + $relay)")
+	lab roam client1 ap1 >/dev/null
+done
+say "## TCP throughput through the AP (iperf3, $ROUNDS interleaved rounds of ${SECS} s, Gbit/s)"
+py "
+s = {k: v / $ROUNDS for k, v in {$(for k in "${!sum[@]}"; do printf "'%s': %s, " "$k" "${sum[$k]}"; done)}.items()}
+print('| path | upload | download | ratio to plain (up / down) |')
+print('|---|---|---|---|')
+for m, name in (('plain', 'plain IPv4 forwarding (baseline)'), ('conntrack_nat', 'conntrack NAT (nft masquerade)'), ('roamnat', 'roamnat, client on its HAM AP')):
+    print('| %s | %.2f | %.2f | %.2f / %.2f |' % (name, s[m + '.up'], s[m + '.down'], s[m + '.up'] / s['plain.up'], s[m + '.down'] / s['plain.down']))
+print('| plain forwarding via ap2 (baseline for the relay) | | %.2f | 1.00 |' % s['plain_ap2.down'])
+print('| roamnat relay HAM ap1 -> FAM ap2 (after a roam) | | %.2f | %.2f |' % (s['relay.down'], s['relay.down'] / s['plain_ap2.down']))
+" | tee -a "$REPORT"
+say ""
+say "(report kept in ${REPORT#$ROOT/})"
