@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 		h.type = MsgType::hello;
 		h.role = Role::agent;
 		h.agent_addr = Ipv4{0x0ac80001u};
+		h.instance = 1;
 		c.send(h);
 	});
 	conn.on_message([&](FramedConn &, Message &&m) {

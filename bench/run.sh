@@ -45,6 +45,7 @@ say ""
 
 # --- 2. First packet of a new connection -------------------------------------
 lab exec server1 -- python3 "$ROOT/bench/first_packet.py" serve 7000 &
+fp_server=$!
 sleep 0.5
 lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_roamnat.json"
 plain_on() { for a in ap1 ap2 ap3; do lab stop-daemon $a; done; lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.10${1#ap}; }
@@ -53,6 +54,7 @@ cur=$(cat "$ROAMLAB_DIR/clients/client1")
 plain_on "$cur"
 lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_plain.json"
 plain_off
+pkill -f "first_packet.py serve 7000" || true
 say "## First packet of a new connection (200 each, medians; client on its HAM AP)"
 py "
 import json
@@ -84,7 +86,8 @@ rss0=$(awk '/VmRSS/ {print $2}' /proc/$cpid/status)
 N=${BENCH_CONNECTIONS:-200000}
 lab exec coordinator -- taskset -c 1 "$ROAMNAT_BIN/coord_load" 127.0.0.1:7448 "$PKI/ca.crt" "$PKI/ap3.crt" "$PKI/ap3.key" $N 128 >"$W/coord.json"
 rss1=$(awk '/VmRSS/ {print $2}' /proc/$cpid/status)
-kill $coord 2>/dev/null || true
+kill "$cpid" 2>/dev/null || true
+wait "$coord" 2>/dev/null || true
 say "## Coordinator (one core, one agent session, 128 requests in flight, $N connections)"
 py "
 import json

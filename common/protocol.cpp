@@ -28,7 +28,8 @@ enum Attr : uint16_t {
 	A_AGENT_RECORD = 19,
 	A_COUNTER_RECORD = 20,
 	A_VALUE64 = 21,
-	A_MAX = 21,
+	A_INSTANCE = 22,
+	A_MAX = 22,
 };
 
 constexpr size_t kAttrHeader = 4;
@@ -256,6 +257,8 @@ const char *msg_type_name(MsgType type)
 	case MsgType::dump_reply: return "dump_reply";
 	case MsgType::error: return "error";
 	case MsgType::ham_designate: return "ham_designate";
+	case MsgType::client_arrived: return "client_arrived";
+	case MsgType::client_flows: return "client_flows";
 	}
 	return "unknown";
 }
@@ -327,6 +330,8 @@ std::vector<uint8_t> encode(const Message &m)
 		w.attr_u32(A_GENERATION, *m.generation);
 	if (m.count)
 		w.attr_u32(A_COUNT, *m.count);
+	if (m.instance)
+		w.attr_u64(A_INSTANCE, *m.instance);
 	if (m.role)
 		w.attr_u8(A_ROLE, uint8_t(*m.role));
 	if (m.what)
@@ -393,7 +398,7 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 	}
 	Message m;
 	m.type = MsgType(body[1]);
-	if (body[1] < uint8_t(MsgType::hello) || body[1] > uint8_t(MsgType::ham_designate)) {
+	if (body[1] < uint8_t(MsgType::hello) || body[1] > uint8_t(MsgType::client_flows)) {
 		err.what = "unknown message type " + std::to_string(body[1]);
 		return std::nullopt;
 	}
@@ -457,6 +462,11 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 			slot = rd32(v.data());
 			return true;
 		}
+		case A_INSTANCE:
+			if (!need_len(v, 8, t, err))
+				return false;
+			m.instance = rd64(v.data());
+			return true;
 		case A_ROLE:
 			if (!need_len(v, 1, t, err))
 				return false;
@@ -530,7 +540,7 @@ std::string validate(const Message &m)
 	case MsgType::hello:
 		miss = need(m.role.has_value(), "role");
 		if (miss.empty() && m.role == Role::agent)
-			miss = need(m.agent_addr.has_value(), "agent address");
+			miss = need(m.agent_addr && m.instance, "agent address and instance");
 		break;
 	case MsgType::fam_request:
 		miss = need(m.flow() && m.fam, "protocol, client, server and FAM endpoint");
@@ -551,6 +561,7 @@ std::string validate(const Message &m)
 		miss = need(m.flow() && m.masq, "protocol, client, server and masquerade endpoint");
 		break;
 	case MsgType::client_departed:
+	case MsgType::client_arrived:
 		miss = need(m.client_addr.has_value(), "client address");
 		break;
 	case MsgType::conn_end:
@@ -566,6 +577,7 @@ std::string validate(const Message &m)
 	case MsgType::departed_ack:
 	case MsgType::conn_end_ack:
 	case MsgType::dump_reply:
+	case MsgType::client_flows:
 	case MsgType::error:
 		miss = need(m.status.has_value(), "status");
 		break;

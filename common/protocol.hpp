@@ -38,6 +38,8 @@ enum class MsgType : uint8_t {
 	dump_reply = 16,
 	error = 17,         // fatal: sender closes after it
 	ham_designate = 18, // Fig. 9 980: coordinator asks the designated HAM host to run Fig. 9
+	client_arrived = 19, // a client appeared at this FAM: which connections does it have?
+	client_flows = 20,   // answer: the client's connections
 };
 const char *msg_type_name(MsgType type);
 
@@ -113,6 +115,7 @@ struct Message {
 	std::optional<uint32_t> flags;
 	std::optional<uint32_t> generation;
 	std::optional<uint32_t> count;
+	std::optional<uint64_t> instance; // hello: changes when an agent restarts with empty tables
 	std::optional<Role> role;
 	std::optional<DumpWhat> what;
 	std::vector<FamRecord> fams;

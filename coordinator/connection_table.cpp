@@ -56,6 +56,15 @@ std::vector<FlowKey> ConnectionTable::remove_fams_of_client(Ipv4 client, const s
 	return changed;
 }
 
+std::vector<FlowKey> ConnectionTable::remove_fams_of_agent(const std::string &agent)
+{
+	std::vector<FlowKey> changed;
+	for (auto &[flow, conn] : by_flow_)
+		if (std::erase_if(conn.fams, [&](const FamEntry &f) { return f.agent == agent; }))
+			changed.push_back(flow);
+	return changed;
+}
+
 std::optional<Connection> ConnectionTable::remove(const FlowKey &flow)
 {
 	auto it = by_flow_.find(flow);
@@ -77,6 +86,15 @@ std::optional<Connection> ConnectionTable::remove(const FlowKey &flow)
 			by_ham_.erase(h);
 	}
 	return conn;
+}
+
+std::vector<FlowKey> ConnectionTable::flows_of_client(Ipv4 client) const
+{
+	std::vector<FlowKey> out;
+	auto range = by_client_.equal_range(client.value);
+	for (auto it = range.first; it != range.second; ++it)
+		out.push_back(it->second);
+	return out;
 }
 
 std::vector<FlowKey> ConnectionTable::flows_of_ham(const std::string &agent) const

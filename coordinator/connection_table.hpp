@@ -48,8 +48,12 @@ public:
 	// the client; returns the flows changed.
 	std::vector<FlowKey> remove_fams_of_client(Ipv4 client, const std::string &agent);
 
+	// Drops every FAM record of an agent (it restarted and lost them).
+	std::vector<FlowKey> remove_fams_of_agent(const std::string &agent);
+
 	std::optional<Connection> remove(const FlowKey &flow);
 	std::vector<FlowKey> flows_of_ham(const std::string &agent) const;
+	std::vector<FlowKey> flows_of_client(Ipv4 client) const;
 	size_t size() const { return by_flow_.size(); }
 
 	template <typename Fn> void for_each(Fn &&fn) const

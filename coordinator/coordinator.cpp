@@ -138,6 +138,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::ham_register: on_ham_register(s, m); return;
 	case MsgType::fam_query: on_fam_query(s, m); return;
 	case MsgType::client_departed: on_client_departed(s, m); return;
+	case MsgType::client_arrived: on_client_arrived(s, m); return;
 	case MsgType::conn_end: on_conn_end(s, m); return;
 	case MsgType::ham_designate: on_ham_designate(s, m); return;
 	case MsgType::dump_request: on_dump(s, m); return;
@@ -166,6 +167,10 @@ void Coordinator::on_hello(Session &s, const Message &m)
 			log_warn("agent ", name, " reconnected; dropping its older session");
 			old->second->close("replaced by a newer session of the same agent");
 		}
+		auto inst = instances_.find(name);
+		if (inst != instances_.end() && inst->second != *m.instance)
+			forget_agent_state(name);
+		instances_[name] = *m.instance;
 		s.agent = name;
 		s.addr = *m.agent_addr;
 		agents_[name] = s.conn.get();
@@ -202,6 +207,7 @@ void Coordinator::on_fam_request(Session &s, const Message &m)
 		return;
 	}
 	// Fig. 11 1170: the FAM endpoint becomes the masquerade endpoint.
+	supersede_stale(s.agent, flow.proto, *m.fam, flow);
 	Connection c;
 	c.flow = flow;
 	c.masq = *m.fam;
@@ -229,6 +235,7 @@ void Coordinator::on_ham_register(Session &s, const Message &m)
 	c.ham_agent = s.agent;
 	if (m.fam)
 		c.fams.push_back({s.agent, *m.fam});
+	supersede_stale(s.agent, c.flow.proto, c.masq, c.flow);
 	auto result = table_.add(c);
 	if (result == ConnectionTable::AddResult::conflict) {
 		count("conflicts");
@@ -280,7 +287,7 @@ void Coordinator::on_client_departed(Session &s, const Message &m)
 {
 	auto flows = table_.remove_fams_of_client(*m.client_addr, s.agent);
 	for (const auto &flow : flows)
-		push_fams(*table_.find(flow)); // Fig. 13 1340
+		push_fams(*table_.find(flow), true); // Fig. 13 1340
 	count("departures");
 	Message r = reply(MsgType::departed_ack, m, Status::ok);
 	r.count = uint32_t(flows.size());
@@ -288,24 +295,79 @@ void Coordinator::on_client_departed(Session &s, const Message &m)
 	log_debug(s.agent, ": client ", m.client_addr->str(), " departed, ", flows.size(), " connection(s) updated");
 }
 
+// The counterpart of Fig. 13: a client appeared at a FAM (a station event, or
+// its first packet there). The FAM learns every connection the client has so
+// it can register for all of them at once, including those on which only the
+// server is sending (a download would otherwise wait for the client to speak).
+void Coordinator::on_client_arrived(Session &s, const Message &m)
+{
+	count("arrivals");
+	Message r = reply(MsgType::client_flows, m, Status::ok);
+	for (const auto &flow : table_.flows_of_client(*m.client_addr)) {
+		const Connection *c = table_.find(flow);
+		if (!c->fams.empty() && c->fams.front().agent == s.agent)
+			continue; // already served here
+		r.conns.push_back(to_record(*c));
+		if (r.conns.size() + 1 >= proto::kMaxRecords)
+			break;
+	}
+	s.conn->send(r);
+}
+
 void Coordinator::on_conn_end(Session &s, const Message &m)
 {
-	auto conn = table_.remove(*m.flow());
+	const Connection *conn = table_.find(*m.flow());
 	Message r = reply(MsgType::conn_end_ack, m, conn ? Status::ok : Status::not_found);
 	s.conn->send(r);
 	if (!conn)
 		return;
+	log_debug(s.agent, " ended ", conn->flow.str(), m.text ? " (" + *m.text + ")" : "");
+	remove_connection(Connection(*conn), m.text.value_or("ended"));
+}
+
+// Removes a connection and tells its HAM and every FAM to drop their records.
+void Coordinator::remove_connection(const Connection &conn, const std::string &why)
+{
+	table_.remove(conn.flow);
 	count("connections_ended");
 	Message gone;
 	gone.type = MsgType::conn_removed;
-	fill_conn(gone, *conn);
+	fill_conn(gone, conn);
+	gone.text = why;
 	std::set<std::string> told;
-	told.insert(conn->ham_agent);
-	send_to_agent(conn->ham_agent, gone);
-	for (const auto &f : conn->fams)
+	told.insert(conn.ham_agent);
+	send_to_agent(conn.ham_agent, gone);
+	for (const auto &f : conn.fams)
 		if (told.insert(f.agent).second)
 			send_to_agent(f.agent, gone);
-	log_debug(s.agent, " ended ", conn->flow.str(), m.text ? " (" + *m.text + ")" : "");
+}
+
+// An agent that comes back with a new instance has restarted with empty
+// tables: the connections it anchored have no HAM any more, and its FAM
+// records point at nothing. Until HAM failover exists, they end here.
+void Coordinator::forget_agent_state(const std::string &agent)
+{
+	auto anchored = table_.flows_of_ham(agent);
+	for (const auto &flow : anchored)
+		remove_connection(Connection(*table_.find(flow)), "HAM " + agent + " restarted");
+	auto served = table_.remove_fams_of_agent(agent);
+	for (const auto &flow : served)
+		push_fams(*table_.find(flow), true);
+	count("agent_restarts");
+	log_warn("agent ", agent, " restarted: ", anchored.size(), " connection(s) it anchored ended, ", served.size(),
+		 " FAM record(s) removed");
+}
+
+// A HAM registering one of its own masquerade endpoints is the authority on
+// it: an older record with that endpoint and the same HAM is stale.
+void Coordinator::supersede_stale(const std::string &agent, L4 proto, const Endpoint &masq, const FlowKey &flow)
+{
+	const Connection *old = table_.find_masq(proto, masq);
+	if (!old || old->ham_agent != agent || old->flow == flow)
+		return;
+	count("stale_superseded");
+	log_warn(agent, " reused ", masq.str(), "; dropping the stale record of ", old->flow.str());
+	remove_connection(Connection(*old), "superseded by a new connection on its masquerade endpoint");
 }
 
 // Fig. 9 980: the requester's policy names another host as HAM; that host runs
@@ -379,17 +441,18 @@ void Coordinator::on_dump(Session &s, const Message &m)
 }
 
 // Fig. 12 alternative: the HAM learns its FAMs as soon as they change, which
-// removes a coordinator round trip from every roam.
-void Coordinator::push_fams(const Connection &conn)
+// removes a coordinator round trip from every roam. A FAM that is gone is
+// always reported (Fig. 13 1340), push or not.
+void Coordinator::push_fams(const Connection &conn, bool departure)
 {
-	if (!opts_.push_fam_updates)
+	if (!opts_.push_fam_updates && !departure)
 		return;
 	Message m;
 	m.type = MsgType::fam_update;
 	fill_conn(m, conn);
 	for (const auto &f : conn.fams)
 		m.fams.push_back({f.agent, f.fam});
-	count("fam_updates_pushed");
+	count(departure ? "departure_notices" : "fam_updates_pushed");
 	send_to_agent(conn.ham_agent, m);
 }
 

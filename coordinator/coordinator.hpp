@@ -52,10 +52,14 @@ private:
 	void on_ham_register(Session &s, const proto::Message &m);
 	void on_fam_query(Session &s, const proto::Message &m);
 	void on_client_departed(Session &s, const proto::Message &m);
+	void on_client_arrived(Session &s, const proto::Message &m);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
-	void push_fams(const Connection &conn);
+	void push_fams(const Connection &conn, bool departure = false);
+	void remove_connection(const Connection &conn, const std::string &why);
+	void forget_agent_state(const std::string &agent);
+	void supersede_stale(const std::string &agent, L4 proto, const Endpoint &masq, const FlowKey &flow);
 	void send_to_agent(const std::string &agent, const proto::Message &m);
 	void count(const std::string &name, uint64_t by = 1) { counters_[name] += by; }
 
@@ -66,6 +70,7 @@ private:
 	std::unordered_map<FramedConn *, Session> sessions_;
 	std::unordered_map<std::string, FramedConn *> agents_;
 	std::map<std::string, Ipv4> known_agents_; // every agent ever seen, for listings
+	std::map<std::string, uint64_t> instances_; // each agent's current run
 	std::unordered_map<FlowKey, Designation> designations_;
 	std::map<std::string, uint64_t> counters_;
 	ConnectionTable table_;

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -22,6 +24,8 @@ Shows the state of a roamnat coordinator or of one access point's agent.
 Commands against the coordinator (needs --config or the TLS options):
   connections   every connection: client, server, masquerade endpoint, HAM,
                 FAMs (newest first)
+  clients       every client address: its connections, the APs it is on now
+                (its newest FAMs) and the HAMs anchoring its connections
   agents        agents known to the coordinator, connected or not
   counters      coordinator counters (requests by type, refusals, pushes)
 Commands against an agent (with --agent SOCKET):
@@ -77,6 +81,43 @@ nlohmann::json conn_json(const proto::ConnRecord &c)
 		fams.push_back({{"agent", f.agent}, {"fam", f.fam.str()}});
 	return {{"proto", l4_name(c.flow.proto)}, {"client", c.flow.client.str()}, {"server", c.flow.server.str()},
 		{"masquerade", c.masq.str()}, {"ham", c.ham_agent}, {"generation", c.generation}, {"fams", fams}};
+}
+
+// Clients are derived from the connection table: a client is where its
+// connections' newest FAMs are.
+void print_clients(const std::vector<proto::ConnRecord> &conns, bool json)
+{
+	struct Client {
+		size_t connections = 0;
+		std::set<std::string> aps, hams;
+	};
+	std::map<Ipv4, Client> clients;
+	for (const auto &c : conns) {
+		Client &cl = clients[c.flow.client.addr];
+		++cl.connections;
+		if (!c.fams.empty())
+			cl.aps.insert(c.fams.front().agent);
+		cl.hams.insert(c.ham_agent);
+	}
+	auto join = [](const std::set<std::string> &s) {
+		std::string out;
+		for (const auto &x : s)
+			out += (out.empty() ? "" : ",") + x;
+		return out.empty() ? std::string("-") : out;
+	};
+	if (json) {
+		nlohmann::json out = nlohmann::json::array();
+		for (const auto &[addr, cl] : clients)
+			out.push_back({{"client", addr.str()}, {"connections", cl.connections},
+				       {"aps", std::vector<std::string>(cl.aps.begin(), cl.aps.end())},
+				       {"hams", std::vector<std::string>(cl.hams.begin(), cl.hams.end())}});
+		std::cout << out.dump(2) << "\n";
+		return;
+	}
+	std::vector<std::vector<std::string>> rows{{"CLIENT", "CONNECTIONS", "ON AP", "HAMS"}};
+	for (const auto &[addr, cl] : clients)
+		rows.push_back({addr.str(), std::to_string(cl.connections), join(cl.aps), join(cl.hams)});
+	print_table(rows);
 }
 
 void print(const std::vector<Message> &replies, DumpWhat what, bool json)
@@ -161,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	std::optional<DumpWhat> what;
 	if (agent_socket.empty()) {
-		if (command == "connections") what = DumpWhat::connections;
+		if (command == "connections" || command == "clients") what = DumpWhat::connections;
 		if (command == "agents") what = DumpWhat::agents;
 		if (command == "counters") what = DumpWhat::counters;
 	} else {
@@ -256,6 +297,13 @@ int main(int argc, char **argv)
 	if (status != 0) {
 		fprintf(stderr, "roamctl: %s\n", failure.c_str());
 		return status;
+	}
+	if (command == "clients") {
+		std::vector<proto::ConnRecord> conns;
+		for (const auto &m : replies)
+			conns.insert(conns.end(), m.conns.begin(), m.conns.end());
+		print_clients(conns, json);
+		return 0;
 	}
 	print(replies, *what, json);
 	return 0;

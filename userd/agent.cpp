@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <linux/netfilter.h>
+#include <net/if.h>
 #include <sys/epoll.h>
 
 namespace roamnat {
@@ -31,7 +33,7 @@ std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) cons
 
 Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
 	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
-	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine)
+	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()())
 {
 }
 
@@ -53,6 +55,11 @@ bool Agent::start(std::string &error)
 				return;
 			}
 		}
+	};
+	lh.neighbour_seen = [this](uint32_t i, Ipv4 a) {
+		char name[IF_NAMESIZE] = {};
+		if (if_indextoname(i, name) && is_client_iface(name))
+			client_arrived(a, i, "neighbour entry");
 	};
 	if (!links_.open(loop_, lh, error))
 		return false;
@@ -165,6 +172,8 @@ void Agent::outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
 		miss_q_.verdict(p.id, NF_REPEAT);
 		return;
 	}
+	if (!serves_client(flow.client.addr))
+		client_arrived(flow.client.addr, p.in_ifindex, "first packet");
 	if (!hold(held_out_, flow, p.id, "outbound"))
 		return;
 	if (!in_setup_.insert(flow).second)
@@ -340,6 +349,10 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 			release(held_out_, flow, NF_DROP, "coordinator reply lacked the masquerade endpoint");
 			return;
 		}
+		// The FAM entries go in first: held inbound packets are released
+		// once the HAM side points here, and must find them.
+		bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
+		add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
 		if (st == Status::became_ham) { // Fig. 11 1180
 			HamRec rec;
 			rec.flow = flow;
@@ -354,8 +367,6 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 			fams.insert(fams.begin(), {opts_.name, fam});
 			update_ham_fams(flow, fams);
 		}
-		bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
-		add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
 		if (!commit("installing a FAM record")) {
 			release(held_out_, flow, NF_DROP, "data plane refused the entries");
 			forget(flow);
@@ -695,6 +706,42 @@ void Agent::client_departed(Ipv4 client, const char *why)
 	m.type = MsgType::client_departed;
 	m.client_addr = client;
 	coord_.request(m, [](const Message *) {});
+}
+
+bool Agent::serves_client(Ipv4 client) const
+{
+	for (const auto &[flow, rec] : fams_)
+		if (flow.client.addr == client)
+			return true;
+	return false;
+}
+
+// A client appeared here: join every connection it has at once, so that the
+// HAMs switch to this FAM before the client next sends on each of them.
+void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
+{
+	auto now = loop_.now();
+	auto last = arrivals_.find(client);
+	if (serves_client(client) || (last != arrivals_.end() && now - last->second < Millis(1000)))
+		return;
+	arrivals_[client] = now;
+	if (arrivals_.size() > 4096)
+		std::erase_if(arrivals_, [&](const auto &a) { return now - a.second > Millis(1000); });
+	count("arrivals");
+	log_debug("client ", client.str(), " arrived (", why, ")");
+	Message m;
+	m.type = MsgType::client_arrived;
+	m.client_addr = client;
+	coord_.request(m, [this, ifindex](const Message *r) {
+		if (!r || r->status != Status::ok)
+			return;
+		for (const auto &c : r->conns) {
+			if (fams_.count(c.flow) || !in_setup_.insert(c.flow).second)
+				continue;
+			count("arrival_joins");
+			ask_to_join(c.flow, ifindex, false);
+		}
+	});
 }
 
 void Agent::link_gone(uint32_t ifindex, const std::string &name)

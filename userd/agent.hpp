@@ -108,6 +108,8 @@ private:
 
 	// Departures (Fig. 13) and idle expiry.
 	void client_departed(Ipv4 client, const char *why);
+	void client_arrived(Ipv4 client, uint32_t ifindex, const char *why);
+	bool serves_client(Ipv4 client) const;
 	void link_gone(uint32_t ifindex, const std::string &name);
 public:
 	void link_up(uint32_t ifindex, const std::string &name);
@@ -142,6 +144,7 @@ private:
 	std::unordered_map<FlowKey, Ending> ending_;
 	std::unordered_set<FlowKey> in_setup_;
 	std::unordered_set<FlowKey> designate_ok_; // may ask another host to anchor it
+	std::map<Ipv4, Clock::time_point> arrivals_; // last arrival asked per client
 	size_t held_total_ = 0;
 	Millis idle_every_{15000};
 	std::map<std::string, uint64_t> counters_;

@@ -3,11 +3,15 @@
 #include "../common/log.hpp"
 #include "../common/socket_util.hpp"
 
+#include <random>
+
 namespace roamnat {
 
 CoordinatorLink::CoordinatorLink(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr)
 	: loop_(loop), tls_(tls), coordinator_(coordinator), agent_addr_(agent_addr)
 {
+	std::random_device rd;
+	instance_ = (uint64_t(rd()) << 32) | rd();
 }
 
 void CoordinatorLink::start()
@@ -33,6 +37,7 @@ void CoordinatorLink::connect()
 		hello.type = proto::MsgType::hello;
 		hello.role = proto::Role::agent;
 		hello.agent_addr = agent_addr_;
+		hello.instance = instance_;
 		hello.request_id = next_id_++;
 		c.send(hello);
 	});
@@ -60,7 +65,7 @@ void CoordinatorLink::connect()
 		auto it = pending_.find(m.request_id);
 		bool is_reply = m.type == proto::MsgType::fam_reply || m.type == proto::MsgType::register_reply ||
 				m.type == proto::MsgType::fam_list || m.type == proto::MsgType::departed_ack ||
-				m.type == proto::MsgType::conn_end_ack ||
+				m.type == proto::MsgType::conn_end_ack || m.type == proto::MsgType::client_flows ||
 				(m.type == proto::MsgType::ham_designate && m.status);
 		if (is_reply) {
 			if (it == pending_.end())

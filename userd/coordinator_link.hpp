@@ -52,6 +52,7 @@ private:
 	PushHandler on_push_;
 	std::function<void()> on_session_;
 	uint64_t timeouts_ = 0;
+	uint64_t instance_; // random per run: tells the coordinator when we restarted
 	bool warned_ = false;
 };
 

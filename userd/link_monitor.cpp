@@ -73,13 +73,16 @@ void LinkMonitor::readable()
 				// Only a failed resolution means the client is gone: entries are also
 				// deleted by garbage collection while their client is merely quiet.
 				bool failed = nlh->nlmsg_type == RTM_NEWNEIGH && (nd->ndm_state & NUD_FAILED);
-				if (!failed)
+				bool seen = nlh->nlmsg_type == RTM_NEWNEIGH &&
+					    (nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE));
+				if (!failed && !seen)
 					continue;
 				for (const nlattr *attr : attributes(nlh, sizeof(*nd))) {
 					if (mnl_attr_get_type(attr) == NDA_DST && mnl_attr_get_payload_len(attr) == 4) {
 						uint32_t a;
 						memcpy(&a, mnl_attr_get_payload(attr), 4);
-						h_.neighbour_failed(uint32_t(nd->ndm_ifindex), Ipv4{ntohl(a)});
+						(failed ? h_.neighbour_failed : h_.neighbour_seen)(uint32_t(nd->ndm_ifindex),
+												    Ipv4{ntohl(a)});
 					}
 				}
 			}

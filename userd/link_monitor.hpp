@@ -1,6 +1,7 @@
-// Client departures from link-layer events (Fig. 13 1300 trigger): a
-// client-facing interface vanishing or losing carrier, or a client's
-// neighbour entry failing. hostapd station events will feed the same
+// Client arrivals and departures from link-layer events (Fig. 13 1300
+// trigger): a client-facing interface vanishing or losing carrier, or a
+// client's neighbour entry failing; a neighbour entry appearing (the client's
+// ARP after it associated) is an arrival. hostapd station events will feed the same
 // callbacks (docs/architecture.md, "Station events").
 #pragma once
 
@@ -18,6 +19,8 @@ public:
 		std::function<void(uint32_t ifindex, const std::string &name)> link_up;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_gone;
 		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_failed;
+		// A neighbour entry appeared or was confirmed: the host is on that link.
+		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_seen;
 	};
 	bool open(EventLoop &loop, Handlers handlers, std::string &error);
 

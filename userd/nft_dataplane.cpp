@@ -564,9 +564,13 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		// Fig. 7 715 -> 785 and 755 -> 790: nothing here owns this endpoint.
 		// Dropped in the kernel, counted and logged (rate-limited): it may be
 		// spoofed, or a client that left without a word.
+		// The log is a rule of its own: over its rate the limit ends the rule,
+		// and the drop must not depend on that.
+		Rule log("to_local");
+		log.log_limited("roamnat: no HAM or FAM record, dropped: ");
+		rule_msg(log);
 		Rule r("to_local");
-		r.count("unknown_dropped").log_limited("roamnat: no HAM or FAM record, dropped: ");
-		r.verdict(NF_DROP);
+		r.count("unknown_dropped").verdict(NF_DROP);
 		rule_msg(r);
 	}
 	if (!send_batch(msgs, error)) {

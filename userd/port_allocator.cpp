@@ -2,8 +2,9 @@
 
 namespace roamnat {
 
-PortAllocator::PortAllocator(uint16_t first, uint16_t last, Millis quarantine)
-	: first_(first), quarantine_time_(quarantine), state_(size_t(last) - first + 1, kFree)
+PortAllocator::PortAllocator(uint16_t first, uint16_t last, Millis quarantine, size_t start)
+	: first_(first), quarantine_time_(quarantine), state_(size_t(last) - first + 1, kFree),
+	  next_(start % state_.size())
 {
 }
 

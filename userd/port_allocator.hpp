@@ -14,7 +14,9 @@ namespace roamnat {
 
 class PortAllocator {
 public:
-	PortAllocator(uint16_t first, uint16_t last, Millis quarantine);
+	// start: where the round-robin search begins; pick it at random so that a
+	// restarted agent does not reuse the ports its previous run just released.
+	PortAllocator(uint16_t first, uint16_t last, Millis quarantine, size_t start = 0);
 
 	std::optional<uint16_t> allocate(Clock::time_point now);
 	// Takes a specific port (a record restored after a restart); false if busy.

@@ -30,7 +30,7 @@ after=$(grep -c "TLS handshake failed\|no valid certificate" "$ROAMLAB_DIR/logs/
 ok "a rogue-CA certificate and a missing certificate are refused in the TLS handshake"
 
 # 2. A valid certificate whose name is not in the agents list, saying hello as an agent.
-hello='\x00\x00\x00\x18\x01\x01\x00\x00\x00\x00\x00\x01\x00\x0f\x00\x01\x01\x00\x00\x00\x00\x05\x00\x04\x0a\xc9\x00\x63'
+hello='\x00\x00\x00\x24\x01\x01\x00\x00\x00\x00\x00\x01\x00\x0f\x00\x01\x01\x00\x00\x00\x00\x05\x00\x04\x0a\xc9\x00\x63\x00\x16\x00\x08\x00\x00\x00\x00\x00\x00\x00\x09'
 said=$( (printf "$hello"; sleep 1) | tls "$PKI/roamctl.crt" "$PKI/roamctl.key")
 grep -q "not in this coordinator's agents list" <<<"$said" || fail "unlisted agent not refused (got: $said)"
 ok "an agent whose certificate is not listed is refused: 'roamctl' is not in this coordinator's agents list"

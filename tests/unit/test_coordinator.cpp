@@ -1,5 +1,6 @@
 // The coordinator's request handling (Figs. 9-13), driven over plain socket
 // pairs by fake agents that speak the real wire protocol.
+#include "../../common/log.hpp"
 #include "../../coordinator/coordinator.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,7 +22,7 @@ struct FakePeer {
 struct Harness {
 	EventLoop loop;
 	Coordinator coord;
-	explicit Harness(CoordinatorOptions o = {}) : coord(loop, std::move(o), nullptr) {}
+	explicit Harness(CoordinatorOptions o = {}) : coord(loop, std::move(o), nullptr) { set_log_level(LogLevel::error); }
 
 	std::unique_ptr<FakePeer> connect(const std::string &identity)
 	{
@@ -62,13 +63,14 @@ struct Harness {
 		return *found;
 	}
 
-	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr)
+	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr, uint64_t instance = 1)
 	{
 		auto p = connect(name);
 		Message h;
 		h.type = MsgType::hello;
 		h.role = Role::agent;
 		h.agent_addr = Ipv4::parse(addr);
+		h.instance = instance;
 		auto ack = ask(*p, h);
 		REQUIRE(ack.type == MsgType::hello_ack);
 		REQUIRE(ack.status == Status::ok);
@@ -232,6 +234,7 @@ TEST_CASE("unknown agents, control sessions and garbage are refused")
 	hello.type = MsgType::hello;
 	hello.role = Role::agent;
 	hello.agent_addr = Ipv4{1};
+	hello.instance = 7;
 	stranger->conn->send(hello);
 	REQUIRE(h.run_until([&] { return stranger->closed; }));
 	CHECK(last_of(*stranger, MsgType::error)->status == Status::unauthorized);
@@ -260,4 +263,53 @@ TEST_CASE("unknown agents, control sessions and garbage are refused")
 	auto conns = h.ask(*dumper, dump);
 	REQUIRE(conns.conns.size() == 1);
 	CHECK(conns.conns[0].masq == ep("10.201.0.101:40000"));
+}
+
+TEST_CASE("an agent that restarts loses what it anchored and served; HAMs are told")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1);
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1);
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	auto other = fam_request("10.201.0.102:40000", true);
+	other.client = ep("10.202.0.12:5000");
+	REQUIRE(h.ask(*ap2, other).status == Status::became_ham);
+	auto join = other;
+	join.fam = ep("10.201.0.101:40001");
+	REQUIRE(h.ask(*ap1, join).status == Status::ok); // ap1 is FAM of ap2's connection
+	REQUIRE(h.coord.table().size() == 2);
+
+	// Same instance (a coordinator-side reconnect): nothing is forgotten.
+	auto again = h.agent("ap1", "10.201.0.101", 1);
+	CHECK(h.coord.table().size() == 2);
+
+	ap2->got.clear();
+	auto reborn = h.agent("ap1", "10.201.0.101", 2);
+	CHECK(h.coord.table().size() == 1);
+	REQUIRE(h.run_until([&] { return last_of(*ap2, MsgType::fam_update) != nullptr; }));
+	const Message *upd = last_of(*ap2, MsgType::fam_update);
+	REQUIRE(upd->fams.size() == 1);
+	CHECK(upd->fams[0].agent == "ap2");
+}
+
+TEST_CASE("a HAM reusing one of its masquerade endpoints supersedes the stale record")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	auto ap2 = h.agent("ap2", "10.201.0.102");
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	auto fresh = fam_request("10.201.0.101:40000", true);
+	fresh.client = ep("10.202.0.13:6000");
+	Message reg;
+	reg.type = MsgType::ham_register;
+	reg.proto = L4::tcp;
+	reg.client = fresh.client;
+	reg.server = fresh.server;
+	reg.masq = ep("10.201.0.101:40000");
+	CHECK(h.ask(*ap1, reg).status == Status::ok);
+	CHECK(h.coord.table().size() == 1);
+	CHECK(h.coord.table().find_masq(L4::tcp, *reg.masq)->flow.client == ep("10.202.0.13:6000"));
+	// Another agent cannot take ap1's endpoint.
+	reg.client = ep("10.202.0.14:7000");
+	CHECK(h.ask(*ap2, reg).status == Status::conflict);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The coordinator restarts mid-transfer: established traffic keeps flowing
+# Restarts. The coordinator restarts mid-transfer: established traffic keeps flowing
 # (the data planes hold their entries), agents reconnect and replay their
 # records, and a roam after the restart still works.
 . "$(dirname "$0")/lib.sh"
@@ -23,3 +23,17 @@ wait "$cli" || fail "transfer failed"
 wait "$srv" || fail "server failed"
 cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "bytes differ"
 ok "transfer intact across a coordinator restart and a roam after it"
+
+# An agent restarts with empty tables: the coordinator forgets what it held,
+# and new connections through it work at once (no stale masquerade endpoint).
+lab exec server1 -- socat -u TCP-LISTEN:5002,reuseaddr,fork OPEN:/dev/null &
+wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5002"
+lab exec client1 -- sh -c "head -c 100000 /dev/zero | socat -u - TCP:$SERVER:5002"
+lab restart-daemon ap2
+wait_for 50 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl counters | awk '\$1 == \"agent_restarts\" {print \$2}')\" = 1 ]" ||
+	fail "the coordinator did not notice ap2's restart"
+for i in 1 2 3; do
+	lab exec client1 -- timeout 10 sh -c "head -c 100000 /dev/zero | socat -u - TCP:$SERVER:5002" ||
+		fail "connection $i after ap2's restart failed"
+done
+ok "after an agent restart the coordinator dropped its stale records; new connections work"
