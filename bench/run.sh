@@ -30,7 +30,13 @@ lab exec server1 -- python3 "$ROOT/bench/udp_gap.py" recv 6000 14 >"$W/gap.json"
 rx=$!
 sleep 0.5
 lab exec client1 -- python3 "$ROOT/bench/udp_gap.py" send $SERVER 6000 1000 13 >/dev/null &
-for ap in ap2 ap3 ap1 ap2 ap3 ap1; do sleep 2; lab roam client1 $ap >/dev/null; done
+: >"$W/moves"
+for ap in ap2 ap3 ap1 ap2 ap3 ap1; do
+	sleep 2
+	t0=$(date +%s%N)
+	lab roam client1 $ap >/dev/null
+	echo $(( ($(date +%s%N) - t0) / 1000000 )) >>"$W/moves"
+done
 wait $rx
 say "## Handoff gap (UDP, 1,000 datagrams/s, 6 roams)"
 py "
@@ -40,6 +46,8 @@ g = sorted(d['gaps_over_5ms'], reverse=True)[:6]
 print('- interruption per roam: median %.1f ms, worst %.1f ms (the 6 longest silences: %s)' % (statistics.median(g), max(g), ', '.join(map(str, g))))
 print('- datagrams lost: %d of %d, %.1f per roam' % (d['lost_below_highest'], d['highest_seq'] + 1, d['lost_below_highest'] / 6))
 print('- the server saw: %s' % ' '.join(d['sources']))
+moves = sorted(int(x) for x in open('$W/moves'))
+print('- the roam command itself (moving the link, its address, route and sysctls) takes a median %d ms of that' % moves[len(moves) // 2])
 " | tee -a "$REPORT"
 say ""
 
@@ -54,7 +62,8 @@ cur=$(cat "$ROAMLAB_DIR/clients/client1")
 plain_on "$cur"
 lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_plain.json"
 plain_off
-pkill -f "first_packet.py serve 7000" || true
+kill "$fp_server" 2>/dev/null || true
+wait "$fp_server" 2>/dev/null || true
 say "## First packet of a new connection (200 each, medians; client on its HAM AP)"
 py "
 import json
