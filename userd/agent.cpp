@@ -442,7 +442,7 @@ void Agent::on_ham_designate(const Message &m)
 void Agent::add_fam(FamRec rec)
 {
 	if (fams_.count(rec.flow))
-		drop_fam(rec.flow, false);
+		drop_fam(rec.flow);
 	if (rec.via_ham)
 		dp_.add_fam_out({rec.flow, rec.fam, rec.masq});
 	else
@@ -452,7 +452,7 @@ void Agent::add_fam(FamRec rec)
 	fams_[rec.flow] = std::move(rec);
 }
 
-void Agent::drop_fam(const FlowKey &flow, bool)
+void Agent::drop_fam(const FlowKey &flow)
 {
 	auto it = fams_.find(flow);
 	if (it == fams_.end())
@@ -551,7 +551,7 @@ bool Agent::commit(const char *what)
 
 void Agent::forget(const FlowKey &flow)
 {
-	drop_fam(flow, false);
+	drop_fam(flow);
 	drop_ham(flow);
 	commit("removing a connection");
 	release(held_out_, flow, NF_DROP, "connection ended");
@@ -693,7 +693,7 @@ void Agent::client_departed(Ipv4 client, const char *why)
 		if (flow.client.addr == client)
 			flows.push_back(flow);
 	for (const auto &flow : flows) {
-		drop_fam(flow, true);
+		drop_fam(flow);
 		if (auto h = hams_.find(flow); h != hams_.end()) {
 			std::erase_if(h->second.fams, [&](const auto &f) { return f.agent == opts_.name; });
 			program_ham(h->second); // hold inbound until the next FAM is known

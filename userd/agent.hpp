@@ -91,7 +91,7 @@ private:
 
 	// Table maintenance.
 	void add_fam(FamRec rec);
-	void drop_fam(const FlowKey &flow, bool tell_coordinator_departed);
+	void drop_fam(const FlowKey &flow);
 	void add_ham(HamRec rec);
 	void update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams);
 	void program_ham(HamRec &rec);

@@ -69,3 +69,19 @@ json_get() { # python expression over 'd'
 }
 
 make_payload() { head -c "$2" /dev/urandom >"$1"; }
+
+# A TCP upload of $WORK/tx.bin from client1 to server1:PORT at RATE (pv -L),
+# received into $WORK/rx.bin; finish_upload fails unless every byte arrived.
+start_upload() { # port rate
+	lab exec server1 -- socat -u TCP-LISTEN:"$1",reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
+	UPLOAD_SERVER=$!
+	wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :$1"
+	(pv -q -L "$2" "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:"$1") &
+	UPLOAD_CLIENT=$!
+}
+
+finish_upload() {
+	wait "$UPLOAD_CLIENT" || fail "the client's side of the transfer failed (reset?)"
+	wait "$UPLOAD_SERVER" || fail "the server's side of the transfer failed"
+	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+}

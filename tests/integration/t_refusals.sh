@@ -8,11 +8,7 @@ lab up --aps 3 --clients 1 --servers 2 >/dev/null
 PKI=$ROAMLAB_DIR/pki
 COORD=10.201.0.2:7447
 make_payload "$WORK/tx.bin" 3000000
-lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
-srv=$!
-wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
-(pv -q -L 250k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
-cli=$!
+start_upload 5001 250k
 sleep 0.7
 masq=$(lab ctl connections --json | json_get 'd[0]["masquerade"]')
 
@@ -59,7 +55,5 @@ d1=$(counter ap1 dp_unknown_dropped_packets)
 [ $((d1 - d0)) -ge 10 ] || fail "only $((d1 - d0)) spoofed packets counted as dropped"
 ok "$((d1 - d0)) spoofed packets to masquerade endpoints dropped in the kernel and counted"
 
-wait "$cli" || fail "transfer failed"
-wait "$srv" || fail "server failed"
-cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "bytes differ"
+finish_upload
 ok "the transfer under way completed intact"

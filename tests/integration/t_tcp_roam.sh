@@ -10,11 +10,7 @@ start_capture server1 "$WORK/server.pcap" "tcp port 5001"
 csum_srv=$(csum_errors server1 Tcp)
 csum_cli=$(csum_errors client1 Tcp)
 
-lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
-srv=$!
-wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
-(pv -q -L 1200k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
-cli=$!
+start_upload 5001 1200k
 sleep 1
 
 masq=$(lab ctl connections --json | json_get 'd[0]["masquerade"]')
@@ -40,9 +36,7 @@ ok "ap1 dropped its FAM record on departure"
 lab roam client1 ap3 >/dev/null
 sleep 1
 lab roam client1 ap1 >/dev/null
-wait "$cli" || fail "client socat failed (connection reset?)"
-wait "$srv" || fail "server socat failed"
-cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+finish_upload
 ok "6000000 bytes intact after 3 roams ($(sha256sum <"$WORK/rx.bin" | cut -c1-16)...)"
 
 stop_capture

@@ -6,11 +6,7 @@
 lab up --aps 3 --clients 1 --outbound via-ham >/dev/null
 make_payload "$WORK/tx.bin" 3000000
 start_capture server1 "$WORK/server.pcap" "tcp port 5001"
-lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
-srv=$!
-wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
-(pv -q -L 1000k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
-cli=$!
+start_upload 5001 1000k
 sleep 0.7
 lab roam client1 ap2 >/dev/null
 sleep 1
@@ -22,9 +18,7 @@ ok "on ap2: $via outbound packets sent via the HAM, which forwarded $rev to the 
 lab roam client1 ap3 >/dev/null
 sleep 0.7
 lab roam client1 ap1 >/dev/null
-wait "$cli" || fail "client failed"
-wait "$srv" || fail "server failed"
-cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "bytes differ"
+finish_upload
 ok "3000000 bytes intact across 3 roams"
 stop_capture
 srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
