@@ -17,6 +17,16 @@ for t in t_*.sh; do
 		echo "FAIL $t ($(( $(date +%s) - start )) s)"
 	fi
 done
+# Every lab must have left nothing behind: no namespace, no daemon.
+left=$(ip netns list | awk '{print $1}' | grep "^${ROAMLAB_PREFIX:-rt}-" || true)
+if [ -n "$left" ] || pgrep -f "roamlab-${ROAMLAB_PREFIX:-rt}/" >/dev/null; then
+	echo "FAIL: labs left behind namespaces or daemons: $left"
+	fail=$((fail + 1))
+	failed="$failed (cleanup)"
+else
+	pass=$((pass + 1))
+	echo "PASS every lab was torn down: no namespaces or daemons left"
+fi
 [ -z "$failed" ] || echo "failed:$failed"
 echo "integration: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
