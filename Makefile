@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test unit fuzz integration demo bench clean install
+.PHONY: all deps build test unit fuzz integration kmod kmod-test demo bench clean install
 
 all: build
 
@@ -31,7 +31,14 @@ fuzz: deps
 integration: build
 	@tests/integration/run.sh
 
-test: build unit fuzz integration
+# roamnat.ko against the installed Debian kernel's headers (KVER/KDIR override).
+kmod: deps
+	@$(MAKE) --no-print-directory -C kmod
+
+kmod-test: build
+	@tests/kmod/run.sh
+
+test: build unit fuzz integration kmod-test
 
 demo: build
 	@lab/demo.sh
@@ -49,3 +56,4 @@ install: build
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz
+	-$(MAKE) -C kmod clean

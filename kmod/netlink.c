@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "roamnat" (docs/netlink.md): roamd fills the
+ * tables and reads counters through it. Every attribute is validated by the
+ * family policy, strictly, on every command; changes need CAP_NET_ADMIN in
+ * the namespace's user namespace.
+ */
+#include <linux/in.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "roamnat.h"
+
+static struct genl_family roamnat_genl_family;
+
+static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
+	[ROAMNAT_A_VERSION] = { .type = NLA_U32 },
+	[ROAMNAT_A_TABLE] = NLA_POLICY_MAX(NLA_U8, ROAMNAT_TABLE_MAX),
+	[ROAMNAT_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP, IPPROTO_UDP),
+	[ROAMNAT_A_SADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_A_SPORT] = { .type = NLA_BE16 },
+	[ROAMNAT_A_DADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_A_DPORT] = { .type = NLA_BE16 },
+	[ROAMNAT_A_NEW_SADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_A_NEW_SPORT] = { .type = NLA_BE16 },
+	[ROAMNAT_A_NEW_DADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_A_NEW_DPORT] = { .type = NLA_BE16 },
+	[ROAMNAT_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1024),
+	[ROAMNAT_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1024),
+	[ROAMNAT_A_MISS_QUEUE] = { .type = NLA_U16 },
+	[ROAMNAT_A_CLIENT_IFINDEX] = { .type = NLA_BINARY, .len = ROAMNAT_MAX_CLIENT_IFS * sizeof(u32) },
+	[ROAMNAT_A_COUNTERS] = { .type = NLA_REJECT },
+	[ROAMNAT_A_IDLE_MS] = { .type = NLA_REJECT },
+	[ROAMNAT_A_ENTRIES] = { .type = NLA_REJECT },
+};
+
+static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *table)
+{
+	static const int need[] = { ROAMNAT_A_TABLE, ROAMNAT_A_PROTO, ROAMNAT_A_SADDR,
+				    ROAMNAT_A_SPORT, ROAMNAT_A_DADDR, ROAMNAT_A_DPORT };
+	struct nlattr **a = info->attrs;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (!a[need[i]]) {
+			GENL_SET_ERR_MSG(info, "table and key (proto, addresses, ports) are required");
+			return -EINVAL;
+		}
+	}
+	memset(key, 0, sizeof(*key));
+	*table = nla_get_u8(a[ROAMNAT_A_TABLE]);
+	key->proto = nla_get_u8(a[ROAMNAT_A_PROTO]);
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_PROTO], "only TCP and UDP are translated");
+		return -EINVAL;
+	}
+	key->saddr = nla_get_be32(a[ROAMNAT_A_SADDR]);
+	key->sport = nla_get_be16(a[ROAMNAT_A_SPORT]);
+	key->daddr = nla_get_be32(a[ROAMNAT_A_DADDR]);
+	key->dport = nla_get_be16(a[ROAMNAT_A_DPORT]);
+	return 0;
+}
+
+static int roamnat_nl_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+	struct roamnat_entry tmpl = {};
+	int table, err;
+
+	err = roamnat_nl_key(info, &tmpl.key, &table);
+	if (err)
+		return err;
+	if (!!a[ROAMNAT_A_NEW_SADDR] != !!a[ROAMNAT_A_NEW_SPORT] ||
+	    !!a[ROAMNAT_A_NEW_DADDR] != !!a[ROAMNAT_A_NEW_DPORT]) {
+		GENL_SET_ERR_MSG(info, "a new address needs its new port and the other way round");
+		return -EINVAL;
+	}
+	if (a[ROAMNAT_A_NEW_SADDR]) {
+		tmpl.flags |= ROAMNAT_F_SRC;
+		tmpl.new_saddr = nla_get_be32(a[ROAMNAT_A_NEW_SADDR]);
+		tmpl.new_sport = nla_get_be16(a[ROAMNAT_A_NEW_SPORT]);
+	}
+	if (a[ROAMNAT_A_NEW_DADDR]) {
+		tmpl.flags |= ROAMNAT_F_DST;
+		tmpl.new_daddr = nla_get_be32(a[ROAMNAT_A_NEW_DADDR]);
+		tmpl.new_dport = nla_get_be16(a[ROAMNAT_A_NEW_DPORT]);
+	}
+	if ((table == ROAMNAT_TABLE_FAM_OUT && !(tmpl.flags & ROAMNAT_F_SRC)) ||
+	    (table != ROAMNAT_TABLE_FAM_OUT && (tmpl.flags & ROAMNAT_F_SRC)) ||
+	    (table == ROAMNAT_TABLE_FAM_IN && !(tmpl.flags & ROAMNAT_F_DST))) {
+		GENL_SET_ERR_MSG(info, "FAM_OUT rewrites the source, FAM_IN and HAM the destination");
+		return -EINVAL;
+	}
+	mutex_lock(&rn->lock);
+	err = roamnat_table_add(rn, table, &tmpl);
+	mutex_unlock(&rn->lock);
+	if (err == -ENOSPC)
+		GENL_SET_ERR_MSG(info, "table full (module parameter max_entries)");
+	return err;
+}
+
+static int roamnat_nl_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct roamnat_key key;
+	int table, err;
+
+	err = roamnat_nl_key(info, &key, &table);
+	if (err)
+		return err;
+	mutex_lock(&rn->lock);
+	err = roamnat_table_del(rn, table, &key);
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+static int roamnat_nl_put_entry(struct sk_buff *msg, int table, const struct roamnat_entry *e)
+{
+	unsigned long idle = jiffies - READ_ONCE(e->last_seen);
+
+	if (nla_put_u8(msg, ROAMNAT_A_TABLE, table) ||
+	    nla_put_u8(msg, ROAMNAT_A_PROTO, e->key.proto) ||
+	    nla_put_be32(msg, ROAMNAT_A_SADDR, e->key.saddr) ||
+	    nla_put_be16(msg, ROAMNAT_A_SPORT, e->key.sport) ||
+	    nla_put_be32(msg, ROAMNAT_A_DADDR, e->key.daddr) ||
+	    nla_put_be16(msg, ROAMNAT_A_DPORT, e->key.dport) ||
+	    nla_put_u64_64bit(msg, ROAMNAT_A_IDLE_MS, jiffies_to_msecs(idle), ROAMNAT_A_PAD))
+		return -EMSGSIZE;
+	if ((e->flags & ROAMNAT_F_SRC) &&
+	    (nla_put_be32(msg, ROAMNAT_A_NEW_SADDR, e->new_saddr) ||
+	     nla_put_be16(msg, ROAMNAT_A_NEW_SPORT, e->new_sport)))
+		return -EMSGSIZE;
+	if ((e->flags & ROAMNAT_F_DST) &&
+	    (nla_put_be32(msg, ROAMNAT_A_NEW_DADDR, e->new_daddr) ||
+	     nla_put_be16(msg, ROAMNAT_A_NEW_DPORT, e->new_dport)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int roamnat_nl_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct roamnat_entry *e;
+	struct roamnat_key key;
+	struct sk_buff *msg;
+	int table, err;
+	void *hdr;
+
+	err = roamnat_nl_key(info, &key, &table);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &roamnat_genl_family, 0, ROAMNAT_CMD_GET_ENTRY);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto out_free;
+	}
+	rcu_read_lock();
+	e = rhashtable_lookup(&rn->tables[table], &key, roamnat_rht_params);
+	err = e ? roamnat_nl_put_entry(msg, table, e) : -ENOENT;
+	rcu_read_unlock();
+	if (err)
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+out_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* Dump state in cb->args: [0] the walker, [1] the table. */
+static int roamnat_nl_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct roamnat_net *rn = roamnat_pernet(sock_net(cb->skb->sk));
+	struct rhashtable_iter *iter;
+	int table;
+
+	if (!info->attrs[ROAMNAT_A_TABLE]) {
+		NL_SET_ERR_MSG(cb->extack, "a dump names its table");
+		return -EINVAL;
+	}
+	table = nla_get_u8(info->attrs[ROAMNAT_A_TABLE]);
+	iter = kmalloc(sizeof(*iter), GFP_KERNEL);
+	if (!iter)
+		return -ENOMEM;
+	rhashtable_walk_enter(&rn->tables[table], iter);
+	cb->args[0] = (long)iter;
+	cb->args[1] = table;
+	return 0;
+}
+
+static int roamnat_nl_dump_done(struct netlink_callback *cb)
+{
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
+
+	if (iter) {
+		rhashtable_walk_exit(iter);
+		kfree(iter);
+	}
+	return 0;
+}
+
+static int roamnat_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
+	int table = cb->args[1];
+	struct roamnat_entry *e;
+	int err = 0;
+	void *hdr;
+
+	rhashtable_walk_start(iter);
+	for (;;) {
+		e = rhashtable_walk_peek(iter);
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;	/* resized: the walk restarted */
+			err = PTR_ERR(e);
+			break;
+		}
+		if (!e)
+			break;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &roamnat_genl_family, NLM_F_MULTI, ROAMNAT_CMD_GET_ENTRY);
+		if (!hdr)
+			break;
+		if (roamnat_nl_put_entry(skb, table, e)) {
+			genlmsg_cancel(skb, hdr);
+			break;	/* message full: this entry goes first next time */
+		}
+		genlmsg_end(skb, hdr);
+		rhashtable_walk_next(iter);
+	}
+	rhashtable_walk_stop(iter);
+	return err ? err : skb->len;
+}
+
+static int roamnat_nl_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	int t;
+
+	mutex_lock(&rn->lock);
+	for (t = 0; t < __ROAMNAT_TABLE_MAX; t++)
+		if (!info->attrs[ROAMNAT_A_TABLE] || nla_get_u8(info->attrs[ROAMNAT_A_TABLE]) == t)
+			roamnat_table_flush(rn, t);
+	mutex_unlock(&rn->lock);
+	return 0;
+}
+
+static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+	struct roamnat_config *cfg, *old;
+	int err = 0;
+
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	mutex_lock(&rn->lock);
+	old = rcu_dereference_protected(rn->config, lockdep_is_held(&rn->lock));
+	if (old) {
+		*cfg = *old;
+	} else {
+		cfg->port_min = 40000;
+		cfg->port_max = 59999;
+	}
+	if (a[ROAMNAT_A_PORT_MIN])
+		cfg->port_min = nla_get_u16(a[ROAMNAT_A_PORT_MIN]);
+	if (a[ROAMNAT_A_PORT_MAX])
+		cfg->port_max = nla_get_u16(a[ROAMNAT_A_PORT_MAX]);
+	if (a[ROAMNAT_A_MISS_QUEUE])
+		cfg->miss_queue = nla_get_u16(a[ROAMNAT_A_MISS_QUEUE]);
+	if (a[ROAMNAT_A_CLIENT_IFINDEX]) {
+		u32 len = nla_len(a[ROAMNAT_A_CLIENT_IFINDEX]);
+
+		if (len % sizeof(u32)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_CLIENT_IFINDEX],
+					    "an array of 32-bit interface indexes");
+			err = -EINVAL;
+			goto out;
+		}
+		cfg->n_ifs = len / sizeof(u32);
+		memcpy(cfg->ifindex, nla_data(a[ROAMNAT_A_CLIENT_IFINDEX]), len);
+	}
+	if (cfg->port_min > cfg->port_max) {
+		GENL_SET_ERR_MSG(info, "port_min is above port_max");
+		err = -EINVAL;
+		goto out;
+	}
+	rcu_assign_pointer(rn->config, cfg);
+	cfg = NULL;
+	if (old)
+		kfree_rcu(old, rcu);
+out:
+	mutex_unlock(&rn->lock);
+	kfree(cfg);
+	return err;
+}
+
+static int roamnat_nl_version(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &roamnat_genl_family, 0, ROAMNAT_CMD_GET_VERSION);
+	if (!hdr || nla_put_u32(msg, ROAMNAT_A_VERSION, ROAMNAT_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int roamnat_nl_counters(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	u64 sum[__ROAMNAT_C_MAX] = {};
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	int cpu, i;
+	void *hdr;
+
+	for_each_possible_cpu(cpu) {
+		const struct roamnat_pcpu_stats *s = per_cpu_ptr(rn->stats, cpu);
+		u64 c[__ROAMNAT_C_MAX];
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			memcpy(c, s->c, sizeof(c));
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		for (i = 0; i < __ROAMNAT_C_MAX; i++)
+			sum[i] += c[i];
+	}
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &roamnat_genl_family, 0, ROAMNAT_CMD_GET_COUNTERS);
+	if (!hdr)
+		goto nospace;
+	nest = nla_nest_start(msg, ROAMNAT_A_COUNTERS);
+	if (!nest)
+		goto nospace;
+	for (i = ROAMNAT_C_FAM_OUT_PACKETS; i < ROAMNAT_C_PAD; i++)
+		if (nla_put_u64_64bit(msg, i, sum[i], ROAMNAT_C_PAD))
+			goto nospace;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+nospace:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static const struct genl_ops roamnat_ops[] = {
+	{ .cmd = ROAMNAT_CMD_GET_VERSION, .doit = roamnat_nl_version },
+	{ .cmd = ROAMNAT_CMD_SET_CONFIG, .doit = roamnat_nl_set_config, .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = ROAMNAT_CMD_ADD_ENTRY, .doit = roamnat_nl_add, .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = ROAMNAT_CMD_DEL_ENTRY, .doit = roamnat_nl_del, .flags = GENL_UNS_ADMIN_PERM },
+	{
+		.cmd = ROAMNAT_CMD_GET_ENTRY,
+		.doit = roamnat_nl_get,
+		.start = roamnat_nl_dump_start,
+		.dumpit = roamnat_nl_dump,
+		.done = roamnat_nl_dump_done,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{ .cmd = ROAMNAT_CMD_FLUSH, .doit = roamnat_nl_flush, .flags = GENL_UNS_ADMIN_PERM },
+	{ .cmd = ROAMNAT_CMD_GET_COUNTERS, .doit = roamnat_nl_counters },
+};
+
+static struct genl_family roamnat_genl_family __ro_after_init = {
+	.name = ROAMNAT_GENL_NAME,
+	.version = ROAMNAT_GENL_VERSION,
+	.maxattr = ROAMNAT_A_MAX,
+	.policy = roamnat_policy,
+	.netnsok = true,
+	.parallel_ops = true,	/* writers take the namespace's mutex */
+	.module = THIS_MODULE,
+	.ops = roamnat_ops,
+	.n_ops = ARRAY_SIZE(roamnat_ops),
+	.resv_start_op = ROAMNAT_CMD_GET_VERSION,	/* strict validation everywhere */
+};
+
+int roamnat_netlink_init(void)
+{
+	return genl_register_family(&roamnat_genl_family);
+}
+
+void roamnat_netlink_exit(void)
+{
+	genl_unregister_family(&roamnat_genl_family);
+}

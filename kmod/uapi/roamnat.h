@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * roamnat generic netlink API, version 1 (docs/netlink.md).
+ * Commands and attributes are append-only.
+ */
+#ifndef _UAPI_LINUX_ROAMNAT_H
+#define _UAPI_LINUX_ROAMNAT_H
+
+#define ROAMNAT_GENL_NAME	"roamnat"
+#define ROAMNAT_GENL_VERSION	1
+#define ROAMNAT_MCGRP_EVENTS	"events"
+
+enum roamnat_cmd {
+	ROAMNAT_CMD_UNSPEC,
+	ROAMNAT_CMD_GET_VERSION,	/* -> VERSION */
+	ROAMNAT_CMD_SET_CONFIG,		/* PORT_MIN, PORT_MAX, MISS_QUEUE, CLIENT_IFINDEX* */
+	ROAMNAT_CMD_ADD_ENTRY,		/* TABLE, key, rewrite */
+	ROAMNAT_CMD_DEL_ENTRY,		/* TABLE, key */
+	ROAMNAT_CMD_GET_ENTRY,		/* TABLE, key; dump: TABLE */
+	ROAMNAT_CMD_FLUSH,		/* TABLE, or every table without it */
+	ROAMNAT_CMD_GET_COUNTERS,	/* -> COUNTERS */
+	__ROAMNAT_CMD_MAX,
+};
+#define ROAMNAT_CMD_MAX (__ROAMNAT_CMD_MAX - 1)
+
+/*
+ * Tables (spec Figs. 4 and 5). Keys are the packet's 5-tuple as it arrives:
+ * FAM_OUT: client -> server, rewrites the source (and the destination with
+ *          outbound via the HAM);
+ * FAM_IN:  server -> FAM endpoint, rewrites the destination to the client;
+ * HAM:     server -> masquerade endpoint, rewrites the destination to the
+ *          FAM; an entry without a new destination holds its packets for
+ *          roamd (the FAM is not known yet).
+ */
+enum roamnat_table {
+	ROAMNAT_TABLE_FAM_OUT,
+	ROAMNAT_TABLE_FAM_IN,
+	ROAMNAT_TABLE_HAM,
+	__ROAMNAT_TABLE_MAX,
+};
+#define ROAMNAT_TABLE_MAX (__ROAMNAT_TABLE_MAX - 1)
+
+enum roamnat_attr {
+	ROAMNAT_A_UNSPEC,
+	ROAMNAT_A_VERSION,		/* u32 */
+	ROAMNAT_A_TABLE,		/* u8, enum roamnat_table */
+	ROAMNAT_A_PROTO,		/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	ROAMNAT_A_SADDR,		/* be32 */
+	ROAMNAT_A_SPORT,		/* be16 */
+	ROAMNAT_A_DADDR,		/* be32 */
+	ROAMNAT_A_DPORT,		/* be16 */
+	ROAMNAT_A_NEW_SADDR,		/* be32 */
+	ROAMNAT_A_NEW_SPORT,		/* be16 */
+	ROAMNAT_A_NEW_DADDR,		/* be32 */
+	ROAMNAT_A_NEW_DPORT,		/* be16 */
+	ROAMNAT_A_PORT_MIN,		/* u16, host order */
+	ROAMNAT_A_PORT_MAX,		/* u16 */
+	ROAMNAT_A_MISS_QUEUE,		/* u16, NFQUEUE number for misses */
+	ROAMNAT_A_CLIENT_IFINDEX,	/* binary: array of u32 ifindexes, at most 64 */
+	ROAMNAT_A_COUNTERS,		/* nested, enum roamnat_counter */
+	ROAMNAT_A_IDLE_MS,		/* u64, time since the entry last matched */
+	ROAMNAT_A_ENTRIES,		/* u32, entries in a table */
+	ROAMNAT_A_PAD,
+	__ROAMNAT_A_MAX,
+};
+#define ROAMNAT_A_MAX (__ROAMNAT_A_MAX - 1)
+
+/* Nested in ROAMNAT_A_COUNTERS, each a u64. */
+enum roamnat_counter {
+	ROAMNAT_C_UNSPEC,
+	ROAMNAT_C_FAM_OUT_PACKETS,
+	ROAMNAT_C_FAM_OUT_BYTES,
+	ROAMNAT_C_FAM_IN_PACKETS,
+	ROAMNAT_C_FAM_IN_BYTES,
+	ROAMNAT_C_HAM_PACKETS,
+	ROAMNAT_C_HAM_BYTES,
+	ROAMNAT_C_MISSES,		/* queued to roamd */
+	ROAMNAT_C_DROP_UNKNOWN,		/* to the port range, no entry */
+	ROAMNAT_C_DROP_MALFORMED,	/* headers could not be read or written */
+	ROAMNAT_C_PAD,
+	__ROAMNAT_C_MAX,
+};
+#define ROAMNAT_C_MAX (__ROAMNAT_C_MAX - 1)
+
+#endif /* _UAPI_LINUX_ROAMNAT_H */

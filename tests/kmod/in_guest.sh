@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs inside the QEMU guest (tests/kmod/run.sh): loads roamnat.ko and checks
+# translation with real packets between namespaces, the netlink API under
+# hostile input, namespace deletion, unload under traffic, and the kernel log.
+set -uo pipefail
+[ -n "${TRACE:-}" ] && set -x
+ROOT=$PWD
+CTL=$ROOT/build/roamnat-kmodctl
+pass=0 fail=0
+ok() { echo "  ok: $*"; pass=$((pass + 1)); }
+bad() { echo "  FAIL: $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+ap() { ip netns exec ap "$@"; }
+cnt() { ap "$CTL" counters | awk -v k="$1" '$1 == k { print $2 }'; }
+
+dmesg -C
+modprobe nf_defrag_ipv4
+insmod "$ROOT/kmod/roamnat.ko" || { echo "FAIL: insmod"; exit 1; }
+check "module loaded, API version 1" sh -c "'$CTL' version | grep -qx 'version 1'"
+
+# client (cli) -- cl1 [ap] eth0 -- server (srv)
+for n in cli ap srv; do ip netns add $n; ip -n $n link set lo up; done
+ip link add eth0 netns cli type veth peer name cl1 netns ap
+ip link add eth0 netns srv type veth peer name eth0 netns ap
+ip -n cli addr add 10.202.0.11/24 dev eth0
+ip -n cli link set eth0 up
+ip -n cli route add default via 10.202.0.1
+ip -n ap addr add 10.202.0.1/24 dev cl1
+ip -n ap addr add 10.201.0.101/24 dev eth0
+ip -n ap link set cl1 up
+ip -n ap link set eth0 up
+ip -n srv addr add 10.201.0.10/24 dev eth0
+ip -n srv link set eth0 up
+ap sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.cl1.accept_local=1 net.ipv4.conf.cl1.rp_filter=0 \
+	net.ipv4.conf.all.rp_filter=0
+ap "$CTL" config 40000 59999 0 cl1 || bad "config"
+
+# A connection anchored here (the FAM is the HAM): Fig. 4 entries both ways.
+ap "$CTL" add fam_out udp 10.202.0.11:5000 10.201.0.10:7 new-src 10.201.0.101:40000
+ap "$CTL" add fam_in udp 10.201.0.10:7 10.201.0.101:40000 new-dst 10.202.0.11:5000
+ap "$CTL" add fam_out tcp 10.202.0.11:5001 10.201.0.10:8 new-src 10.201.0.101:40001
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40001 new-dst 10.202.0.11:5001
+check "dump lists the entries" sh -c "ip netns exec ap '$CTL' dump fam_out | grep -c 'new-src' | grep -qx 2"
+
+# A UDP server that answers with the source it saw.
+ip netns exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 7))
+s.settimeout(10)
+d, a = s.recvfrom(100)
+s.sendto(("%s:%d" % a).encode(), a)' &
+# Python starts slowly under TCG: wait until the port is bound.
+for i in $(seq 1 100); do ip netns exec srv ss -lun | grep -q ':7 ' && break; sleep 0.1; done
+seen=$(ip netns exec cli sh -c 'echo hi | socat -T 3 - UDP:10.201.0.10:7,sourceport=5000' 2>/dev/null)
+check "UDP: the server sees the masquerade endpoint ($seen) and its answer reaches the client" \
+	test "$seen" = "10.201.0.101:40000"
+
+head -c 2000000 /dev/urandom >/tmp/tx.bin
+ip netns exec srv socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx.bin,creat,trunc &
+srv=$!
+sleep 0.5
+ip netns exec cli socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5001
+wait $srv
+check "TCP: 2000000 bytes intact through both rewrites (checksum offload on)" cmp -s /tmp/tx.bin /tmp/rx.bin
+check "no checksum errors at the server" sh -c "ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit (\$NF != 0) }' /proc/net/snmp"
+check "counters: packets translated both ways" test "$(cnt fam_out_packets)" -gt 10 -a "$(cnt fam_in_packets)" -gt 10
+
+before=$(cnt drop_unknown)
+ip netns exec srv sh -c 'for i in 1 2 3; do echo x | socat -u - UDP:10.201.0.101:45000; done'
+sleep 0.2
+check "spoofed packets to the port range are dropped and counted" test "$(cnt drop_unknown)" -ge $((before + 3))
+before=$(cnt misses)
+ip netns exec cli sh -c 'echo x | socat -u - UDP:10.201.0.10:9,sourceport=5999' 2>/dev/null
+sleep 0.2
+check "a packet without an entry is a miss (queued for roamd)" test "$(cnt misses)" -ge $((before + 1))
+
+ap "$CTL" del fam_out udp 10.202.0.11:5000 10.201.0.10:7
+check "deleted entry is gone" sh -c "! ip netns exec ap '$CTL' get fam_out udp 10.202.0.11:5000 10.201.0.10:7 2>/dev/null"
+check "a table without its key attributes is refused" sh -c "! ip netns exec ap '$CTL' add fam_in udp 10.201.0.10:7 10.201.0.101:40000 2>/dev/null"
+
+ap "$CTL" fuzz 5000
+check "the module survives 5000 random and truncated netlink messages" sh -c "'$CTL' version >/dev/null"
+
+# Namespace deletion with live entries, and unload under traffic.
+ip netns add gone
+ip netns exec gone "$CTL" config 40000 40010 0 lo
+ip netns exec gone "$CTL" add fam_in tcp 1.2.3.4:5 127.0.0.1:40001 new-dst 127.0.0.1:1
+ip netns del gone
+ip netns exec cli sh -c 'timeout 3 socat -u /dev/zero TCP:10.201.0.10:8,sourceport=5001' 2>/dev/null &
+sleep 1
+check "unload with live entries and traffic" rmmod roamnat
+sleep 2
+for n in cli ap srv; do ip netns del $n; done
+
+if dmesg | grep -E "WARNING|BUG|Oops|KASAN|UBSAN|refcount_t|list_del corruption" >/tmp/bad.log; then
+	bad "the kernel log has warnings: $(head -3 /tmp/bad.log)"
+else
+	ok "no WARN/BUG/Oops in the kernel log"
+fi
+echo "kmod: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
