@@ -55,10 +55,11 @@ mount -t overlay overlay -o lowerdir=/mnt/host,upperdir=/mnt/upper/u,workdir=/mn
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/root/mnt
 for d in proc sys dev; do mount --move /$d /mnt/root/$d; done
 mount -t tmpfs tmpfs /mnt/root/run
-mount -t tmpfs tmpfs /mnt/root/tmp
 echo /sbin/modprobe > /mnt/root/proc/sys/kernel/modprobe
 echo "guest: running the test script"
-chroot /mnt/root /bin/sh -c '. /mnt/guest.env; cd "$GUEST_CWD"; /bin/bash /mnt/guest-script.sh > /mnt/output.log 2>&1; echo $? > /mnt/status'
+chroot /mnt/root /bin/sh -c '. /mnt/guest.env
+if cd "$GUEST_CWD"; then /bin/bash /mnt/guest-script.sh > /mnt/output.log 2>&1; echo $? > /mnt/status
+else echo "guest: $GUEST_CWD is not visible in the guest" > /mnt/output.log; echo 1 > /mnt/status; fi'
 echo "guest: done with status $(cat /mnt/root/mnt/status)"
 sync
 poweroff -f
