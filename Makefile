@@ -36,6 +36,7 @@ kmod: deps
 	@$(MAKE) --no-print-directory -C kmod
 
 kmod-test: build
+	@tests/kmod/lint.sh
 	@tests/kmod/run.sh
 
 test: build unit fuzz integration kmod-test

@@ -19,7 +19,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 
-#include "roamnat.h"
+#include "core.h"
 
 static bool roamnat_client_iface(const struct roamnat_config *cfg, const struct net_device *dev)
 {
@@ -103,7 +103,8 @@ static unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_co
 	return NF_QUEUE_NR(cfg->miss_queue);
 }
 
-static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
 {
 	struct roamnat_net *rn = roamnat_pernet(state->net);
 	const struct roamnat_config *cfg;

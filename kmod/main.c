@@ -9,7 +9,7 @@
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 
-#include "roamnat.h"
+#include "core.h"
 
 unsigned int roamnat_net_id __read_mostly;
 

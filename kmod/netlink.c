@@ -10,7 +10,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "roamnat.h"
+#include "core.h"
 
 static struct genl_family roamnat_genl_family;
 
@@ -29,7 +29,10 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1024),
 	[ROAMNAT_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1024),
 	[ROAMNAT_A_MISS_QUEUE] = { .type = NLA_U16 },
-	[ROAMNAT_A_CLIENT_IFINDEX] = { .type = NLA_BINARY, .len = ROAMNAT_MAX_CLIENT_IFS * sizeof(u32) },
+	[ROAMNAT_A_CLIENT_IFINDEX] = {
+		.type = NLA_BINARY,
+		.len = ROAMNAT_MAX_CLIENT_IFS * sizeof(u32),
+	},
 	[ROAMNAT_A_COUNTERS] = { .type = NLA_REJECT },
 	[ROAMNAT_A_IDLE_MS] = { .type = NLA_REJECT },
 	[ROAMNAT_A_ENTRIES] = { .type = NLA_REJECT },
@@ -44,7 +47,7 @@ static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *
 
 	for (i = 0; i < ARRAY_SIZE(need); i++) {
 		if (!a[need[i]]) {
-			GENL_SET_ERR_MSG(info, "table and key (proto, addresses, ports) are required");
+			GENL_SET_ERR_MSG(info, "table, proto, addresses and ports are required");
 			return -EINVAL;
 		}
 	}
@@ -52,7 +55,8 @@ static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *
 	*table = nla_get_u8(a[ROAMNAT_A_TABLE]);
 	key->proto = nla_get_u8(a[ROAMNAT_A_PROTO]);
 	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
-		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_PROTO], "only TCP and UDP are translated");
+		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_PROTO],
+				    "only TCP and UDP are translated");
 		return -EINVAL;
 	}
 	key->saddr = nla_get_be32(a[ROAMNAT_A_SADDR]);
@@ -90,7 +94,8 @@ static int roamnat_nl_add(struct sk_buff *skb, struct genl_info *info)
 	if ((table == ROAMNAT_TABLE_FAM_OUT && !(tmpl.flags & ROAMNAT_F_SRC)) ||
 	    (table != ROAMNAT_TABLE_FAM_OUT && (tmpl.flags & ROAMNAT_F_SRC)) ||
 	    (table == ROAMNAT_TABLE_FAM_IN && !(tmpl.flags & ROAMNAT_F_DST))) {
-		GENL_SET_ERR_MSG(info, "FAM_OUT rewrites the source, FAM_IN and HAM the destination");
+		GENL_SET_ERR_MSG(info,
+				 "FAM_OUT rewrites the source, FAM_IN and HAM the destination");
 		return -EINVAL;
 	}
 	mutex_lock(&rn->lock);
@@ -363,7 +368,11 @@ nospace:
 
 static const struct genl_ops roamnat_ops[] = {
 	{ .cmd = ROAMNAT_CMD_GET_VERSION, .doit = roamnat_nl_version },
-	{ .cmd = ROAMNAT_CMD_SET_CONFIG, .doit = roamnat_nl_set_config, .flags = GENL_UNS_ADMIN_PERM },
+	{
+		.cmd = ROAMNAT_CMD_SET_CONFIG,
+		.doit = roamnat_nl_set_config,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 	{ .cmd = ROAMNAT_CMD_ADD_ENTRY, .doit = roamnat_nl_add, .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = ROAMNAT_CMD_DEL_ENTRY, .doit = roamnat_nl_del, .flags = GENL_UNS_ADMIN_PERM },
 	{

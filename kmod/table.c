@@ -6,7 +6,7 @@
  */
 #include <linux/slab.h>
 
-#include "roamnat.h"
+#include "core.h"
 
 const struct rhashtable_params roamnat_rht_params = {
 	.key_len = sizeof(struct roamnat_key),

@@ -21,6 +21,7 @@ enum roamnat_cmd {
 	ROAMNAT_CMD_GET_COUNTERS,	/* -> COUNTERS */
 	__ROAMNAT_CMD_MAX,
 };
+
 #define ROAMNAT_CMD_MAX (__ROAMNAT_CMD_MAX - 1)
 
 /*
@@ -38,6 +39,7 @@ enum roamnat_table {
 	ROAMNAT_TABLE_HAM,
 	__ROAMNAT_TABLE_MAX,
 };
+
 #define ROAMNAT_TABLE_MAX (__ROAMNAT_TABLE_MAX - 1)
 
 enum roamnat_attr {
@@ -63,6 +65,7 @@ enum roamnat_attr {
 	ROAMNAT_A_PAD,
 	__ROAMNAT_A_MAX,
 };
+
 #define ROAMNAT_A_MAX (__ROAMNAT_A_MAX - 1)
 
 /* Nested in ROAMNAT_A_COUNTERS, each a u64. */
@@ -80,6 +83,7 @@ enum roamnat_counter {
 	ROAMNAT_C_PAD,
 	__ROAMNAT_C_MAX,
 };
+
 #define ROAMNAT_C_MAX (__ROAMNAT_C_MAX - 1)
 
 #endif /* _UAPI_LINUX_ROAMNAT_H */

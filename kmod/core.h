@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef _ROAMNAT_H
-#define _ROAMNAT_H
+#ifndef _ROAMNAT_CORE_H
+#define _ROAMNAT_CORE_H
 
 #include <linux/rhashtable.h>
 #include <linux/u64_stats_sync.h>
@@ -88,4 +88,4 @@ void roamnat_hooks_unregister(struct net *net);
 int roamnat_netlink_init(void);
 void roamnat_netlink_exit(void);
 
-#endif /* _ROAMNAT_H */
+#endif /* _ROAMNAT_CORE_H */
