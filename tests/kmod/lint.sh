@@ -12,7 +12,7 @@ if [ ! -x "$TOOLS/scripts/checkpatch.pl" ]; then
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch'
 fi
 cd "$ROOT/kmod"
-out=$("$TOOLS/scripts/checkpatch.pl" --no-tree --strict --terse -f ./*.c ./*.h uapi/*.h 2>&1 |
+out=$("$TOOLS/scripts/checkpatch.pl" --no-tree --strict --terse -f $(find . -name "*.[ch]" ! -name "*.mod.c" ! -path "./tools/*" | sort) 2>&1 |
 	grep -v "^total: 0 errors, 0 warnings, 0 checks" || true)
 [ -z "$out" ] || { echo "$out"; echo "kmod lint: checkpatch findings"; exit 1; }
 out=$(make -s C=2 CHECK=sparse 2>&1 | grep -v "Skipping BTF" || true)
