@@ -254,9 +254,18 @@ int main(int argc, char **argv)
 		nl_socket_set_nonblocking(sock.get());
 		nl_socket_modify_cb(sock.get(), NL_CB_VALID, NL_CB_CUSTOM, [](nl_msg *, void *) -> int { return NL_SKIP; }, nullptr);
 		pollfd pfd{nl_socket_get_fd(sock.get()), POLLIN, 0};
+		long errors = 0;
+		nl_socket_modify_err_cb(
+			sock.get(), NL_CB_CUSTOM,
+			[](sockaddr_nl *, nlmsgerr *e, void *arg) -> int {
+				if (e->error)
+					++*static_cast<long *>(arg);
+				return NL_SKIP;
+			},
+			&errors);
 		for (long i = 0; i < n; ++i) {
 			std::unique_ptr<nl_msg, MsgFree> msg(nlmsg_alloc());
-			int flags = rng() % 8 == 0 ? NLM_F_DUMP : NLM_F_ACK;
+			int flags = NLM_F_REQUEST | (rng() % 8 == 0 ? NLM_F_DUMP : NLM_F_ACK);
 			genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, uint8_t(rng() % 12),
 				    uint8_t(rng() % 3));
 			int attrs = int(rng() % 12);
@@ -277,7 +286,8 @@ int main(int argc, char **argv)
 				if (nl_recvmsgs_default(sock.get()) < 0)
 					++refused;
 		}
-		printf("fuzz: %ld messages sent (%ld receive errors)\n", n, refused);
+		printf("fuzz: %ld messages sent, %ld refused with an error, %ld receive failures\n", n, errors,
+		       refused);
 		return 0;
 	}
 	return usage();

@@ -79,7 +79,10 @@ ap "$CTL" del fam_out udp 10.202.0.11:5000 10.201.0.10:7
 check "deleted entry is gone" sh -c "! ip netns exec ap '$CTL' get fam_out udp 10.202.0.11:5000 10.201.0.10:7 2>/dev/null"
 check "a table without its key attributes is refused" sh -c "! ip netns exec ap '$CTL' add fam_in udp 10.201.0.10:7 10.201.0.101:40000 2>/dev/null"
 
-ap "$CTL" fuzz 5000
+fuzz=$(ap "$CTL" fuzz 5000)
+echo "$fuzz"
+refused=$(echo "$fuzz" | awk '{ print $5 }')
+check "the module refused most of them with an error ($refused of 5000)" test "${refused:-0}" -gt 2500
 check "the module survives 5000 random and truncated netlink messages" sh -c "'$CTL' version >/dev/null"
 
 # Namespace deletion with live entries, and unload under traffic.
