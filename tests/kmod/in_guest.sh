@@ -57,14 +57,54 @@ check "UDP: the server sees the masquerade endpoint ($seen) and its answer reach
 	test "$seen" = "10.201.0.101:40000"
 
 head -c 2000000 /dev/urandom >/tmp/tx.bin
-ip netns exec srv socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx.bin,creat,trunc &
+ip netns exec srv timeout 60 socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx.bin,creat,trunc &
 srv=$!
 sleep 0.5
-ip netns exec cli socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5001
+ip netns exec cli timeout 60 socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5001
 wait $srv
 check "TCP: 2000000 bytes intact through both rewrites (checksum offload on)" cmp -s /tmp/tx.bin /tmp/rx.bin
 check "no checksum errors at the server" sh -c "ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit (\$NF != 0) }' /proc/net/snmp"
 check "counters: packets translated both ways" test "$(cnt fam_out_packets)" -gt 10 -a "$(cnt fam_in_packets)" -gt 10
+
+# The same with every offload off on both links: full checksums, no GSO/GRO.
+for dev in "cli eth0" "ap cl1" "ap eth0" "srv eth0"; do
+	set -- $dev
+	ip netns exec "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 ||
+		bad "ethtool -K $2 in $1"
+done
+ap "$CTL" add fam_out tcp 10.202.0.11:5002 10.201.0.10:8 new-src 10.201.0.101:40002
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40002 new-dst 10.202.0.11:5002
+ip netns exec srv timeout 60 socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx2.bin,creat,trunc &
+srv=$!
+sleep 0.5
+ip netns exec cli timeout 60 socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5002
+wait $srv
+check "TCP: 2000000 bytes intact with checksum offload, TSO, GSO and GRO off" cmp -s /tmp/tx.bin /tmp/rx2.bin
+check "still no checksum errors at the server" sh -c "ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit (\$NF != 0) }' /proc/net/snmp"
+
+# A UDP datagram without checksum (0) must arrive without one, not with a
+# wrong one: sent raw from the client, read with its header at the server.
+ip netns exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.settimeout(10)
+while True:
+    d, a = s.recvfrom(2048)
+    ihl = (d[0] & 15) * 4
+    if d[ihl + 2:ihl + 4] == (7).to_bytes(2, "big"):
+        print("%s %d %d" % (a[0], int.from_bytes(d[ihl:ihl + 2], "big"), int.from_bytes(d[ihl + 6:ihl + 8], "big")))
+        break' >/tmp/udp0.txt &
+rawsrv=$!
+sleep 2
+ip netns exec cli python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+payload = b"no checksum"
+hdr = (5000).to_bytes(2, "big") + (7).to_bytes(2, "big") + (8 + len(payload)).to_bytes(2, "big") + b"\0\0"
+s.sendto(hdr + payload, ("10.201.0.10", 0))'
+wait $rawsrv
+check "UDP with checksum 0: translated ($(cat /tmp/udp0.txt)), checksum still 0" \
+	test "$(cat /tmp/udp0.txt)" = "10.201.0.101 40000 0"
 
 before=$(cnt drop_unknown)
 ip netns exec srv sh -c 'for i in 1 2 3; do echo x | socat -u - UDP:10.201.0.101:45000; done'
