@@ -47,7 +47,7 @@ print('- interruption per roam: median %.1f ms, worst %.1f ms (the 6 longest sil
 print('- datagrams lost: %d of %d, %.1f per roam' % (d['lost_below_highest'], d['highest_seq'] + 1, d['lost_below_highest'] / 6))
 print('- the server saw: %s' % ' '.join(d['sources']))
 moves = sorted(int(x) for x in open('$W/moves'))
-print('- the roam command itself (moving the link, its address, route and sysctls) takes a median %d ms of that' % moves[len(moves) // 2])
+print('- for scale: the roam command (moving the link, its address, route, sysctls, and the client ARP) runs a median %d ms end to end' % moves[len(moves) // 2])
 " | tee -a "$REPORT"
 say ""
 
