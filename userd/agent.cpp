@@ -358,7 +358,6 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 			rec.flow = flow;
 			rec.masq = masq;
 			rec.fams = {{opts_.name, fam}};
-			rec.registered = true;
 			add_ham(rec);
 			count("connections_anchored");
 		} else if (ham == opts_.name && hams_.count(flow)) {
@@ -646,10 +645,8 @@ void Agent::register_ham(const HamRec &rec, bool resync)
 			count("register_deferred"); // replayed by resync() on the next session
 			return;
 		}
-		if (r->status == Status::ok) {
-			it->second.registered = true;
+		if (r->status == Status::ok)
 			return;
-		}
 		// Someone else anchors this flow: a SYN retransmitted after a roam,
 		// or a stale record. Step back and join as a FAM.
 		count("register_conflicts");

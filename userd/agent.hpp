@@ -61,12 +61,10 @@ private:
 		Endpoint installed_fam;
 		Clock::time_point since;
 		Clock::time_point last_query;
-		bool registered = false;
 	};
 	struct Held {
 		std::vector<uint32_t> ids;
 		EventLoop::TimerId timer = 0;
-		bool asked = false;
 	};
 	struct Ending {
 		bool fin_out = false, fin_in = false;

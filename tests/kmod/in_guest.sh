@@ -12,6 +12,15 @@ bad() { echo "  FAIL: $*"; fail=$((fail + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 ap() { ip netns exec ap "$@"; }
 cnt() { ap "$CTL" counters | awk -v k="$1" '$1 == k { print $2 }'; }
+# Sends /tmp/tx.bin from the client's SPORT to server port 8, into OUT.
+tcp_send() { # sport out
+	ip netns exec srv timeout 60 socat -u TCP-LISTEN:8,reuseaddr OPEN:"$2",creat,trunc &
+	local srv=$!
+	sleep 0.5
+	ip netns exec cli timeout 60 socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport="$1"
+	wait $srv
+}
+no_tcp_csum_errors() { ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit ($NF != 0) }' /proc/net/snmp; }
 
 dmesg -C
 modprobe nf_defrag_ipv4
@@ -57,13 +66,9 @@ check "UDP: the server sees the masquerade endpoint ($seen) and its answer reach
 	test "$seen" = "10.201.0.101:40000"
 
 head -c 2000000 /dev/urandom >/tmp/tx.bin
-ip netns exec srv timeout 60 socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx.bin,creat,trunc &
-srv=$!
-sleep 0.5
-ip netns exec cli timeout 60 socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5001
-wait $srv
+tcp_send 5001 /tmp/rx.bin
 check "TCP: 2000000 bytes intact through both rewrites (checksum offload on)" cmp -s /tmp/tx.bin /tmp/rx.bin
-check "no checksum errors at the server" sh -c "ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit (\$NF != 0) }' /proc/net/snmp"
+check "no checksum errors at the server" no_tcp_csum_errors
 check "counters: packets translated both ways" test "$(cnt fam_out_packets)" -gt 10 -a "$(cnt fam_in_packets)" -gt 10
 
 # The same with every offload off on both links: full checksums, no GSO/GRO.
@@ -74,13 +79,9 @@ for dev in "cli eth0" "ap cl1" "ap eth0" "srv eth0"; do
 done
 ap "$CTL" add fam_out tcp 10.202.0.11:5002 10.201.0.10:8 new-src 10.201.0.101:40002
 ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40002 new-dst 10.202.0.11:5002
-ip netns exec srv timeout 60 socat -u TCP-LISTEN:8,reuseaddr OPEN:/tmp/rx2.bin,creat,trunc &
-srv=$!
-sleep 0.5
-ip netns exec cli timeout 60 socat -u OPEN:/tmp/tx.bin TCP:10.201.0.10:8,sourceport=5002
-wait $srv
+tcp_send 5002 /tmp/rx2.bin
 check "TCP: 2000000 bytes intact with checksum offload, TSO, GSO and GRO off" cmp -s /tmp/tx.bin /tmp/rx2.bin
-check "still no checksum errors at the server" sh -c "ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit (\$NF != 0) }' /proc/net/snmp"
+check "still no checksum errors at the server" no_tcp_csum_errors
 
 # A UDP datagram without checksum (0) must arrive without one, not with a
 # wrong one: sent raw from the client, read with its header at the server.
