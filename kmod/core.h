@@ -2,7 +2,9 @@
 #ifndef _ROAMNAT_CORE_H
 #define _ROAMNAT_CORE_H
 
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
+#include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -23,7 +25,10 @@ struct roamnat_key {
 
 #define ROAMNAT_F_SRC	BIT(0)	/* rewrite source address and port */
 #define ROAMNAT_F_DST	BIT(1)	/* rewrite destination address and port */
+#define ROAMNAT_F_ORIG	BIT(2)	/* orig_addr and orig_port are set */
+#define ROAMNAT_F_IFINDEX BIT(3)	/* ifindex is set */
 
+/* 64 bytes on 64-bit machines: one cache line, the 64-byte kmalloc cache. */
 struct roamnat_entry {
 	struct rhash_head node;
 	struct roamnat_key key;
@@ -31,8 +36,14 @@ struct roamnat_entry {
 	__be32 new_daddr;
 	__be16 new_sport;
 	__be16 new_dport;
+	__be16 orig_port;		/* HAM: the connection's client port */
 	u8 flags;
-	unsigned long last_seen;	/* jiffies; written without the lock */
+	u8 idle_reported;		/* written without the lock */
+	union {				/* not matched; kept for roamd's resync */
+		__be32 orig_addr;	/* HAM: the connection's client address */
+		u32 ifindex;		/* FAM_OUT: the client's interface */
+	};
+	u32 last_seen;			/* jiffies, low 32 bits; written without the lock */
 	struct rcu_head rcu;
 };
 
@@ -40,6 +51,9 @@ struct roamnat_config {
 	u16 port_min;
 	u16 port_max;
 	u16 miss_queue;
+	u32 udp_idle_s;			/* 0: no idle events */
+	u32 tcp_idle_s;
+	u64 cookie;
 	u32 n_ifs;
 	int ifindex[ROAMNAT_MAX_CLIENT_IFS];
 	struct rcu_head rcu;
@@ -55,6 +69,8 @@ struct roamnat_net {
 	struct mutex lock;			/* serialises writers */
 	struct roamnat_config __rcu *config;	/* NULL: not configured, pass all */
 	struct roamnat_pcpu_stats __percpu *stats;
+	struct delayed_work idle_work;		/* the idle scan (expire.c) */
+	possible_net_t net;
 	bool defrag;
 };
 
@@ -82,10 +98,35 @@ int roamnat_table_add(struct roamnat_net *rn, int table, const struct roamnat_en
 int roamnat_table_del(struct roamnat_net *rn, int table, const struct roamnat_key *key);
 void roamnat_table_flush(struct roamnat_net *rn, int table);
 
+bool roamnat_client_iface(const struct roamnat_config *cfg, const struct net_device *dev);
 int roamnat_hooks_register(struct net *net);
 void roamnat_hooks_unregister(struct net *net);
 
+/* Packet path: last_seen is shared by all CPUs, so write it only when it changes. */
+static inline void roamnat_touch(struct roamnat_entry *e)
+{
+	u32 now = (u32)jiffies;
+
+	if (READ_ONCE(e->last_seen) != now)
+		WRITE_ONCE(e->last_seen, now);
+	if (unlikely(READ_ONCE(e->idle_reported)))
+		WRITE_ONCE(e->idle_reported, 0);
+}
+
+static inline u32 roamnat_idle_ms(const struct roamnat_entry *e)
+{
+	return jiffies_to_msecs((u32)jiffies - READ_ONCE(e->last_seen));
+}
+
 int roamnat_netlink_init(void);
 void roamnat_netlink_exit(void);
+void roamnat_notify(struct roamnat_net *rn, int table, const struct roamnat_entry *e, u8 event);
+
+void roamnat_expiry_init(struct roamnat_net *rn, struct net *net);
+void roamnat_expiry_reschedule(struct roamnat_net *rn);
+void roamnat_expiry_exit(struct roamnat_net *rn);
+
+unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
+				const struct nf_hook_state *state);
 
 #endif /* _ROAMNAT_CORE_H */

@@ -7,6 +7,8 @@
  * Priority NF_IP_PRI_RAW + 10: after defragmentation (-400) and the raw
  * table (-300), before conntrack (-200), which never sees a translated
  * packet (each is marked untracked). Works with and without conntrack.
+ * A second hook at LOCAL_OUT translates the ICMP errors this host itself
+ * sends about a translated packet (icmp.c).
  */
 #include <linux/ip.h>
 #include <linux/netfilter.h>
@@ -21,7 +23,7 @@
 
 #include "core.h"
 
-static bool roamnat_client_iface(const struct roamnat_config *cfg, const struct net_device *dev)
+bool roamnat_client_iface(const struct roamnat_config *cfg, const struct net_device *dev)
 {
 	u32 i;
 
@@ -53,7 +55,7 @@ static void roamnat_set_port(struct sk_buff *skb, __be16 *port, __be16 to, __sum
 }
 
 static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb, unsigned int thoff,
-				    struct roamnat_entry *e, int counter)
+				    struct roamnat_entry *e, int table, int counter)
 {
 	unsigned int csum_off;
 	struct iphdr *iph;
@@ -63,6 +65,7 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 
 	udp = e->key.proto == IPPROTO_UDP;
 	csum_off = udp ? offsetof(struct udphdr, check) : offsetof(struct tcphdr, check);
+	/* For TCP this covers the flags too (FIN/RST events below). */
 	if (skb_ensure_writable(skb, thoff + csum_off + sizeof(__sum16))) {
 		roamnat_count(rn, ROAMNAT_C_DROP_MALFORMED, 1);
 		return NF_DROP;
@@ -89,10 +92,16 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 	if (!skb_nfct(skb))
 		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 
-	if (time_after(jiffies, READ_ONCE(e->last_seen)))
-		WRITE_ONCE(e->last_seen, jiffies);
+	roamnat_touch(e);
 	roamnat_count(rn, counter, 1);
 	roamnat_count(rn, counter + 1, skb->len);
+	if (!udp) {
+		const struct tcphdr *th = (const struct tcphdr *)ports;
+
+		if (th->rst || th->fin)
+			roamnat_notify(rn, table, e,
+				       th->rst ? ROAMNAT_EV_TCP_RST : ROAMNAT_EV_TCP_FIN);
+	}
 	return NF_ACCEPT;
 }
 
@@ -120,6 +129,8 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (!cfg || !pskb_may_pull(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
+	if (iph->protocol == IPPROTO_ICMP)
+		return roamnat_icmp_error(rn, skb, state);
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return NF_ACCEPT;
 	from_client = roamnat_client_iface(cfg, state->in);
@@ -144,7 +155,8 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (from_client) {
 		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_OUT], &key, roamnat_rht_params);
 		if (e)
-			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_C_FAM_OUT_PACKETS);
+			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_OUT,
+					       ROAMNAT_C_FAM_OUT_PACKETS);
 		/* Traffic for the AP itself, broadcast and multicast pass. */
 		if (inet_addr_type_dev_table(state->net, state->in, key.daddr) != RTN_UNICAST)
 			return NF_ACCEPT;
@@ -159,11 +171,13 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (e) {
 		if (!(e->flags & ROAMNAT_F_DST))
 			return roamnat_miss(rn, cfg);	/* Fig. 7 720 -> 725 */
-		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_C_HAM_PACKETS);
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM,
+				       ROAMNAT_C_HAM_PACKETS);
 	}
 	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_IN], &key, roamnat_rht_params);
 	if (e)
-		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_C_FAM_IN_PACKETS);
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_IN,
+				       ROAMNAT_C_FAM_IN_PACKETS);
 	/* Fig. 7 715 -> 785: nobody here owns this endpoint. */
 	roamnat_count(rn, ROAMNAT_C_DROP_UNKNOWN, 1);
 	net_dbg_ratelimited("roamnat: no HAM or FAM entry for %pI4:%u -> %pI4:%u, dropped\n",
@@ -171,11 +185,28 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	return NF_DROP;
 }
 
+static unsigned int roamnat_local_out(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct roamnat_net *rn = roamnat_pernet(state->net);
+
+	if (!rcu_access_pointer(rn->config) || ip_hdr(skb)->protocol != IPPROTO_ICMP)
+		return NF_ACCEPT;
+	return roamnat_icmp_error(rn, skb, state);
+}
+
 static const struct nf_hook_ops roamnat_nf_ops[] = {
 	{
 		.hook = roamnat_prerouting,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW + 10,
+	},
+	{
+		/* ICMP errors this host sends about a translated packet (icmp.c). */
+		.hook = roamnat_local_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
 		.priority = NF_IP_PRI_RAW + 10,
 	},
 };

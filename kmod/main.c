@@ -24,6 +24,7 @@ static int __net_init roamnat_net_init(struct net *net)
 
 	mutex_init(&rn->lock);
 	RCU_INIT_POINTER(rn->config, NULL);
+	roamnat_expiry_init(rn, net);
 	rn->stats = alloc_percpu(struct roamnat_pcpu_stats);
 	if (!rn->stats)
 		return -ENOMEM;
@@ -49,6 +50,7 @@ static void __net_exit roamnat_net_exit(struct net *net)
 	struct roamnat_config *cfg;
 
 	roamnat_hooks_unregister(net);	/* waits for readers on the packet path */
+	roamnat_expiry_exit(rn);
 	cfg = rcu_dereference_protected(rn->config, true);
 	RCU_INIT_POINTER(rn->config, NULL);
 	synchronize_net();

@@ -36,6 +36,18 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_COUNTERS] = { .type = NLA_REJECT },
 	[ROAMNAT_A_IDLE_MS] = { .type = NLA_REJECT },
 	[ROAMNAT_A_ENTRIES] = { .type = NLA_REJECT },
+	[ROAMNAT_A_EVENT] = { .type = NLA_REJECT },
+	[ROAMNAT_A_UDP_IDLE_S] = { .type = NLA_U32 },
+	[ROAMNAT_A_TCP_IDLE_S] = { .type = NLA_U32 },
+	[ROAMNAT_A_COOKIE] = { .type = NLA_U64 },
+	[ROAMNAT_A_ORIG_ADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_A_ORIG_PORT] = { .type = NLA_BE16 },
+	[ROAMNAT_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct genl_multicast_group roamnat_mcgrps[] = {
+	/* Events name connections: for the namespace's administrator only. */
+	{ .name = ROAMNAT_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *table)
@@ -91,6 +103,21 @@ static int roamnat_nl_add(struct sk_buff *skb, struct genl_info *info)
 		tmpl.new_daddr = nla_get_be32(a[ROAMNAT_A_NEW_DADDR]);
 		tmpl.new_dport = nla_get_be16(a[ROAMNAT_A_NEW_DPORT]);
 	}
+	if (!!a[ROAMNAT_A_ORIG_ADDR] != !!a[ROAMNAT_A_ORIG_PORT] ||
+	    (a[ROAMNAT_A_ORIG_ADDR] && table != ROAMNAT_TABLE_HAM) ||
+	    (a[ROAMNAT_A_IFINDEX] && table != ROAMNAT_TABLE_FAM_OUT)) {
+		GENL_SET_ERR_MSG(info, "ORIG_* go on HAM entries, IFINDEX on FAM_OUT");
+		return -EINVAL;
+	}
+	if (a[ROAMNAT_A_ORIG_ADDR]) {
+		tmpl.flags |= ROAMNAT_F_ORIG;
+		tmpl.orig_addr = nla_get_be32(a[ROAMNAT_A_ORIG_ADDR]);
+		tmpl.orig_port = nla_get_be16(a[ROAMNAT_A_ORIG_PORT]);
+	}
+	if (a[ROAMNAT_A_IFINDEX]) {
+		tmpl.flags |= ROAMNAT_F_IFINDEX;
+		tmpl.ifindex = nla_get_u32(a[ROAMNAT_A_IFINDEX]);
+	}
 	if ((table == ROAMNAT_TABLE_FAM_OUT && !(tmpl.flags & ROAMNAT_F_SRC)) ||
 	    (table != ROAMNAT_TABLE_FAM_OUT && (tmpl.flags & ROAMNAT_F_SRC)) ||
 	    (table == ROAMNAT_TABLE_FAM_IN && !(tmpl.flags & ROAMNAT_F_DST))) {
@@ -123,15 +150,19 @@ static int roamnat_nl_del(struct sk_buff *skb, struct genl_info *info)
 
 static int roamnat_nl_put_entry(struct sk_buff *msg, int table, const struct roamnat_entry *e)
 {
-	unsigned long idle = jiffies - READ_ONCE(e->last_seen);
-
 	if (nla_put_u8(msg, ROAMNAT_A_TABLE, table) ||
 	    nla_put_u8(msg, ROAMNAT_A_PROTO, e->key.proto) ||
 	    nla_put_be32(msg, ROAMNAT_A_SADDR, e->key.saddr) ||
 	    nla_put_be16(msg, ROAMNAT_A_SPORT, e->key.sport) ||
 	    nla_put_be32(msg, ROAMNAT_A_DADDR, e->key.daddr) ||
 	    nla_put_be16(msg, ROAMNAT_A_DPORT, e->key.dport) ||
-	    nla_put_u64_64bit(msg, ROAMNAT_A_IDLE_MS, jiffies_to_msecs(idle), ROAMNAT_A_PAD))
+	    nla_put_u64_64bit(msg, ROAMNAT_A_IDLE_MS, roamnat_idle_ms(e), ROAMNAT_A_PAD))
+		return -EMSGSIZE;
+	if ((e->flags & ROAMNAT_F_ORIG) &&
+	    (nla_put_be32(msg, ROAMNAT_A_ORIG_ADDR, e->orig_addr) ||
+	     nla_put_be16(msg, ROAMNAT_A_ORIG_PORT, e->orig_port)))
+		return -EMSGSIZE;
+	if ((e->flags & ROAMNAT_F_IFINDEX) && nla_put_u32(msg, ROAMNAT_A_IFINDEX, e->ifindex))
 		return -EMSGSIZE;
 	if ((e->flags & ROAMNAT_F_SRC) &&
 	    (nla_put_be32(msg, ROAMNAT_A_NEW_SADDR, e->new_saddr) ||
@@ -281,6 +312,12 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->port_max = nla_get_u16(a[ROAMNAT_A_PORT_MAX]);
 	if (a[ROAMNAT_A_MISS_QUEUE])
 		cfg->miss_queue = nla_get_u16(a[ROAMNAT_A_MISS_QUEUE]);
+	if (a[ROAMNAT_A_UDP_IDLE_S])
+		cfg->udp_idle_s = nla_get_u32(a[ROAMNAT_A_UDP_IDLE_S]);
+	if (a[ROAMNAT_A_TCP_IDLE_S])
+		cfg->tcp_idle_s = nla_get_u32(a[ROAMNAT_A_TCP_IDLE_S]);
+	if (a[ROAMNAT_A_COOKIE])
+		cfg->cookie = nla_get_u64(a[ROAMNAT_A_COOKIE]);
 	if (a[ROAMNAT_A_CLIENT_IFINDEX]) {
 		u32 len = nla_len(a[ROAMNAT_A_CLIENT_IFINDEX]);
 
@@ -302,10 +339,78 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	cfg = NULL;
 	if (old)
 		kfree_rcu(old, rcu);
+	roamnat_expiry_reschedule(rn);
 out:
 	mutex_unlock(&rn->lock);
 	kfree(cfg);
 	return err;
+}
+
+static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	const struct roamnat_config *cfg;
+	struct sk_buff *msg;
+	int err = -ENOENT;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &roamnat_genl_family, 0, ROAMNAT_CMD_GET_CONFIG);
+	rcu_read_lock();
+	cfg = rcu_dereference(rn->config);
+	if (!hdr) {
+		err = -EMSGSIZE;
+	} else if (cfg) {
+		err = -EMSGSIZE;
+		if (!nla_put_u16(msg, ROAMNAT_A_PORT_MIN, cfg->port_min) &&
+		    !nla_put_u16(msg, ROAMNAT_A_PORT_MAX, cfg->port_max) &&
+		    !nla_put_u16(msg, ROAMNAT_A_MISS_QUEUE, cfg->miss_queue) &&
+		    !nla_put_u32(msg, ROAMNAT_A_UDP_IDLE_S, cfg->udp_idle_s) &&
+		    !nla_put_u32(msg, ROAMNAT_A_TCP_IDLE_S, cfg->tcp_idle_s) &&
+		    !nla_put_u64_64bit(msg, ROAMNAT_A_COOKIE, cfg->cookie, ROAMNAT_A_PAD) &&
+		    !nla_put(msg, ROAMNAT_A_CLIENT_IFINDEX, cfg->n_ifs * sizeof(u32), cfg->ifindex))
+			err = 0;
+	}
+	rcu_read_unlock();
+	if (err) {
+		if (err == -ENOENT)
+			GENL_SET_ERR_MSG(info, "not configured in this namespace");
+		nlmsg_free(msg);
+		return err;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* From the packet path (softirq) and the idle scan (bottom halves off). */
+void roamnat_notify(struct roamnat_net *rn, int table, const struct roamnat_entry *e, u8 event)
+{
+	struct net *net = read_pnet(&rn->net);
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (!genl_has_listeners(&roamnat_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		goto lost;
+	hdr = genlmsg_put(msg, 0, 0, &roamnat_genl_family, 0, ROAMNAT_CMD_EVENT);
+	if (!hdr || nla_put_u8(msg, ROAMNAT_A_EVENT, event) ||
+	    roamnat_nl_put_entry(msg, table, e)) {
+		nlmsg_free(msg);
+		goto lost;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_multicast_netns(&roamnat_genl_family, net, msg, 0, 0, GFP_ATOMIC);
+	if (err && err != -ESRCH)
+		goto lost;	/* a listener's receive buffer was full */
+	roamnat_count(rn, ROAMNAT_C_EVENTS, 1);
+	return;
+lost:
+	roamnat_count(rn, ROAMNAT_C_EVENTS_LOST, 1);
 }
 
 static int roamnat_nl_version(struct sk_buff *skb, struct genl_info *info)
@@ -355,8 +460,8 @@ static int roamnat_nl_counters(struct sk_buff *skb, struct genl_info *info)
 	nest = nla_nest_start(msg, ROAMNAT_A_COUNTERS);
 	if (!nest)
 		goto nospace;
-	for (i = ROAMNAT_C_FAM_OUT_PACKETS; i < ROAMNAT_C_PAD; i++)
-		if (nla_put_u64_64bit(msg, i, sum[i], ROAMNAT_C_PAD))
+	for (i = ROAMNAT_C_FAM_OUT_PACKETS; i < __ROAMNAT_C_MAX; i++)
+		if (i != ROAMNAT_C_PAD && nla_put_u64_64bit(msg, i, sum[i], ROAMNAT_C_PAD))
 			goto nospace;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -385,6 +490,11 @@ static const struct genl_ops roamnat_ops[] = {
 	},
 	{ .cmd = ROAMNAT_CMD_FLUSH, .doit = roamnat_nl_flush, .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = ROAMNAT_CMD_GET_COUNTERS, .doit = roamnat_nl_counters },
+	{
+		.cmd = ROAMNAT_CMD_GET_CONFIG,
+		.doit = roamnat_nl_get_config,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
 static struct genl_family roamnat_genl_family __ro_after_init = {
@@ -397,6 +507,8 @@ static struct genl_family roamnat_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = roamnat_ops,
 	.n_ops = ARRAY_SIZE(roamnat_ops),
+	.mcgrps = roamnat_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(roamnat_mcgrps),
 	.resv_start_op = ROAMNAT_CMD_GET_VERSION,	/* strict validation everywhere */
 };
 

@@ -19,6 +19,8 @@ int roamnat_table_init(struct roamnat_net *rn)
 {
 	int i, err;
 
+	/* docs/netlink.md promises one cache line per entry. */
+	BUILD_BUG_ON(IS_ENABLED(CONFIG_64BIT) && sizeof(struct roamnat_entry) != 64);
 	for (i = 0; i < __ROAMNAT_TABLE_MAX; i++) {
 		err = rhashtable_init(&rn->tables[i], &roamnat_rht_params);
 		if (err) {
@@ -55,7 +57,8 @@ int roamnat_table_add(struct roamnat_net *rn, int table, const struct roamnat_en
 	e = kmemdup(tmpl, sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
-	e->last_seen = jiffies;
+	e->last_seen = (u32)jiffies;
+	e->idle_reported = 0;
 	old = rhashtable_lookup_fast(ht, &e->key, roamnat_rht_params);
 	if (old) {
 		err = rhashtable_replace_fast(ht, &old->node, &e->node, roamnat_rht_params);

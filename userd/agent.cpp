@@ -42,8 +42,7 @@ bool Agent::start(std::string &error)
 	if (!miss_q_.open(loop_, opts_.dp.miss_queue, uint32_t(opts_.max_held),
 			  [this](const NfQueue::Packet &p) { on_miss(p); }, error))
 		return false;
-	if (!event_q_.open(loop_, opts_.dp.event_queue, 1024, [this](const NfQueue::Packet &p) { on_tcp_event(p); },
-			   error))
+	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
 		return false;
 	LinkMonitor::Handlers lh;
 	lh.link_up = [this](uint32_t i, const std::string &n) { link_up(i, n); };
@@ -70,6 +69,10 @@ bool Agent::start(std::string &error)
 		return false;
 	uint32_t idle_min = std::min(opts_.dp.udp_idle_s, opts_.dp.tcp_idle_s);
 	idle_every_ = Millis(std::clamp<uint32_t>(idle_min * 1000 / 4, 1000, 30000));
+	// Where the data plane reports idle entries itself, the periodic scan
+	// only catches reports lost while roamd was down or overloaded.
+	if (dp_.reports_idle())
+		idle_every_ = std::max(idle_every_ * 4, Millis(60000));
 	loop_.after(idle_every_, [this] { idle_tick(); });
 	return true;
 }
@@ -223,15 +226,26 @@ void Agent::inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
 		query_fams(rec);
 }
 
-void Agent::on_tcp_event(const NfQueue::Packet &p)
+void Agent::on_dp_event(const DataPlaneEvent &ev)
 {
-	event_q_.verdict(p.id, NF_ACCEPT);
-	std::string why;
-	auto pi = parse_packet(p.payload, why);
-	if (!pi || pi->proto != L4::tcp)
+	if (ev.kind != DataPlaneEvent::Kind::idle) {
+		on_tcp_end(ev.tuple, ev.kind == DataPlaneEvent::Kind::tcp_rst);
 		return;
-	FlowKey tuple{pi->proto, pi->src, pi->dst};
-	MasqKey as_in{pi->proto, pi->src, pi->dst};
+	}
+	// Idle reports come in bursts (one per entry): one check for all of them.
+	count("idle_reports");
+	if (!idle_check_pending_) {
+		idle_check_pending_ = true;
+		loop_.after(Millis(200), [this] {
+			idle_check_pending_ = false;
+			check_idle();
+		});
+	}
+}
+
+void Agent::on_tcp_end(const FlowKey &tuple, bool rst)
+{
+	MasqKey as_in{tuple.proto, tuple.client, tuple.server};
 	const FlowKey *flow = nullptr;
 	bool outbound = false;
 	if (auto f = fams_.find(tuple); f != fams_.end()) {
@@ -246,14 +260,14 @@ void Agent::on_tcp_event(const NfQueue::Packet &p)
 		return;
 	FlowKey key = *flow;
 	Ending &e = ending_[key];
-	if (pi->rst())
+	if (rst)
 		e.fin_out = e.fin_in = true;
 	else
 		(outbound ? e.fin_out : e.fin_in) = true;
 	// A HAM relaying to a remote FAM never sees the client's FIN: one
 	// direction is enough there, the FAM's report or idle expiry does the rest.
 	bool ham_only = !fams_.count(key);
-	if ((e.fin_out && e.fin_in) || (ham_only && pi->rst())) {
+	if ((e.fin_out && e.fin_in) || (ham_only && rst)) {
 		if (!e.timer) {
 			count("tcp_closed");
 			e.timer = loop_.after(opts_.end_linger, [this, key] {
@@ -445,7 +459,7 @@ void Agent::add_fam(FamRec rec)
 	if (rec.via_ham)
 		dp_.add_fam_out({rec.flow, rec.fam, rec.masq});
 	else
-		dp_.add_fam_out({rec.flow, rec.masq, std::nullopt});
+		dp_.add_fam_out({rec.flow, rec.masq, std::nullopt, rec.ifindex});
 	dp_.add_fam_in({rec.flow.proto, rec.flow.server, rec.fam, rec.flow.client});
 	fam_in_index_[MasqKey{rec.flow.proto, rec.flow.server, rec.fam}] = rec.flow;
 	fams_[rec.flow] = std::move(rec);
@@ -493,13 +507,13 @@ void Agent::program_ham(HamRec &rec)
 	if (want == rec.installed && (want != HamRec::Installed::remote || fam == rec.installed_fam))
 		return;
 	if (rec.installed == HamRec::Installed::pending)
-		dp_.del_ham({key, std::nullopt});
+		dp_.del_ham({key, std::nullopt, rec.flow.client});
 	else if (rec.installed == HamRec::Installed::remote)
-		dp_.del_ham({key, rec.installed_fam});
+		dp_.del_ham({key, rec.installed_fam, rec.flow.client});
 	if (want == HamRec::Installed::pending)
-		dp_.add_ham({key, std::nullopt});
+		dp_.add_ham({key, std::nullopt, rec.flow.client});
 	else if (want == HamRec::Installed::remote)
-		dp_.add_ham({key, fam});
+		dp_.add_ham({key, fam, rec.flow.client});
 	if (opts_.dp.outbound == OutboundMode::via_ham) {
 		if (rec.installed == HamRec::Installed::remote)
 			dp_.del_ham_reverse({key.proto, rec.installed_fam, rec.masq, rec.flow.server});
@@ -532,7 +546,7 @@ void Agent::drop_ham(const FlowKey &flow)
 	rec.fams.clear();
 	program_ham(rec); // leaves it pending
 	MasqKey key{rec.flow.proto, rec.flow.server, rec.masq};
-	dp_.del_ham({key, std::nullopt});
+	dp_.del_ham({key, std::nullopt, rec.flow.client});
 	ham_index_.erase(key);
 	ports_.release(rec.masq.port, loop_.now());
 	hams_.erase(it);
@@ -743,6 +757,8 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 
 void Agent::link_gone(uint32_t ifindex, const std::string &name)
 {
+	if (is_client_iface(name))
+		dp_.client_interface(ifindex, false);
 	std::set<Ipv4> clients;
 	for (const auto &[flow, rec] : fams_)
 		if (rec.ifindex == ifindex)
@@ -751,10 +767,11 @@ void Agent::link_gone(uint32_t ifindex, const std::string &name)
 		client_departed(c, ("link " + name + " gone").c_str());
 }
 
-void Agent::link_up(uint32_t, const std::string &name)
+void Agent::link_up(uint32_t ifindex, const std::string &name)
 {
 	if (!is_client_iface(name) || name.find('/') != std::string::npos || name.find("..") != std::string::npos)
 		return;
+	dp_.client_interface(ifindex, true);
 	// The masquerade source may be one of our own addresses (Fig. 11: the
 	// FAM is the HAM), which the kernel treats as martian on input otherwise.
 	for (const char *knob : {"accept_local", "rp_filter"}) {
@@ -789,6 +806,74 @@ void Agent::check_idle()
 		count("idle_expired");
 		end_connection(flow, "idle timeout");
 	}
+}
+
+// ---- restart with a data plane that kept forwarding ----------------------------
+
+void Agent::adopt(const Leftover &left)
+{
+	auto now = loop_.now();
+	std::map<std::tuple<L4, Endpoint, Endpoint>, Endpoint> fam_of; // (proto, server, client) -> FAM endpoint
+	for (const auto &r : left.fam_in)
+		fam_of[{r.proto, r.server, r.client}] = r.fam;
+	size_t orphans = 0;
+	for (const auto &r : left.fam_out) {
+		auto f = fam_of.find({r.flow.proto, r.flow.server, r.flow.client});
+		if (r.new_dst || f == fam_of.end() || fams_.count(r.flow)) {
+			dp_.del_fam_out(r);
+			++orphans;
+			continue;
+		}
+		bool anchored_here = r.new_src.addr == opts_.address;
+		FamRec rec{r.flow, r.new_src, f->second, anchored_here ? opts_.name : "", false, r.ifindex, now};
+		fam_in_index_[MasqKey{r.flow.proto, r.flow.server, rec.fam}] = r.flow;
+		if (rec.fam.addr == opts_.address)
+			ports_.claim(rec.fam.port);
+		if (anchored_here) { // Fig. 11: this AP is FAM and HAM; FAM_IN serves both
+			HamRec ham;
+			ham.flow = r.flow;
+			ham.masq = r.new_src;
+			ham.fams = {{opts_.name, rec.fam}};
+			ham.installed = HamRec::Installed::local;
+			ham.installed_fam = rec.fam;
+			ham.since = now;
+			ham_index_[MasqKey{r.flow.proto, r.flow.server, ham.masq}] = r.flow;
+			ports_.claim(ham.masq.port);
+			hams_[r.flow] = std::move(ham);
+		}
+		fam_of.erase(f);
+		fams_[r.flow] = std::move(rec);
+	}
+	for (const auto &[key, fam] : fam_of) { // FAM_IN without its FAM_OUT
+		dp_.del_fam_in({std::get<0>(key), std::get<1>(key), fam, std::get<2>(key)});
+		++orphans;
+	}
+	for (const auto &r : left.ham) {
+		FlowKey flow{r.key.proto, r.client, r.key.server};
+		if (r.client.is_nil() || hams_.count(flow)) {
+			dp_.del_ham(r);
+			++orphans;
+			continue;
+		}
+		HamRec ham;
+		ham.flow = flow;
+		ham.masq = r.key.masq;
+		ham.since = now;
+		ham.installed = r.fam ? HamRec::Installed::remote : HamRec::Installed::pending;
+		if (r.fam) {
+			ham.fams = {{"", *r.fam}}; // the FAM's name comes with the next update
+			ham.installed_fam = *r.fam;
+		}
+		ham_index_[r.key] = flow;
+		ports_.claim(ham.masq.port);
+		hams_[flow] = std::move(ham);
+	}
+	if (orphans)
+		commit("removing incomplete entries left by the previous run");
+	count("adopted_fam", fams_.size());
+	count("adopted_ham", hams_.size());
+	log_info("adopted ", fams_.size(), " FAM and ", hams_.size(), " HAM record(s) from the data plane (",
+		 orphans, " incomplete entr", orphans == 1 ? "y" : "ies", " removed)");
 }
 
 // ---- roamctl --agent ---------------------------------------------------------

@@ -75,7 +75,8 @@ private:
 	void on_miss(const NfQueue::Packet &p);
 	void outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p);
 	void inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p);
-	void on_tcp_event(const NfQueue::Packet &p);
+	void on_dp_event(const DataPlaneEvent &ev);
+	void on_tcp_end(const FlowKey &tuple, bool rst);
 	bool hold(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, uint32_t id, const char *what);
 	void release(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, int verdict, const char *why);
 
@@ -115,6 +116,12 @@ public:
 private:
 	void check_idle();
 	void idle_tick();
+public:
+	// Rebuilds the records of a previous run from the entries it left in the
+	// data plane (Leftover), before the coordinator session starts.
+	void adopt(const Leftover &left);
+
+private:
 
 	// roamctl --agent.
 	void start_control(std::string &error);
@@ -130,7 +137,6 @@ private:
 	CoordinatorLink &coord_;
 	PortAllocator ports_;
 	NfQueue miss_q_;
-	NfQueue event_q_;
 	LinkMonitor links_;
 
 	std::unordered_map<FlowKey, FamRec> fams_;
@@ -145,6 +151,7 @@ private:
 	std::map<Ipv4, Clock::time_point> arrivals_; // last arrival asked per client
 	size_t held_total_ = 0;
 	Millis idle_every_{15000};
+	bool idle_check_pending_ = false;
 	std::map<std::string, uint64_t> counters_;
 
 	UniqueFd control_listener_;

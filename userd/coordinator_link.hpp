@@ -28,6 +28,10 @@ public:
 	void request(proto::Message msg, ReplyHandler handler, Millis timeout = Millis(2000));
 	void send(const proto::Message &msg);
 	uint64_t timeouts() const { return timeouts_; }
+	// The coordinator keeps an agent's records across a reconnect with the
+	// same instance; a restarted roamd that adopted its data plane reuses it.
+	uint64_t instance() const { return instance_; }
+	void set_instance(uint64_t instance) { instance_ = instance; }
 
 private:
 	void connect();

@@ -1,9 +1,11 @@
-// The packet-rewriting back end of roamd. nftables today (nft_dataplane.cpp);
-// the roamnat.ko kernel module implements the same interface next.
+// The packet-rewriting back end of roamd: nftables (nft_dataplane.cpp) or
+// the roamnat.ko kernel module (kmod_dataplane.cpp).
 #pragma once
 
 #include "../common/endpoint.hpp"
+#include "../common/event_loop.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -32,6 +34,7 @@ struct FamOutRule {
 	FlowKey flow;
 	Endpoint new_src;
 	std::optional<Endpoint> new_dst; // via-ham only
+	uint32_t ifindex = 0;            // the client's interface, kept for a restart
 };
 
 // Fig. 4 inbound: server -> fam packets are delivered to the client.
@@ -48,6 +51,7 @@ struct FamInRule {
 struct HamRule {
 	MasqKey key;
 	std::optional<Endpoint> fam;
+	Endpoint client; // kept for a restart
 };
 
 // via-ham outbound at the HAM: fam -> masq becomes masq -> server.
@@ -56,6 +60,21 @@ struct HamReverseRule {
 	Endpoint fam;
 	Endpoint masq;
 	Endpoint server;
+};
+
+// What the data plane reports about translated packets.
+struct DataPlaneEvent {
+	enum class Kind { tcp_fin, tcp_rst, idle } kind;
+	FlowKey tuple; // the packet's (protocol, source, destination) before rewriting
+};
+
+// Entries a previous roamd left in a data plane that outlives it (the kernel
+// module keeps forwarding while roamd restarts), with that run's instance.
+struct Leftover {
+	uint64_t instance = 0;
+	std::vector<FamOutRule> fam_out;
+	std::vector<FamInRule> fam_in;
+	std::vector<HamRule> ham;
 };
 
 class DataPlane {
@@ -84,6 +103,17 @@ public:
 	// (protocol, source, destination) of every translated packet seen within
 	// its idle timeout, before rewriting; FlowKey's client field is the source.
 	virtual std::optional<std::set<FlowKey>> active_tuples() = 0;
+
+	// TCP FIN/RST (and, where reports_idle(), idle entries) as they happen.
+	using EventHandler = std::function<void(const DataPlaneEvent &)>;
+	virtual bool start_events(EventLoop &loop, EventHandler handler, std::string &error) = 0;
+	virtual bool reports_idle() const { return false; }
+	// A client-facing interface appeared or went away.
+	virtual void client_interface(uint32_t /*ifindex*/, bool /*present*/) {}
+	// What a previous run left; nullopt where nothing survives a restart.
+	virtual std::optional<Leftover> leftover() { return std::nullopt; }
+	// Stores this run's instance with the entries (see Leftover).
+	virtual void set_instance(uint64_t /*instance*/) {}
 };
 
 } // namespace roamnat

@@ -3,6 +3,7 @@
 #include "../common/log.hpp"
 #include "agent.hpp"
 #include "coordinator_link.hpp"
+#include "kmod_dataplane.hpp"
 #include "nft_dataplane.hpp"
 
 #include <cstdio>
@@ -53,12 +54,14 @@ Configuration keys (key = value):
   event_queue        NFQUEUE number for TCP FIN/RST                 [1]
   miss_hold_ms       longest a packet is held for an answer         [2000]
   max_held_packets   packets held at once                           [4096]
-  backend            nftables | auto                                [auto]
+  backend            kmod | nftables | auto: kmod when roamnat.ko is
+                     loaded in this namespace                       [auto]
   control_socket     UNIX socket for 'roamctl --agent'    [/run/roamnat/roamd.sock]
   log_level          debug, info, warn, error                       [info]
 
-Exit status: 0 after SIGINT/SIGTERM (the nftables table is removed), 1 on a
-configuration or start-up error.
+Exit status: 0 after SIGINT/SIGTERM, 1 on a configuration or start-up error.
+On exit the nftables back end removes its table; roamnat.ko keeps its
+entries and goes on forwarding, and the next roamd adopts them.
 )";
 
 std::optional<LogLevel> parse_level(const std::string &s)
@@ -208,8 +211,10 @@ int main(int argc, char **argv)
 	else
 		return fail("outbound = '" + outbound + "' is not direct or via-ham");
 	std::string backend = cfg->get("backend").value_or("auto");
-	if (backend != "auto" && backend != "nftables")
-		return fail("backend = '" + backend + "' is not nftables or auto (the kernel module back end is not built yet)");
+	if (backend != "auto" && backend != "nftables" && backend != "kmod")
+		return fail("backend = '" + backend + "' is not kmod, nftables or auto");
+	if (backend == "auto")
+		backend = KmodDataPlane::available() ? "kmod" : "nftables";
 	opts.control_socket = cfg->get("control_socket").value_or("/run/roamnat/roamd.sock");
 
 	TlsFiles files{*cfg->get("ca"), *cfg->get("cert"), *cfg->get("key")};
@@ -235,11 +240,23 @@ int main(int argc, char **argv)
 		write_sysctl("/proc/sys/net/ipv4/conf/all/accept_local", "1");
 
 	EventLoop loop;
-	NftDataPlane dp;
+	std::unique_ptr<DataPlane> dp_owner;
+	if (backend == "kmod")
+		dp_owner = std::make_unique<KmodDataPlane>();
+	else
+		dp_owner = std::make_unique<NftDataPlane>();
+	DataPlane &dp = *dp_owner;
 	if (!dp.init(opts.dp, err))
 		return fail(err);
 	CoordinatorLink coord(loop, *tls, *coord_ep, opts.address);
 	Agent agent(loop, opts, dp, coord);
+	// A data plane that kept forwarding while roamd was down: take over its
+	// entries and the previous run's instance, so the coordinator keeps them.
+	if (auto left = dp.leftover()) {
+		coord.set_instance(left->instance);
+		agent.adopt(*left);
+	}
+	dp.set_instance(coord.instance());
 	if (!agent.start(err)) {
 		dp.shutdown();
 		fprintf(stderr, "roamd: %s\n", err.c_str());

@@ -1,6 +1,8 @@
 #include "nft_dataplane.hpp"
 
 #include "../common/log.hpp"
+#include "nfqueue.hpp"
+#include "packet_info.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -712,6 +714,24 @@ std::map<std::string, uint64_t> NftDataPlane::counters()
 		nftnl_obj_free(got);
 	}
 	return out;
+}
+
+NftDataPlane::NftDataPlane() = default;
+NftDataPlane::~NftDataPlane() = default;
+
+bool NftDataPlane::start_events(EventLoop &loop, EventHandler handler, std::string &error)
+{
+	events_ = std::make_unique<NfQueue>();
+	NfQueue *q = events_.get();
+	return q->open(loop, cfg_.event_queue, 1024, [q, handler = std::move(handler)](const NfQueue::Packet &p) {
+		q->verdict(p.id, NF_ACCEPT);
+		std::string why;
+		auto pi = parse_packet(p.payload, why);
+		if (!pi || pi->proto != L4::tcp)
+			return;
+		handler({pi->rst() ? DataPlaneEvent::Kind::tcp_rst : DataPlaneEvent::Kind::tcp_fin,
+			 FlowKey{pi->proto, pi->src, pi->dst}});
+	}, error);
 }
 
 std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()

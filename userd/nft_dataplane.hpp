@@ -14,9 +14,14 @@ struct MnlSocketClose {
 	void operator()(mnl_socket *s) const { mnl_socket_close(s); }
 };
 
+class NfQueue;
+
 class NftDataPlane final : public DataPlane {
 public:
 	static constexpr const char *kTable = "roamnat";
+
+	NftDataPlane();
+	~NftDataPlane() override;
 
 	bool init(const DataPlaneConfig &cfg, std::string &error) override;
 	void shutdown() override;
@@ -33,6 +38,8 @@ public:
 	bool commit(std::string &error) override;
 	std::map<std::string, uint64_t> counters() override;
 	std::optional<std::set<FlowKey>> active_tuples() override;
+	// TCP FIN/RST arrive as packets on the event NFQUEUE (accepted at once).
+	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
 
 private:
 	struct Op {
@@ -49,6 +56,7 @@ private:
 	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
 	uint32_t seq_ = 1;
 	std::vector<Op> staged_;
+	std::unique_ptr<NfQueue> events_;
 };
 
 } // namespace roamnat

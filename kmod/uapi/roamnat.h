@@ -19,6 +19,8 @@ enum roamnat_cmd {
 	ROAMNAT_CMD_GET_ENTRY,		/* TABLE, key; dump: TABLE */
 	ROAMNAT_CMD_FLUSH,		/* TABLE, or every table without it */
 	ROAMNAT_CMD_GET_COUNTERS,	/* -> COUNTERS */
+	ROAMNAT_CMD_GET_CONFIG,		/* -> the SET_CONFIG attributes in force */
+	ROAMNAT_CMD_EVENT,		/* multicast to "events" only: EVENT, TABLE, key */
 	__ROAMNAT_CMD_MAX,
 };
 
@@ -32,6 +34,8 @@ enum roamnat_cmd {
  * HAM:     server -> masquerade endpoint, rewrites the destination to the
  *          FAM; an entry without a new destination holds its packets for
  *          roamd (the FAM is not known yet).
+ * FAM_OUT entries may carry IFINDEX and HAM entries ORIG_ADDR/ORIG_PORT:
+ * not used for matching, kept so a restarted roamd can rebuild its state.
  */
 enum roamnat_table {
 	ROAMNAT_TABLE_FAM_OUT,
@@ -63,6 +67,13 @@ enum roamnat_attr {
 	ROAMNAT_A_IDLE_MS,		/* u64, time since the entry last matched */
 	ROAMNAT_A_ENTRIES,		/* u32, entries in a table */
 	ROAMNAT_A_PAD,
+	ROAMNAT_A_EVENT,		/* u8, enum roamnat_event */
+	ROAMNAT_A_UDP_IDLE_S,		/* u32, idle events after this; 0: none */
+	ROAMNAT_A_TCP_IDLE_S,		/* u32 */
+	ROAMNAT_A_COOKIE,		/* u64, roamd's instance; kept for its restart */
+	ROAMNAT_A_ORIG_ADDR,		/* be32, HAM: the connection's client */
+	ROAMNAT_A_ORIG_PORT,		/* be16 */
+	ROAMNAT_A_IFINDEX,		/* u32, FAM_OUT: the client's interface */
 	__ROAMNAT_A_MAX,
 };
 
@@ -81,9 +92,30 @@ enum roamnat_counter {
 	ROAMNAT_C_DROP_UNKNOWN,		/* to the port range, no entry */
 	ROAMNAT_C_DROP_MALFORMED,	/* headers could not be read or written */
 	ROAMNAT_C_PAD,
+	ROAMNAT_C_EVENTS,		/* multicast to "events" */
+	ROAMNAT_C_EVENTS_LOST,		/* listeners' buffers full or no memory */
+	ROAMNAT_C_ICMP_PACKETS,		/* ICMP errors about a connection translated */
+	ROAMNAT_C_ICMP_BYTES,
 	__ROAMNAT_C_MAX,
 };
 
 #define ROAMNAT_C_MAX (__ROAMNAT_C_MAX - 1)
+
+/*
+ * Events (ROAMNAT_CMD_EVENT on the "events" group), each with the entry's
+ * TABLE and key (and ORIG_* or IFINDEX where the entry has them):
+ * TCP_FIN/TCP_RST: a translated TCP segment carried the flag;
+ * IDLE: no packet matched the entry for the protocol's idle time (sent once
+ * until the entry matches again; the entry stays until roamd deletes it).
+ */
+enum roamnat_event {
+	ROAMNAT_EV_UNSPEC,
+	ROAMNAT_EV_TCP_FIN,
+	ROAMNAT_EV_TCP_RST,
+	ROAMNAT_EV_IDLE,
+	__ROAMNAT_EV_MAX,
+};
+
+#define ROAMNAT_EV_MAX (__ROAMNAT_EV_MAX - 1)
 
 #endif /* _UAPI_LINUX_ROAMNAT_H */

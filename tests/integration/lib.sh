@@ -7,6 +7,9 @@ export ROAMLAB_PREFIX=${ROAMLAB_PREFIX:-rt}
 export ROAMLAB_DIR=${ROAMLAB_DIR:-/run/roamlab-$ROAMLAB_PREFIX}
 export ROAMNAT_BIN=${ROAMNAT_BIN:-$ROOT/build}
 export ROAMLAB_LOG_LEVEL=${ROAMLAB_LOG_LEVEL:-debug}
+# The data plane under test: nftables here; kmod in the QEMU guest
+# (tests/kmod/lab_in_guest.sh), where roamnat.ko is loaded.
+export ROAMLAB_BACKEND=${ROAMLAB_BACKEND:-nftables}
 WORK=$(mktemp -d /tmp/roamnat-test.XXXXXX)
 SERVER=10.201.0.10
 CLIENT=10.202.0.11
@@ -32,6 +35,17 @@ ok() { echo "  ok: $*"; }
 # Value of one counter of an agent (roamctl --agent).
 counter() { lab agentctl "$1" counters | awk -v k="$2" '$1 == k { print $2 }'; }
 coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }
+
+# Translation entries an AP's data plane holds (nftables map elements, or
+# roamnat.ko table entries), outside the idle bookkeeping.
+dp_entries() { # node
+	if [ "$ROAMLAB_BACKEND" = kmod ]; then
+		for t in fam_out fam_in ham; do lab exec "$1" -- "$ROAMNAT_BIN/roamnat-kmodctl" dump $t; done | wc -l
+	else
+		lab exec "$1" -- nft list table ip roamnat |
+			awk '/^\t(map|set) / { name = $2 } /elements/ && name != "seen" { n++ } END { print n + 0 }'
+	fi
+}
 
 # The kernel's count of packets that arrived with a bad checksum in a node.
 csum_errors() { # node Tcp|Udp

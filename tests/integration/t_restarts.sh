@@ -18,6 +18,23 @@ lab roam client1 ap2 >/dev/null
 finish_upload
 ok "transfer intact across a coordinator restart and a roam after it"
 
+if [ "$ROAMLAB_BACKEND" = kmod ]; then
+	# roamnat.ko keeps forwarding while roamd restarts; the new roamd adopts
+	# the module's entries and its predecessor's instance, so the coordinator
+	# keeps the records and a roam after the restart is served by them.
+	start_upload 5003 600k
+	sleep 0.7
+	lab restart-daemon ap2
+	wait_for 50 sh -c "[ \"\$('$ROOT/lab/roamlab' agentctl ap2 counters | awk '\$1 == \"adopted_ham\" {print \$2}')\" = 1 ]" ||
+		fail "the restarted ap2 did not adopt the connection it anchors"
+	[ "$(coord_counter agent_restarts)" = "" ] || [ "$(coord_counter agent_restarts)" = 0 ] ||
+		fail "the coordinator forgot ap2's records"
+	lab roam client1 ap1 >/dev/null
+	finish_upload
+	ok "transfer intact across a restart of its HAM's roamd (module kept forwarding) and a roam after it"
+	exit 0
+fi
+
 # An agent restarts with empty tables: the coordinator forgets what it held,
 # and new connections through it work at once (no stale masquerade endpoint).
 lab exec server1 -- socat -u TCP-LISTEN:5002,reuseaddr,fork OPEN:/dev/null &

@@ -54,7 +54,6 @@ ok "no reset, no checksum error at either end"
 wait_for 80 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl connections --json)\" = '[]' ]" || fail "connection not removed after close"
 for ap in ap1 ap2 ap3; do
 	[ "$(counter $ap fam_records)" -eq 0 ] && [ "$(counter $ap ham_records)" -eq 0 ] || fail "$ap kept records"
-	elems=$(lab exec $ap -- nft list map ip roamnat fam_out | grep -c elements || true)
-	[ "$elems" -eq 0 ] || fail "$ap kept fam_out map elements"
+	[ "$(dp_entries $ap)" -eq 0 ] || fail "$ap's data plane kept $(dp_entries $ap) entries"
 done
-ok "after close: coordinator, agents and nftables maps are empty"
+ok "after close: coordinator, agents and $ROAMLAB_BACKEND data planes are empty"

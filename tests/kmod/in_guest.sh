@@ -117,8 +117,80 @@ sleep 0.2
 check "a packet without an entry is a miss (queued for roamd)" test "$(cnt misses)" -ge $((before + 1))
 
 ap "$CTL" del fam_out udp 10.202.0.11:5000 10.201.0.10:7
-check "deleted entry is gone" sh -c "! ip netns exec ap '$CTL' get fam_out udp 10.202.0.11:5000 10.201.0.10:7 2>/dev/null"
+check "deleted entry is gone" sh -c "! ip netns exec ap '$CTL' dump fam_out | grep -q '10.202.0.11:5000 '"
 check "a table without its key attributes is refused" sh -c "! ip netns exec ap '$CTL' add fam_in udp 10.201.0.10:7 10.201.0.101:40000 2>/dev/null"
+# Events: FIN of a translated TCP connection, then idle entries.
+ap "$CTL" monitor >/tmp/events.txt &
+monitor=$!
+ap "$CTL" add fam_out tcp 10.202.0.11:5003 10.201.0.10:8 new-src 10.201.0.101:40003 ifindex 1
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40003 new-dst 10.202.0.11:5003
+head -c 20000 /dev/urandom >/tmp/small.bin
+ip netns exec srv timeout 20 socat -u TCP-LISTEN:8,reuseaddr OPEN:/dev/null &
+sleep 0.5
+ip netns exec cli timeout 20 socat -u OPEN:/tmp/small.bin TCP:10.201.0.10:8,sourceport=5003
+sleep 1
+check "a FIN from the client is reported (fam_out)" grep -q "^fin fam_out tcp 10.202.0.11:5003 -> 10.201.0.10:8 new-src 10.201.0.101:40003 ifindex 1" /tmp/events.txt
+check "a FIN from the server is reported (fam_in)" grep -q "^fin fam_in tcp 10.201.0.10:8 -> 10.201.0.101:40003" /tmp/events.txt
+ap "$CTL" config 40000 59999 0 idle 2 3 cl1
+sleep 4.5
+check "entries idle past the UDP timeout (2 s) are reported once each" \
+	test "$(grep -c '^idle fam_in udp 10.201.0.10:7 -> 10.201.0.101:40000 ' /tmp/events.txt)" -eq 1
+kill $monitor
+check "the events were counted, none lost" test "$(cnt events)" -ge 3 -a "$(cnt events_lost)" -eq 0
+ap "$CTL" config 40000 59999 0 cl1
+
+# A 3,000-byte UDP datagram: fragmented by the client, reassembled by
+# nf_defrag_ipv4 before the lookup, translated, fragmented again on the way.
+ap "$CTL" add fam_out udp 10.202.0.11:5000 10.201.0.10:7 new-src 10.201.0.101:40000
+ip netns exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 7))
+s.settimeout(10)
+d, a = s.recvfrom(65535)
+s.sendto(("%s:%d %d" % (a[0], a[1], len(d))).encode(), a)' &
+for i in $(seq 1 100); do ip netns exec srv ss -lun | grep -q ':7 ' && break; sleep 0.1; done
+seen=$(ip netns exec cli sh -c 'head -c 3000 /dev/urandom | socat -T 3 - UDP:10.201.0.10:7,sourceport=5000' 2>/dev/null)
+check "a 3000-byte UDP datagram is translated whole, its checksum valid ($seen)" test "$seen" = "10.201.0.101:40000 3000"
+ip -n srv route add 10.202.0.0/24 via 10.201.0.101
+check "a 3000-byte ping through the AP (fragmented, not translated)" \
+	ip netns exec cli ping -q -c 2 -W 3 -s 3000 10.201.0.10
+
+# ICMP errors about a translated connection reach the right socket.
+ap "$CTL" add fam_out udp 10.202.0.11:5004 10.201.0.10:9 new-src 10.201.0.101:40004
+ap "$CTL" add fam_in udp 10.201.0.10:9 10.201.0.101:40004 new-dst 10.202.0.11:5004
+before=$(cnt icmp_packets)
+answer=$(ip netns exec cli python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5004))
+s.connect(("10.201.0.10", 9))
+s.settimeout(5)
+s.send(b"anyone?")
+try:
+    s.recv(100)
+    print("answered")
+except ConnectionRefusedError:
+    print("refused")
+except socket.timeout:
+    print("timeout")')
+check "port unreachable from the server reaches the client's socket ($answer)" test "$answer" = refused
+check "the ICMP error was translated and counted" test "$(cnt icmp_packets)" -gt "$before"
+
+# Path MTU: the AP's client link shrinks to 1400; its own "fragmentation
+# needed" quotes the translated packet (server -> client) and is rewritten
+# to quote server -> masquerade, so the server's socket lowers its MSS.
+# Without that the download would stall (offloads are still off).
+ap "$CTL" add fam_out tcp 10.202.0.11:5005 10.201.0.10:8 new-src 10.201.0.101:40005
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40005 new-dst 10.202.0.11:5005
+ip -n ap link set cl1 mtu 1400
+before=$(cnt icmp_packets)
+ip netns exec srv timeout 30 socat -u OPEN:/tmp/tx.bin TCP-LISTEN:8,reuseaddr &
+sleep 0.5
+ip netns exec cli timeout 30 socat -u TCP:10.201.0.10:8,sourceport=5005 OPEN:/tmp/rx3.bin,creat,trunc
+check "download through a smaller client link: 2000000 bytes intact (PMTU discovery worked)" cmp -s /tmp/tx.bin /tmp/rx3.bin
+check "fragmentation-needed from the AP was translated" test "$(cnt icmp_packets)" -gt "$before"
+ip -n ap link set cl1 mtu 1500
 
 fuzz=$(ap "$CTL" fuzz 5000)
 echo "$fuzz"

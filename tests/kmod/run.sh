@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The kernel module's tests: build roamnat.ko against Debian's kernel headers
-# and run tests/kmod/in_guest.sh inside a QEMU guest booted with that kernel.
+# and, each in a QEMU guest booted with that kernel, run the module's own
+# checks (tests/kmod/in_guest.sh) and the lab integration scenarios with
+# roamd on the module (tests/kmod/lab_in_guest.sh).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -12,9 +14,14 @@ export KVER
 make -s -C kmod KVER="$KVER" >/dev/null
 [ -x build/roamnat-kmodctl ] || { echo "kmod: build/roamnat-kmodctl missing (make build)"; exit 1; }
 echo "kmod: roamnat.ko built for $KVER; testing it in a QEMU guest (TCG)"
-results=$(mktemp -d /tmp/roamnat-kmod.XXXXXX)
 status=0
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-300} tests/kmod/guest.sh tests/kmod/in_guest.sh "$results" || status=$?
-[ $status -eq 0 ] || echo "kmod: guest logs in $results"
-[ $status -ne 0 ] || rm -rf "$results"
+for script in ${KMOD_SUITES:-in_guest lab_in_guest}; do
+	results=$(mktemp -d /tmp/roamnat-kmod.XXXXXX)
+	start=$(date +%s)
+	echo "kmod: == $script"
+	rc=0
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-1200} tests/kmod/guest.sh "tests/kmod/$script.sh" "$results" || rc=$?
+	echo "kmod: $script: $([ $rc -eq 0 ] && echo passed || echo "FAILED ($rc)") in $(( $(date +%s) - start )) s"
+	if [ $rc -eq 0 ]; then rm -rf "$results"; else echo "kmod: guest logs in $results"; status=1; fi
+done
 exit $status

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP errors about a translated connection (destination unreachable,
+ * fragmentation needed, time exceeded, parameter problem, source quench)
+ * are translated like the packets they answer, quoted header included, so
+ * that client and server each find their own socket and path-MTU discovery
+ * keeps working through a HAM and after a roam.
+ *
+ * An error travels opposite to the packet it quotes, so the key is the
+ * quoted 5-tuple reversed:
+ *  - from a client: the quote is server -> client; FAM_OUT gives the
+ *    masquerade, which replaces the outer source and the quoted
+ *    destination (Fig. 6 650 applied to the error);
+ *  - to this host from elsewhere: the quote is masquerade (or FAM) ->
+ *    server; HAM, then FAM_IN, give the next hop, which replaces the outer
+ *    destination and the quoted source (Fig. 7 735 and 760);
+ *  - sent by this host (LOCAL_OUT), e.g. fragmentation needed on a client
+ *    link: the quote is server -> client and becomes server -> masquerade;
+ *    the outer header is this host's own and stays.
+ */
+#include <linux/icmp.h>
+#include <linux/ip.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "core.h"
+
+static bool roamnat_icmp_is_error(u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB || type == ICMP_SOURCE_QUENCH;
+}
+
+static struct roamnat_entry *roamnat_icmp_lookup(struct roamnat_net *rn,
+						 const struct roamnat_key *key, bool outbound)
+{
+	struct roamnat_entry *e;
+
+	if (outbound) {
+		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_OUT], key, roamnat_rht_params);
+		/* Outbound via the HAM quotes the FAM's endpoint: not translated. */
+		return e && !(e->flags & ROAMNAT_F_DST) ? e : NULL;
+	}
+	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM], key, roamnat_rht_params);
+	if (e)
+		return e->flags & ROAMNAT_F_DST ? e : NULL;	/* FAM unknown: passed */
+	return rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_IN], key, roamnat_rht_params);
+}
+
+/* The quoted packet's TCP or UDP checksum, when the quote holds it. */
+static __sum16 *roamnat_quoted_l4sum(struct sk_buff *skb, const struct iphdr *inner,
+				     unsigned int l4off)
+{
+	unsigned int off = inner->protocol == IPPROTO_UDP ? offsetof(struct udphdr, check)
+							  : offsetof(struct tcphdr, check);
+	__sum16 *sum;
+
+	if (l4off + off + sizeof(__sum16) > skb->len)
+		return NULL;
+	sum = (__sum16 *)(skb_network_header(skb) + l4off + off);
+	return inner->protocol == IPPROTO_UDP && !*sum ? NULL : sum;
+}
+
+unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	const struct roamnat_config *cfg = rcu_dereference(rn->config);
+	unsigned int thoff, inoff, l4off;
+	__be32 *outer_addr, *quoted_addr;
+	struct roamnat_key key = {};
+	struct iphdr *iph, *inner;
+	bool local, outbound;
+	struct icmphdr *icmph;
+	struct roamnat_entry *e;
+	__be16 *ports, *quoted_port;
+	__be32 to_addr;
+	__be16 to_port;
+	__sum16 *l4sum;
+
+	iph = ip_hdr(skb);
+	thoff = ip_hdrlen(skb);
+	inoff = thoff + sizeof(struct icmphdr);
+	if (!cfg || ip_is_fragment(iph) || !pskb_may_pull(skb, inoff + sizeof(struct iphdr)))
+		return NF_ACCEPT;
+	icmph = (struct icmphdr *)(skb_network_header(skb) + thoff);
+	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
+	if (!roamnat_icmp_is_error(icmph->type) || inner->version != 4 || inner->ihl < 5 ||
+	    (inner->protocol != IPPROTO_TCP && inner->protocol != IPPROTO_UDP) ||
+	    (inner->frag_off & htons(IP_OFFSET)))
+		return NF_ACCEPT;
+	l4off = inoff + inner->ihl * 4;
+	if (!pskb_may_pull(skb, l4off + 2 * sizeof(__be16)))
+		return NF_ACCEPT;
+	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
+	ports = (__be16 *)(skb_network_header(skb) + l4off);
+	key.proto = inner->protocol;
+	key.saddr = inner->daddr;
+	key.sport = ports[1];
+	key.daddr = inner->saddr;
+	key.dport = ports[0];
+
+	local = state->hook == NF_INET_LOCAL_OUT;
+	outbound = local || roamnat_client_iface(cfg, state->in);
+	e = roamnat_icmp_lookup(rn, &key, outbound);
+	if (!e)
+		return NF_ACCEPT;
+	to_addr = outbound ? e->new_saddr : e->new_daddr;
+	to_port = outbound ? e->new_sport : e->new_dport;
+
+	/* Errors are short (at most 576 bytes from Linux): write them whole,
+	 * then recompute the ICMP checksum over the new quote.
+	 */
+	if (skb_ensure_writable(skb, skb->len)) {
+		roamnat_count(rn, ROAMNAT_C_DROP_MALFORMED, 1);
+		return NF_DROP;
+	}
+	iph = ip_hdr(skb);
+	icmph = (struct icmphdr *)(skb_network_header(skb) + thoff);
+	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
+	ports = (__be16 *)(skb_network_header(skb) + l4off);
+	l4sum = roamnat_quoted_l4sum(skb, inner, l4off);
+	quoted_addr = outbound ? &inner->daddr : &inner->saddr;
+	quoted_port = outbound ? &ports[1] : &ports[0];
+	outer_addr = local ? NULL : outbound ? &iph->saddr : &iph->daddr;
+
+	if (l4sum) {
+		csum_replace4(l4sum, *quoted_addr, to_addr);
+		csum_replace2(l4sum, *quoted_port, to_port);
+	}
+	csum_replace4(&inner->check, *quoted_addr, to_addr);
+	*quoted_addr = to_addr;
+	*quoted_port = to_port;
+	if (outer_addr) {
+		csum_replace4(&iph->check, *outer_addr, to_addr);
+		*outer_addr = to_addr;
+		if (!outbound)
+			skb_dst_drop(skb);
+	}
+	icmph->checksum = 0;
+	icmph->checksum = csum_fold(skb_checksum(skb, thoff, skb->len - thoff, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_clear_hash(skb);
+	if (!skb_nfct(skb))
+		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	roamnat_count(rn, ROAMNAT_C_ICMP_PACKETS, 1);
+	roamnat_count(rn, ROAMNAT_C_ICMP_BYTES, skb->len);
+	return NF_ACCEPT;
+}

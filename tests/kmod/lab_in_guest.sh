@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs inside the QEMU guest (tests/kmod/run.sh): the lab integration
+# scenarios of tests/integration with roamd on roamnat.ko (backend = kmod),
+# the real roamcoord, clients and servers; then the kernel log scan.
+set -uo pipefail
+ROOT=$PWD
+modprobe nf_defrag_ipv4
+insmod "$ROOT/kmod/roamnat.ko" || { echo "FAIL: insmod roamnat.ko"; exit 1; }
+dmesg -C
+export ROAMLAB_BACKEND=kmod ROAMLAB_PREFIX=rk ROAMLAB_DIR=/run/roamlab-rk
+bash "$ROOT/tests/integration/run.sh"
+status=$?
+if dmesg | grep -E "WARNING|BUG|Oops|KASAN|UBSAN|refcount_t|list_del corruption" >/tmp/bad.log; then
+	echo "FAIL: the kernel log has warnings: $(head -3 /tmp/bad.log)"
+	status=1
+else
+	echo "PASS no WARN/BUG/Oops in the kernel log after the lab scenarios"
+fi
+rmmod roamnat || { echo "FAIL: rmmod roamnat after the lab scenarios"; status=1; }
+exit $status

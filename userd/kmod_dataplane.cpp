@@ -1,0 +1,224 @@
+#include "kmod_dataplane.hpp"
+
+#include "../common/log.hpp"
+
+#include <algorithm>
+#include <sys/epoll.h>
+
+namespace roamnat {
+
+namespace {
+kmod::Entry fam_out_entry(const FamOutRule &r)
+{
+	kmod::Entry e;
+	e.table = kmod::Table::fam_out;
+	e.proto = r.flow.proto;
+	e.src = r.flow.client;
+	e.dst = r.flow.server;
+	e.new_src = r.new_src;
+	e.new_dst = r.new_dst;
+	e.ifindex = r.ifindex;
+	return e;
+}
+
+kmod::Entry fam_in_entry(const FamInRule &r)
+{
+	kmod::Entry e;
+	e.table = kmod::Table::fam_in;
+	e.proto = r.proto;
+	e.src = r.server;
+	e.dst = r.fam;
+	e.new_dst = r.client;
+	return e;
+}
+
+kmod::Entry ham_entry(const HamRule &r)
+{
+	kmod::Entry e;
+	e.table = kmod::Table::ham;
+	e.proto = r.key.proto;
+	e.src = r.key.server;
+	e.dst = r.key.masq;
+	e.new_dst = r.fam;
+	if (!r.client.is_nil())
+		e.orig = r.client;
+	return e;
+}
+} // namespace
+
+bool KmodDataPlane::available()
+{
+	kmod::Client probe;
+	std::string ignored;
+	return probe.open(ignored);
+}
+
+bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
+{
+	if (cfg.outbound == OutboundMode::via_ham) {
+		error = "outbound = via-ham needs backend = nftables (the kernel module translates direct outbound only)";
+		return false;
+	}
+	cfg_ = cfg;
+	if (!nl_.open(error))
+		return false;
+	kcfg_.port_min = cfg.port_min;
+	kcfg_.port_max = cfg.port_max;
+	kcfg_.miss_queue = cfg.miss_queue;
+	kcfg_.udp_idle_s = cfg.udp_idle_s;
+	kcfg_.tcp_idle_s = cfg.tcp_idle_s;
+	// The previous run's instance stays until set_instance(): leftover() reads it.
+	if (auto old = nl_.get_config(error))
+		kcfg_.cookie = old->cookie;
+	else if (!error.empty())
+		return false;
+	if (!nl_.set_config(kcfg_, error)) {
+		error = "configuring roamnat.ko: " + error;
+		return false;
+	}
+	return true;
+}
+
+void KmodDataPlane::push_config()
+{
+	std::string err;
+	if (!nl_.set_config(kcfg_, err))
+		log_error("configuring roamnat.ko: ", err);
+}
+
+void KmodDataPlane::client_interface(uint32_t ifindex, bool present)
+{
+	auto &ifs = kcfg_.client_ifindexes;
+	auto it = std::find(ifs.begin(), ifs.end(), ifindex);
+	if (present == (it != ifs.end()))
+		return;
+	if (present) {
+		if (ifs.size() >= 64) {
+			log_error("roamnat.ko takes at most 64 client interfaces; interface ", ifindex, " is not served");
+			return;
+		}
+		ifs.push_back(ifindex);
+	} else {
+		ifs.erase(it);
+	}
+	push_config();
+}
+
+void KmodDataPlane::set_instance(uint64_t instance)
+{
+	kcfg_.cookie = instance;
+	push_config();
+}
+
+std::optional<Leftover> KmodDataPlane::leftover()
+{
+	if (!kcfg_.cookie)
+		return std::nullopt;
+	Leftover left;
+	left.instance = kcfg_.cookie;
+	for (kmod::Table t : kmod::kTables) {
+		std::vector<kmod::Entry> entries;
+		std::string err;
+		if (!nl_.dump(t, entries, err)) {
+			log_error("reading roamnat.ko's ", kmod::table_name(t), " table: ", err);
+			return std::nullopt;
+		}
+		for (const auto &e : entries) {
+			switch (e.table) {
+			case kmod::Table::fam_out:
+				if (e.new_src)
+					left.fam_out.push_back({{e.proto, e.src, e.dst}, *e.new_src, e.new_dst, e.ifindex});
+				break;
+			case kmod::Table::fam_in:
+				if (e.new_dst)
+					left.fam_in.push_back({e.proto, e.src, e.dst, *e.new_dst});
+				break;
+			case kmod::Table::ham:
+				left.ham.push_back({{e.proto, e.src, e.dst}, e.new_dst, e.orig.value_or(Endpoint{})});
+				break;
+			}
+		}
+	}
+	return left;
+}
+
+void KmodDataPlane::add_fam_out(const FamOutRule &r) { stage(true, fam_out_entry(r)); }
+void KmodDataPlane::del_fam_out(const FamOutRule &r) { stage(false, fam_out_entry(r)); }
+void KmodDataPlane::add_fam_in(const FamInRule &r) { stage(true, fam_in_entry(r)); }
+void KmodDataPlane::del_fam_in(const FamInRule &r) { stage(false, fam_in_entry(r)); }
+void KmodDataPlane::add_ham(const HamRule &r) { stage(true, ham_entry(r)); }
+void KmodDataPlane::del_ham(const HamRule &r) { stage(false, ham_entry(r)); }
+
+bool KmodDataPlane::commit(std::string &error)
+{
+	if (staged_.empty())
+		return true;
+	// In order: an ADD replaces, so "delete, add" of one key (a HAM switching
+	// FAM) leaves the new entry.
+	bool ok = nl_.apply(staged_, error);
+	staged_.clear();
+	return ok;
+}
+
+std::map<std::string, uint64_t> KmodDataPlane::counters()
+{
+	std::string err;
+	auto c = nl_.counters(err);
+	if (!c) {
+		log_warn("reading roamnat.ko's counters: ", err);
+		return {};
+	}
+	// The nftables back end's names where the meaning is the same, so that
+	// roamctl and the tests read either back end alike.
+	static const std::map<std::string, std::string> kSameAsNft = {
+		{"ham_packets", "ham_in_packets"}, {"ham_bytes", "ham_in_bytes"},
+		{"drop_unknown", "unknown_dropped_packets"}, {"misses", "miss_packets"},
+		{"drop_malformed", "malformed_dropped_packets"}};
+	std::map<std::string, uint64_t> out;
+	for (const auto &[name, value] : *c) {
+		auto same = kSameAsNft.find(name);
+		out[same == kSameAsNft.end() ? name : same->second] = value;
+	}
+	return out;
+}
+
+std::optional<std::set<FlowKey>> KmodDataPlane::active_tuples()
+{
+	std::set<FlowKey> active;
+	for (kmod::Table t : kmod::kTables) {
+		std::vector<kmod::Entry> entries;
+		std::string err;
+		if (!nl_.dump(t, entries, err)) {
+			log_warn("reading roamnat.ko's ", kmod::table_name(t), " table: ", err);
+			return std::nullopt;
+		}
+		for (const auto &e : entries) {
+			uint64_t limit_s = e.proto == L4::tcp ? cfg_.tcp_idle_s : cfg_.udp_idle_s;
+			if (e.idle_ms < limit_s * 1000)
+				active.insert({e.proto, e.src, e.dst});
+		}
+	}
+	return active;
+}
+
+bool KmodDataPlane::start_events(EventLoop &loop, EventHandler handler, std::string &error)
+{
+	on_event_ = std::move(handler);
+	if (!nl_.subscribe(error))
+		return false;
+	return loop.add(nl_.event_fd(), EPOLLIN, [this](uint32_t) {
+		bool complete = nl_.read_events([this](const kmod::Event &ev) {
+			using K = DataPlaneEvent::Kind;
+			K kind = ev.kind == kmod::EventKind::tcp_fin ? K::tcp_fin
+				 : ev.kind == kmod::EventKind::tcp_rst ? K::tcp_rst : K::idle;
+			on_event_({kind, FlowKey{ev.entry.proto, ev.entry.src, ev.entry.dst}});
+		});
+		if (!complete) {
+			// Lost reports: the idle check finds what they would have said.
+			log_warn("roamnat.ko events were lost (receive buffer full): checking every entry");
+			on_event_({DataPlaneEvent::Kind::idle, {}});
+		}
+	});
+}
+
+} // namespace roamnat

@@ -1,0 +1,50 @@
+// roamd's kernel module back end: the translation tables live in roamnat.ko
+// (kmod/), programmed over generic netlink (kmod_netlink.hpp). The module
+// keeps forwarding while roamd restarts; the next run adopts its entries.
+#pragma once
+
+#include "dataplane.hpp"
+#include "kmod_netlink.hpp"
+
+namespace roamnat {
+
+class KmodDataPlane final : public DataPlane {
+public:
+	// True when roamnat.ko is loaded in this network namespace.
+	static bool available();
+
+	bool init(const DataPlaneConfig &cfg, std::string &error) override;
+	// Leaves the tables in place: the module goes on forwarding.
+	void shutdown() override {}
+	const char *name() const override { return "kmod"; }
+
+	void add_fam_out(const FamOutRule &r) override;
+	void del_fam_out(const FamOutRule &r) override;
+	void add_fam_in(const FamInRule &r) override;
+	void del_fam_in(const FamInRule &r) override;
+	void add_ham(const HamRule &r) override;
+	void del_ham(const HamRule &r) override;
+	void add_ham_reverse(const HamReverseRule &) override {}
+	void del_ham_reverse(const HamReverseRule &) override {}
+	bool commit(std::string &error) override;
+	std::map<std::string, uint64_t> counters() override;
+	std::optional<std::set<FlowKey>> active_tuples() override;
+
+	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
+	bool reports_idle() const override { return true; }
+	void client_interface(uint32_t ifindex, bool present) override;
+	std::optional<Leftover> leftover() override;
+	void set_instance(uint64_t instance) override;
+
+private:
+	void stage(bool add, kmod::Entry e) { staged_.push_back({add, std::move(e)}); }
+	void push_config();
+
+	DataPlaneConfig cfg_;
+	kmod::Client nl_;
+	kmod::Config kcfg_;
+	std::vector<kmod::Change> staged_;
+	EventHandler on_event_;
+};
+
+} // namespace roamnat

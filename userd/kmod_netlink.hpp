@@ -1,0 +1,85 @@
+// A client of roamnat.ko's generic netlink family (docs/netlink.md) over
+// libnl-genl-3: configuration, batched table changes, dumps, counters and the
+// "events" multicast group. Used by roamd's kmod back end and roamnat-kmodctl.
+#pragma once
+
+#include "../common/endpoint.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct nl_sock;
+struct nl_msg;
+
+namespace roamnat::kmod {
+
+enum class Table : uint8_t { fam_out = 0, fam_in = 1, ham = 2 };
+constexpr Table kTables[] = {Table::fam_out, Table::fam_in, Table::ham};
+const char *table_name(Table t);
+std::optional<Table> table_from_name(const std::string &name);
+
+struct Entry {
+	Table table = Table::fam_out;
+	L4 proto = L4::udp;
+	Endpoint src, dst;                      // the key: the packet as it arrives
+	std::optional<Endpoint> new_src, new_dst;
+	std::optional<Endpoint> orig;           // HAM: the connection's client
+	uint32_t ifindex = 0;                   // FAM_OUT: the client's interface
+	uint64_t idle_ms = 0;                   // answers only
+	std::string str() const;
+};
+
+struct Config {
+	uint16_t port_min = 40000, port_max = 59999, miss_queue = 0;
+	uint32_t udp_idle_s = 0, tcp_idle_s = 0; // 0: no idle events
+	uint64_t cookie = 0;                     // roamd's instance
+	std::vector<uint32_t> client_ifindexes;
+};
+
+enum class EventKind : uint8_t { tcp_fin = 1, tcp_rst = 2, idle = 3 };
+struct Event {
+	EventKind kind;
+	Entry entry;
+};
+
+struct Change {
+	bool add;
+	Entry entry;
+};
+
+struct NlSockFree {
+	void operator()(nl_sock *s) const;
+};
+
+class Client {
+public:
+	// Resolves the family and checks its version; a clear error otherwise.
+	bool open(std::string &error);
+	bool set_config(const Config &cfg, std::string &error);
+	std::optional<Config> get_config(std::string &error); // nullopt and no error: not configured
+	// Many changes per datagram, then every ACK is collected; deleting an
+	// entry that is not there is not an error.
+	bool apply(const std::vector<Change> &changes, std::string &error);
+	bool flush(std::optional<Table> table, std::string &error);
+	bool dump(Table table, std::vector<Entry> &out, std::string &error);
+	std::optional<std::map<std::string, uint64_t>> counters(std::string &error);
+
+	// Events arrive on a second socket joined to the "events" group.
+	bool subscribe(std::string &error);
+	int event_fd() const;
+	// Reads what is queued without blocking; false when events were lost
+	// (the socket's buffer overflowed: resynchronise from a dump).
+	bool read_events(const std::function<void(const Event &)> &handler);
+
+private:
+	bool exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply, std::string &error);
+
+	std::unique_ptr<nl_sock, NlSockFree> sock_, events_;
+	int family_ = -1;
+};
+
+} // namespace roamnat::kmod
