@@ -166,4 +166,21 @@ print('| plain forwarding via ap2 (baseline for the relay) | | %.2f | 1.00 |' % 
 print('| roamnat relay HAM ap1 -> FAM ap2 (after a roam) | | %.2f | %.2f |' % (s['relay.down'], s['relay.down'] / s['plain_ap2.down']))
 " | tee -a "$REPORT"
 say ""
+lab down >/dev/null 2>&1 || true
+
+# --- 5. Data planes side by side in a QEMU guest ---------------------------------
+# roamnat.ko needs a kernel that loads modules: Debian's, booted under TCG.
+if [ "${BENCH_GUEST:-1}" = 1 ]; then
+	KVER=$("$ROOT/tests/kmod/kver.sh")
+	make -s -C "$ROOT/kmod" KVER="$KVER" >/dev/null
+	say "## Data planes side by side (QEMU guest, TCG, Debian $KVER, 2 vCPUs)"
+	say ""
+	if (cd "$ROOT" && GUEST_TIMEOUT=2400 KVER=$KVER tests/kmod/guest.sh bench/guest_bench.sh "$W/guest") >"$W/guest.out" 2>&1; then
+		grep -v '^guest_bench:' "$W/guest.out" | tee -a "$REPORT"
+	else
+		say "the guest benchmark failed; its output:"
+		tail -30 "$W/guest.out" | tee -a "$REPORT"
+	fi
+	say ""
+fi
 say "(report kept in ${REPORT#$ROOT/})"

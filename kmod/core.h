@@ -9,6 +9,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "compat.h"
 #include "uapi/roamnat.h"
 
 #define ROAMNAT_MAX_CLIENT_IFS	64

@@ -209,7 +209,7 @@ bool Client::exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply
 		c->error = e->error;
 		c->text = ext_ack_text(reinterpret_cast<nlmsghdr *>(e) - 1);
 		c->done = true;
-		return NL_STOP;
+		return NL_SKIP; // NL_STOP would turn it into libnl's own error code
 	}, &ctx);
 	nlmsg_hdr(msg)->nlmsg_flags |= NLM_F_ACK;
 	int err = nl_send_auto(sock_.get(), msg);
@@ -314,7 +314,7 @@ bool Client::apply(const std::vector<Change> &changes, std::string &error)
 		std::unique_ptr<nl_cb, void (*)(nl_cb *)> cb(nl_cb_clone(nl_socket_get_cb(sock_.get())), nl_cb_put);
 		nl_cb_set(cb.get(), NL_CB_ACK, NL_CB_CUSTOM, [](nl_msg *, void *arg) -> int {
 			++static_cast<Ctx *>(arg)->acked;
-			return NL_OK;
+			return NL_SKIP;
 		}, &ctx);
 		nl_cb_err(cb.get(), NL_CB_CUSTOM, [](sockaddr_nl *, nlmsgerr *e, void *arg) -> int {
 			auto *c = static_cast<Ctx *>(arg);
@@ -329,7 +329,7 @@ bool Client::apply(const std::vector<Change> &changes, std::string &error)
 				if (!text.empty())
 					c->failure += " (" + text + ")";
 			}
-			return NL_OK;
+			return NL_SKIP;
 		}, &ctx);
 		while (ctx.acked < count) {
 			int err = nl_recvmsgs(sock_.get(), cb.get());

@@ -39,6 +39,9 @@ Talks to the roamnat kernel module in this network namespace.
   counters
   monitor [COUNT]                 print events (FIN, RST, idle) as they come;
                                   stop after COUNT of them
+  fill TABLE N                    add N synthetic UDP entries that match no
+                                  real traffic (172.16.0.0/12 -> 172.31.255.1),
+                                  in batches (benchmarks: lookup cost, memory)
   fuzz N                          N random, truncated and hostile messages
                                   (tests: the module must survive them)
 
@@ -204,6 +207,31 @@ int main(int argc, char **argv)
 			});
 			if (!complete)
 				printf("lost events (receive buffer full)\n");
+		}
+		return 0;
+	}
+	if (cmd == "fill" && argc == 4) {
+		auto t = kmod::table_from_name(argv[2]);
+		long n = atol(argv[3]);
+		if (!t || n <= 0 || n > (1L << 20))
+			return usage();
+		std::vector<kmod::Change> batch;
+		for (long i = 0; i < n; ++i) {
+			kmod::Entry e;
+			e.table = *t;
+			e.proto = L4::udp;
+			e.src = {Ipv4{0xAC100000u + uint32_t(i >> 4)}, uint16_t(1024 + (i & 15))};
+			e.dst = {Ipv4{0xAC1FFF01u}, 9};
+			if (*t == kmod::Table::fam_out)
+				e.new_src = Endpoint{Ipv4{0xAC1FFF02u}, uint16_t(40000 + i % 20000)};
+			else
+				e.new_dst = Endpoint{Ipv4{0xAC1FFF02u}, uint16_t(40000 + i % 20000)};
+			batch.push_back({true, e});
+			if (batch.size() == 10000 || i + 1 == n) {
+				if (!nl.apply(batch, err))
+					return refused(cmd, err);
+				batch.clear();
+			}
 		}
 		return 0;
 	}

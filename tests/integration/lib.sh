@@ -10,6 +10,10 @@ export ROAMLAB_LOG_LEVEL=${ROAMLAB_LOG_LEVEL:-debug}
 # The data plane under test: nftables here; kmod in the QEMU guest
 # (tests/kmod/lab_in_guest.sh), where roamnat.ko is loaded.
 export ROAMLAB_BACKEND=${ROAMLAB_BACKEND:-nftables}
+# Under QEMU's TCG everything runs several times slower: transfers are
+# paced slower by this factor (so they still span the roams) and waits are
+# longer. Only pacing and patience change, never what is checked.
+SLOW=${ROAMNAT_TEST_SLOWDOWN:-1}
 WORK=$(mktemp -d /tmp/roamnat-test.XXXXXX)
 SERVER=10.201.0.10
 CLIENT=10.202.0.11
@@ -54,9 +58,12 @@ csum_errors() { # node Tcp|Udp
 		$1 == p && hdr { print $col }'
 }
 
+# A pv rate (e.g. 800k) paced for this machine.
+rate() { echo "$(( ${1%k} / SLOW ))k"; }
+
 # Waits (bounded) until a command succeeds.
 wait_for() { # tries command...
-	local tries=$1; shift
+	local tries=$(($1 * SLOW)); shift
 	while [ "$tries" -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
@@ -90,7 +97,7 @@ start_upload() { # port rate
 	lab exec server1 -- socat -u TCP-LISTEN:"$1",reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
 	UPLOAD_SERVER=$!
 	wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :$1"
-	(pv -q -L "$2" "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:"$1") &
+	(pv -q -L "$(rate "$2")" "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:"$1") &
 	UPLOAD_CLIENT=$!
 }
 

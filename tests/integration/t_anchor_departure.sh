@@ -8,7 +8,7 @@ lab exec server1 -- socat -u TCP-LISTEN:5002,reuseaddr,fork OPEN:/dev/null &
 wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5002"
 
 lab roam client1 ap2 >/dev/null
-(head -c 400000 /dev/zero | pv -q -L 200k | lab exec client1 -- socat -u - TCP:$SERVER:5002) &
+(head -c 400000 /dev/zero | pv -q -L "$(rate 200k)" | lab exec client1 -- socat -u - TCP:$SERVER:5002) &
 cli=$!
 wait_for 30 sh -c "'$ROOT/lab/roamlab' ctl connections | grep -q ':5002'" || fail "connection never registered"
 read -r ham masq < <(lab ctl connections --json | json_get '"%s %s" % (d[0]["ham"], d[0]["masquerade"])')

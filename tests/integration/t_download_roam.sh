@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 lab up --aps 3 --clients 1 >/dev/null
 make_payload "$WORK/tx.bin" 4000000
-(pv -q -L 800k "$WORK/tx.bin" | lab exec server1 -- socat -u - TCP-LISTEN:5004,reuseaddr) &
+(pv -q -L "$(rate 800k)" "$WORK/tx.bin" | lab exec server1 -- socat -u - TCP-LISTEN:5004,reuseaddr) &
 srv=$!
 wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5004"
 lab exec client1 -- socat -u TCP:$SERVER:5004 OPEN:"$WORK/rx.bin",creat,trunc &

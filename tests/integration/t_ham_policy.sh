@@ -10,9 +10,9 @@ lab exec server1 -- socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/rx.bin",creat
 srv=$!
 lab exec server1 -- socat -u TCP-LISTEN:5002,reuseaddr,fork OPEN:/dev/null &
 wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5001"
-(pv -q -L 500k "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
+(pv -q -L "$(rate 500k)" "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:5001) &
 cli=$!
-(head -c 300000 /dev/zero | pv -q -L 100k | lab exec client1 -- socat -u - TCP:$SERVER:5002) &
+(head -c 300000 /dev/zero | pv -q -L "$(rate 100k)" | lab exec client1 -- socat -u - TCP:$SERVER:5002) &
 other=$!
 wait_for 30 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl connections | grep -c tcp)\" = 2 ]" || fail "connections not registered"
 lab ctl connections --json >"$WORK/conns.json"

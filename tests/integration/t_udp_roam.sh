@@ -21,7 +21,8 @@ stop_capture
 sent=$(json_get 'd["end"]["sum"]["packets"]' <"$WORK/client.json")
 lost=$(json_get 'd["end"]["sum"]["lost_packets"]' <"$WORK/client.json")
 [ "$sent" -gt 7000 ] || fail "only $sent datagrams sent"
-[ "$lost" -lt $((sent / 20)) ] || fail "$lost of $sent datagrams lost"
+# A roam costs the lab's link move plus the handoff: 5 % of 8 s here, more under TCG.
+[ "$lost" -lt $((sent * SLOW / 20)) ] || fail "$lost of $sent datagrams lost"
 ok "$sent datagrams at ~1000/s across 3 roams, $lost lost"
 # Every one-second interval at the server received datagrams: no roam stalled the stream.
 empty=$(json_get 'sum(1 for i in d["intervals"][:8] if i["sum"]["packets"] == 0)' <"$WORK/server.json")

@@ -45,6 +45,11 @@ cat >"$WORK/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# What udev would add: bash's process substitution needs /dev/fd.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p overlay; do
 	insmod /modules/$m.ko || echo "guest: insmod $m failed"
 done
@@ -69,6 +74,10 @@ chmod +x "$WORK/init" "$WORK/sbin/modprobe"
 cp "$SCRIPT" "$RESULTS/guest-script.sh"
 printf 'export GUEST_CWD=%q KVER=%q PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' "$PWD" "$KVER" \
 	>"$RESULTS/guest.env"
+# Test selection and tracing pass through (ONLY=t_tcp_roam, TRACE=1).
+for v in ONLY TRACE; do
+	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$RESULTS/guest.env"
+done
 
 set +e
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m "$MEM" -smp 2 -nographic -no-reboot \

@@ -7,7 +7,7 @@ ROOT=$PWD
 modprobe nf_defrag_ipv4
 insmod "$ROOT/kmod/roamnat.ko" || { echo "FAIL: insmod roamnat.ko"; exit 1; }
 dmesg -C
-export ROAMLAB_BACKEND=kmod ROAMLAB_PREFIX=rk ROAMLAB_DIR=/run/roamlab-rk
+export ROAMLAB_BACKEND=kmod ROAMLAB_PREFIX=rk ROAMLAB_DIR=/run/roamlab-rk ROAMNAT_TEST_SLOWDOWN=4
 bash "$ROOT/tests/integration/run.sh"
 status=$?
 if dmesg | grep -E "WARNING|BUG|Oops|KASAN|UBSAN|refcount_t|list_del corruption" >/tmp/bad.log; then

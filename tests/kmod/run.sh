@@ -6,10 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-# The newest kernel that has both an image to boot and headers to build with.
-KVER=${KVER:-$(for v in $(ls /lib/modules | sort -rV); do
-	[ -f "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/build" ] && { echo "$v"; break; }; done)}
-[ -n "$KVER" ] || { echo "kmod: no kernel image with headers (install linux-image-amd64 linux-headers-amd64)"; exit 1; }
+KVER=$(tests/kmod/kver.sh)
 export KVER
 make -s -C kmod KVER="$KVER" >/dev/null
 [ -x build/roamnat-kmodctl ] || { echo "kmod: build/roamnat-kmodctl missing (make build)"; exit 1; }
