@@ -159,6 +159,7 @@ bool Client::open(std::string &error)
 	}
 	nl_socket_disable_seq_check(sock_.get());
 	enable_ext_ack(sock_.get());
+	nl_socket_set_buffer_size(sock_.get(), 1 << 20, 1 << 20);
 	family_ = genl_ctrl_resolve(sock_.get(), ROAMNAT_GENL_NAME);
 	if (family_ < 0) {
 		error = "the roamnat kernel module is not loaded (modprobe roamnat, or insmod roamnat.ko)";
@@ -277,15 +278,16 @@ std::optional<Config> Client::get_config(std::string &error)
 
 bool Client::apply(const std::vector<Change> &changes, std::string &error)
 {
-	// Up to this many bytes of requests per datagram: the kernel handles each
-	// message of a datagram in turn and answers each with an ACK.
-	constexpr size_t kBatchBytes = 32 * 1024;
+	// Requests per datagram: the kernel handles each message of a datagram
+	// in turn and answers each with an ACK, which must fit the receive buffer
+	// (an ACK costs about 1 KiB of it, set to 1 MiB in open()).
+	constexpr size_t kBatchBytes = 32 * 1024, kBatchMessages = 256;
 	size_t next = 0;
 	while (next < changes.size()) {
 		std::vector<uint8_t> buf;
 		uint32_t first_seq = nl_socket_use_seq(sock_.get());
 		size_t first = next, count = 0;
-		while (next < changes.size() && buf.size() < kBatchBytes) {
+		while (next < changes.size() && buf.size() < kBatchBytes && count < kBatchMessages) {
 			const Change &c = changes[next];
 			MsgPtr msg(nlmsg_alloc());
 			genlmsg_put(msg.get(), nl_socket_get_local_port(sock_.get()), first_seq + uint32_t(count), family_, 0,

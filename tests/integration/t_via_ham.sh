@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 if [ "$ROAMLAB_BACKEND" = kmod ]; then
 	echo "  skipped: outbound = via-ham needs the nftables back end (roamd refuses it with kmod)"
-	exit 0
+	exit 77
 fi
 lab up --aps 3 --clients 1 --outbound via-ham >/dev/null
 make_payload "$WORK/tx.bin" 3000000

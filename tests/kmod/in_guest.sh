@@ -197,14 +197,18 @@ ip -n ap link set cl1 mtu 1500
 modprobe nf_conntrack
 ap nft -f - <<'NFT'
 table ip fw {
-	chain fwd { type filter hook forward priority 0; ct state untracked counter accept; ct state invalid counter drop; }
+	chain forward_check {
+		type filter hook forward priority 0;
+		ct state untracked counter accept
+		ct state invalid counter drop
+	}
 }
 NFT
 ap "$CTL" add fam_out tcp 10.202.0.11:5006 10.201.0.10:8 new-src 10.201.0.101:40006
 ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40006 new-dst 10.202.0.11:5006
 tcp_send 5006 /tmp/rx4.bin
 check "with conntrack loaded: 2000000 bytes intact" cmp -s /tmp/tx.bin /tmp/rx4.bin
-untracked=$(ap nft list chain ip fw fwd | awk '/untracked/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+untracked=$(ap nft list chain ip fw forward_check | awk '/untracked/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
 check "translated packets bypass conntrack (forwarded as untracked: ${untracked:-0})" test "${untracked:-0}" -gt 1000
 ap nft delete table ip fw
 
@@ -219,8 +223,15 @@ ip netns add gone
 ip netns exec gone "$CTL" config 40000 40010 0 lo
 ip netns exec gone "$CTL" add fam_in tcp 1.2.3.4:5 127.0.0.1:40001 new-dst 127.0.0.1:1
 ip netns del gone
-ip netns exec cli sh -c 'timeout 3 socat -u /dev/zero TCP:10.201.0.10:8,sourceport=5001' 2>/dev/null &
+ap "$CTL" add fam_out tcp 10.202.0.11:5007 10.201.0.10:8 new-src 10.201.0.101:40007
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40007 new-dst 10.202.0.11:5007
+ip netns exec srv timeout 5 socat -u TCP-LISTEN:8,reuseaddr OPEN:/dev/null &
+sleep 0.5
+ip netns exec cli sh -c 'timeout 4 socat -u /dev/zero TCP:10.201.0.10:8,sourceport=5007' 2>/dev/null &
 sleep 1
+p0=$(cnt fam_out_packets)
+sleep 0.5
+check "traffic is flowing through the module before the unload" test "$(cnt fam_out_packets)" -gt "$p0"
 check "unload with live entries and traffic" rmmod roamnat
 sleep 2
 for n in cli ap srv; do ip netns del $n; done
