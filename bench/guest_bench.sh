@@ -10,6 +10,9 @@ set -euo pipefail
 ROOT=$PWD
 export ROAMLAB_PREFIX=gb ROAMLAB_DIR=/run/roamlab-gb ROAMNAT_BIN=$ROOT/build ROAMLAB_LOG_LEVEL=warn
 SECS=${BENCH_SECONDS:-3}
+# TCG's speed drifts from one measurement to the next: take the median of
+# this many, interleaved where the setup allows.
+ROUNDS=${BENCH_ROUNDS:-3}
 SERVER=10.201.0.10 CLIENT=10.202.0.11
 CTL=$ROOT/build/roamnat-kmodctl
 W=$(mktemp -d)
@@ -57,10 +60,19 @@ pps() { # from src_ip sport dst_ip dport mac to dev
 	echo $(( (c1 - c0) / SECS ))
 }
 
+median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+# ROUNDS runs of a measurement command; prints the median.
+rounds() {
+	local v=()
+	for _ in $(seq 1 "$ROUNDS"); do v+=("$("$@")"); done
+	log "  $1 ${*: -3}: ${v[*]}"
+	median "${v[@]}"
+}
+
 through_ap() { # mode: TCP up/down and 64-byte pps client -> server through ap1
-	R[$1.up]=$(tput)
-	R[$1.down]=$(tput -R)
-	R[$1.pps]=$(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+	R[$1.up]=$(rounds tput)
+	R[$1.down]=$(rounds tput -R)
+	R[$1.pps]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
 	log "$1: ${R[$1.up]} / ${R[$1.down]} Gbit/s, ${R[$1.pps]} pps"
 }
 
@@ -76,27 +88,32 @@ for c in json.load(sys.stdin):
     if c['proto'] == 'udp' and c['client'] == '$CLIENT:5000':
         print(c['masquerade'])"; }
 
-roamnat_modes() { # backend: through ap1, then the relay ap1 -> ap2
-	local b=$1 masq
+# A TCP download opened on ap1 (its HAM) goes on at ap2: Gbit/s after the roam.
+relay_tput() {
 	lab roam client1 ap1 >/dev/null
-	prime_udp
-	through_ap "$b"
-	# Relay: the TCP download opened on ap1 (its HAM) goes on at ap2.
 	lab exec client1 -- iperf3 -c $SERVER -p 5301 -t $((SECS + 3)) -R -J >"$W/relay.json" 2>/dev/null &
 	local ip=$!
 	sleep 1.5
 	lab roam client1 ap2 >/dev/null
 	wait $ip || true
-	R[$b.relay_down]=$(py "
+	py "
 import json
 d = json.load(open('$W/relay.json'))
 iv = [i['sum']['bits_per_second'] for i in d.get('intervals', [])[3:]]
-print(round(sum(iv) / max(len(iv), 1) / 1e9, 3))")
+print(round(sum(iv) / max(len(iv), 1) / 1e9, 3))"
+}
+
+roamnat_modes() { # backend: through ap1, then the relay ap1 -> ap2
+	local b=$1 masq
+	lab roam client1 ap1 >/dev/null
+	prime_udp
+	through_ap "$b"
+	R[$b.relay_down]=$(rounds relay_tput)
 	# Relay pps: the UDP flow anchored at ap1, its client now on ap2.
 	lab exec client1 -- sh -c 'echo x | socat -u - UDP:10.201.0.10:9,sourceport=5000'
 	sleep 1
 	masq=$(masq_of_udp)
-	R[$b.relay_pps]=$(pps server1 $SERVER 9 "${masq%:*}" "${masq##*:}" "$(mac_of ap1 eth0)" client1 eth0)
+	R[$b.relay_pps]=$(rounds pps server1 $SERVER 9 "${masq%:*}" "${masq##*:}" "$(mac_of ap1 eth0)" client1 eth0)
 	log "$b relay: ${R[$b.relay_down]} Gbit/s, ${R[$b.relay_pps]} pps (via $masq)"
 	lab roam client1 ap1 >/dev/null
 }
@@ -122,16 +139,16 @@ lab exec ap1 -- nft delete table ip bench_nat
 # the foreign agent ap2.
 lab roam client1 ap2 >/dev/null
 lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.102
-R[plain_ap2.relay_down]=$(tput -R)
-R[plain_ap2.relay_pps]=$(pps server1 $SERVER 9 $CLIENT 5000 "$(mac_of ap2 eth0)" client1 eth0)
+R[plain_ap2.relay_down]=$(rounds tput -R)
+R[plain_ap2.relay_pps]=$(rounds pps server1 $SERVER 9 $CLIENT 5000 "$(mac_of ap2 eth0)" client1 eth0)
 log "plain via ap2: ${R[plain_ap2.relay_down]} Gbit/s, ${R[plain_ap2.relay_pps]} pps"
 lab exec ap1 -- sh -c 'ip link add ipip0 type ipip local 10.201.0.101 remote 10.201.0.102 &&
 	ip link set ipip0 up && ip route replace 10.202.0.11/32 dev ipip0'
 lab exec ap2 -- sh -c 'ip link add ipip0 type ipip local 10.201.0.102 remote 10.201.0.101 && ip link set ipip0 up &&
 	sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.ipip0.rp_filter=0'
 lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.101
-R[ipip.relay_down]=$(tput -R)
-R[ipip.relay_pps]=$(pps server1 $SERVER 9 $CLIENT 5000 "$(mac_of ap1 eth0)" client1 eth0)
+R[ipip.relay_down]=$(rounds tput -R)
+R[ipip.relay_pps]=$(rounds pps server1 $SERVER 9 $CLIENT 5000 "$(mac_of ap1 eth0)" client1 eth0)
 log "ipip ap1 -> ap2: ${R[ipip.relay_down]} Gbit/s, ${R[ipip.relay_pps]} pps"
 lab exec ap1 -- ip link del ipip0
 lab exec ap2 -- ip link del ipip0
@@ -153,7 +170,7 @@ roamnat_modes kmod
 # in the FAM_OUT table it is looked up in.
 lab roam client1 ap1 >/dev/null
 prime_udp
-R[lookup.1]=$(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+R[lookup.1]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
 # Entries come from slab, the hash table's bucket array from vmalloc.
 slab() { awk '/^(Slab|VmallocUsed):/ { n += $2 } END { print n }' /proc/meminfo; }
 have=0
@@ -163,7 +180,7 @@ for n in 10000 1000000; do
 	s1=$(slab)
 	R[mem.$n]=$(( (s1 - s0) * 1024 / (n - have) ))
 	have=$n
-	R[lookup.$n]=$(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+	R[lookup.$n]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
 	log "lookup with $n entries: ${R[lookup.$n]} pps, ${R[mem.$n]} bytes/entry of slab"
 done
 lab down >/dev/null
@@ -173,7 +190,7 @@ rmmod roamnat
 py "
 r = {$(for k in "${!R[@]}"; do printf "'%s': %s, " "$k" "${R[$k]}"; done)}
 def ratio(a, b): return '%.2f' % (a / b) if b else '-'
-print('### Through one AP (client on its HAM; %s s per measurement)' % $SECS)
+print('### Through one AP (client on its HAM; medians of %d measurements of %d s)' % ($ROUNDS, $SECS))
 print()
 print('| path | TCP up Gbit/s | TCP down Gbit/s | 64-byte UDP pps | ratio to plain (up / down / pps) |')
 print('|---|---|---|---|---|')

@@ -96,11 +96,7 @@ void Agent::stop()
 
 bool Agent::is_client_iface(const std::string &name) const
 {
-	for (const auto &p : opts_.dp.client_interfaces) {
-		if (!p.empty() && p.back() == '*' ? name.rfind(p.substr(0, p.size() - 1), 0) == 0 : name == p)
-			return true;
-	}
-	return false;
+	return opts_.dp.is_client_interface(name);
 }
 
 // ---- packet path -----------------------------------------------------------

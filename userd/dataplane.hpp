@@ -18,6 +18,13 @@ enum class OutboundMode { direct, via_ham };
 
 struct DataPlaneConfig {
 	std::vector<std::string> client_interfaces; // names; a trailing '*' matches a prefix
+	bool is_client_interface(const std::string &name) const
+	{
+		for (const auto &p : client_interfaces)
+			if (!p.empty() && p.back() == '*' ? name.rfind(p.substr(0, p.size() - 1), 0) == 0 : name == p)
+				return true;
+		return false;
+	}
 	uint16_t port_min = 40000;                  // masquerade and FAM ports
 	uint16_t port_max = 59999;
 	uint16_t miss_queue = 0;   // NFQUEUE number for misses (Figs. 6 and 7)

@@ -3,6 +3,7 @@
 #include "../common/log.hpp"
 
 #include <algorithm>
+#include <net/if.h>
 #include <sys/epoll.h>
 
 namespace roamnat {
@@ -72,6 +73,14 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 		kcfg_.cookie = old->cookie;
 	else if (!error.empty())
 		return false;
+	// The client interfaces there are now, at once: a client packet seen as
+	// coming from elsewhere would be forwarded untranslated.
+	if (struct if_nameindex *ifs = if_nameindex()) {
+		for (struct if_nameindex *i = ifs; i->if_index; ++i)
+			if (cfg.is_client_interface(i->if_name) && kcfg_.client_ifindexes.size() < 64)
+				kcfg_.client_ifindexes.push_back(i->if_index);
+		if_freenameindex(ifs);
+	}
 	if (!nl_.set_config(kcfg_, error)) {
 		error = "configuring roamnat.ko: " + error;
 		return false;
