@@ -93,6 +93,8 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
 
 	roamnat_touch(e);
+	if (table == ROAMNAT_TABLE_FAM_OUT && (e->flags & ROAMNAT_F_DST))
+		counter = ROAMNAT_C_FAM_OUT_VIA_PACKETS;
 	roamnat_count(rn, counter, 1);
 	roamnat_count(rn, counter + 1, skb->len);
 	if (!udp) {
@@ -105,9 +107,13 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *cfg)
+static unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *cfg,
+				 int table, const struct roamnat_key *key)
 {
+	struct roamnat_entry shown = { .key = *key, .last_seen = (u32)jiffies };
+
 	roamnat_count(rn, ROAMNAT_C_MISSES, 1);
+	roamnat_notify(rn, table, &shown, ROAMNAT_EV_MISS);
 	/* Held in the queue until roamd installs the entry and repeats it. */
 	return NF_QUEUE_NR(cfg->miss_queue);
 }
@@ -160,7 +166,7 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 		/* Traffic for the AP itself, broadcast and multicast pass. */
 		if (inet_addr_type_dev_table(state->net, state->in, key.daddr) != RTN_UNICAST)
 			return NF_ACCEPT;
-		return roamnat_miss(rn, cfg);
+		return roamnat_miss(rn, cfg, ROAMNAT_TABLE_FAM_OUT, &key);
 	}
 
 	dport = ntohs(key.dport);
@@ -170,7 +176,7 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM], &key, roamnat_rht_params);
 	if (e) {
 		if (!(e->flags & ROAMNAT_F_DST))
-			return roamnat_miss(rn, cfg);	/* Fig. 7 720 -> 725 */
+			return roamnat_miss(rn, cfg, ROAMNAT_TABLE_HAM, &key);	/* Fig. 7 725 */
 		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM,
 				       ROAMNAT_C_HAM_PACKETS);
 	}
@@ -178,6 +184,11 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (e)
 		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_IN,
 				       ROAMNAT_C_FAM_IN_PACKETS);
+	/* Outbound via the HAM: the FAM sent it here, on to the server. */
+	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM_REV], &key, roamnat_rht_params);
+	if (e)
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM_REV,
+				       ROAMNAT_C_HAM_REV_PACKETS);
 	/* Fig. 7 715 -> 785: nobody here owns this endpoint. */
 	roamnat_count(rn, ROAMNAT_C_DROP_UNKNOWN, 1);
 	net_dbg_ratelimited("roamnat: no HAM or FAM entry for %pI4:%u -> %pI4:%u, dropped\n",

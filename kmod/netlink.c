@@ -48,7 +48,10 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 static const struct genl_multicast_group roamnat_mcgrps[] = {
 	/* Events name connections: for the namespace's administrator only. */
 	{ .name = ROAMNAT_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+	{ .name = ROAMNAT_MCGRP_MISSES, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
+
+enum { ROAMNAT_GRP_EVENTS, ROAMNAT_GRP_MISSES };
 
 static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *table)
 {
@@ -119,10 +122,13 @@ static int roamnat_nl_add(struct sk_buff *skb, struct genl_info *info)
 		tmpl.ifindex = nla_get_u32(a[ROAMNAT_A_IFINDEX]);
 	}
 	if ((table == ROAMNAT_TABLE_FAM_OUT && !(tmpl.flags & ROAMNAT_F_SRC)) ||
-	    (table != ROAMNAT_TABLE_FAM_OUT && (tmpl.flags & ROAMNAT_F_SRC)) ||
-	    (table == ROAMNAT_TABLE_FAM_IN && !(tmpl.flags & ROAMNAT_F_DST))) {
+	    ((table == ROAMNAT_TABLE_FAM_IN || table == ROAMNAT_TABLE_HAM) &&
+	     (tmpl.flags & ROAMNAT_F_SRC)) ||
+	    (table == ROAMNAT_TABLE_FAM_IN && !(tmpl.flags & ROAMNAT_F_DST)) ||
+	    (table == ROAMNAT_TABLE_HAM_REV &&
+	     (tmpl.flags & (ROAMNAT_F_SRC | ROAMNAT_F_DST)) != (ROAMNAT_F_SRC | ROAMNAT_F_DST))) {
 		GENL_SET_ERR_MSG(info,
-				 "FAM_OUT rewrites the source, FAM_IN and HAM the destination");
+				 "FAM_OUT rewrites the source, FAM_IN and HAM the destination, HAM_REV both");
 		return -EINVAL;
 	}
 	mutex_lock(&rn->lock);
@@ -387,12 +393,13 @@ static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 /* From the packet path (softirq) and the idle scan (bottom halves off). */
 void roamnat_notify(struct roamnat_net *rn, int table, const struct roamnat_entry *e, u8 event)
 {
+	int group = event == ROAMNAT_EV_MISS ? ROAMNAT_GRP_MISSES : ROAMNAT_GRP_EVENTS;
 	struct net *net = read_pnet(&rn->net);
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	if (!genl_has_listeners(&roamnat_genl_family, net, 0))
+	if (!genl_has_listeners(&roamnat_genl_family, net, group))
 		return;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!msg)
@@ -404,7 +411,7 @@ void roamnat_notify(struct roamnat_net *rn, int table, const struct roamnat_entr
 		goto lost;
 	}
 	genlmsg_end(msg, hdr);
-	err = genlmsg_multicast_netns(&roamnat_genl_family, net, msg, 0, 0, GFP_ATOMIC);
+	err = genlmsg_multicast_netns(&roamnat_genl_family, net, msg, 0, group, GFP_ATOMIC);
 	if (err && err != -ESRCH)
 		goto lost;	/* a listener's receive buffer was full */
 	roamnat_count(rn, ROAMNAT_C_EVENTS, 1);

@@ -815,20 +815,23 @@ void Agent::adopt(const Leftover &left)
 	size_t orphans = 0;
 	for (const auto &r : left.fam_out) {
 		auto f = fam_of.find({r.flow.proto, r.flow.server, r.flow.client});
-		if (r.new_dst || f == fam_of.end() || fams_.count(r.flow)) {
+		if (f == fam_of.end() || fams_.count(r.flow)) {
 			dp_.del_fam_out(r);
 			++orphans;
 			continue;
 		}
-		bool anchored_here = r.new_src.addr == opts_.address;
-		FamRec rec{r.flow, r.new_src, f->second, anchored_here ? opts_.name : "", false, r.ifindex, now};
+		// Outbound via the HAM: the new source is the FAM endpoint, the new
+		// destination the masquerade.
+		Endpoint masq = r.new_dst.value_or(r.new_src);
+		bool anchored_here = masq.addr == opts_.address;
+		FamRec rec{r.flow, masq, f->second, anchored_here ? opts_.name : "", bool(r.new_dst), r.ifindex, now};
 		fam_in_index_[MasqKey{r.flow.proto, r.flow.server, rec.fam}] = r.flow;
 		if (rec.fam.addr == opts_.address)
 			ports_.claim(rec.fam.port);
 		if (anchored_here) { // Fig. 11: this AP is FAM and HAM; FAM_IN serves both
 			HamRec ham;
 			ham.flow = r.flow;
-			ham.masq = r.new_src;
+			ham.masq = masq;
 			ham.fams = {{opts_.name, rec.fam}};
 			ham.installed = HamRec::Installed::local;
 			ham.installed_fam = rec.fam;
@@ -863,6 +866,14 @@ void Agent::adopt(const Leftover &left)
 		ham_index_[r.key] = flow;
 		ports_.claim(ham.masq.port);
 		hams_[flow] = std::move(ham);
+	}
+	for (const auto &r : left.ham_rev) { // kept with the HAM record it serves
+		auto idx = ham_index_.find(MasqKey{r.proto, r.server, r.masq});
+		const HamRec *ham = idx == ham_index_.end() ? nullptr : &hams_.at(idx->second);
+		if (!ham || ham->installed != HamRec::Installed::remote || ham->installed_fam != r.fam) {
+			dp_.del_ham_reverse(r);
+			++orphans;
+		}
 	}
 	if (orphans)
 		commit("removing incomplete entries left by the previous run");

@@ -82,6 +82,7 @@ struct Leftover {
 	std::vector<FamOutRule> fam_out;
 	std::vector<FamInRule> fam_in;
 	std::vector<HamRule> ham;
+	std::vector<HamReverseRule> ham_rev;
 };
 
 class DataPlane {

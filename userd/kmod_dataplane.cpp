@@ -45,6 +45,17 @@ kmod::Entry ham_entry(const HamRule &r)
 		e.orig = r.client;
 	return e;
 }
+kmod::Entry ham_rev_entry(const HamReverseRule &r)
+{
+	kmod::Entry e;
+	e.table = kmod::Table::ham_rev;
+	e.proto = r.proto;
+	e.src = r.fam;
+	e.dst = r.masq;
+	e.new_src = r.masq;
+	e.new_dst = r.server;
+	return e;
+}
 } // namespace
 
 bool KmodDataPlane::available()
@@ -56,10 +67,6 @@ bool KmodDataPlane::available()
 
 bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 {
-	if (cfg.outbound == OutboundMode::via_ham) {
-		error = "outbound = via-ham needs backend = nftables (the kernel module translates direct outbound only)";
-		return false;
-	}
 	cfg_ = cfg;
 	if (!nl_.open(error))
 		return false;
@@ -145,6 +152,10 @@ std::optional<Leftover> KmodDataPlane::leftover()
 			case kmod::Table::ham:
 				left.ham.push_back({{e.proto, e.src, e.dst}, e.new_dst, e.orig.value_or(Endpoint{})});
 				break;
+			case kmod::Table::ham_rev:
+				if (e.new_dst)
+					left.ham_rev.push_back({e.proto, e.src, e.dst, *e.new_dst});
+				break;
 			}
 		}
 	}
@@ -157,6 +168,8 @@ void KmodDataPlane::add_fam_in(const FamInRule &r) { stage(true, fam_in_entry(r)
 void KmodDataPlane::del_fam_in(const FamInRule &r) { stage(false, fam_in_entry(r)); }
 void KmodDataPlane::add_ham(const HamRule &r) { stage(true, ham_entry(r)); }
 void KmodDataPlane::del_ham(const HamRule &r) { stage(false, ham_entry(r)); }
+void KmodDataPlane::add_ham_reverse(const HamReverseRule &r) { stage(true, ham_rev_entry(r)); }
+void KmodDataPlane::del_ham_reverse(const HamReverseRule &r) { stage(false, ham_rev_entry(r)); }
 
 bool KmodDataPlane::commit(std::string &error)
 {
@@ -217,6 +230,8 @@ bool KmodDataPlane::start_events(EventLoop &loop, EventHandler handler, std::str
 		return false;
 	return loop.add(nl_.event_fd(), EPOLLIN, [this](uint32_t) {
 		bool complete = nl_.read_events([this](const kmod::Event &ev) {
+			if (ev.kind == kmod::EventKind::miss)
+				return; // not joined: misses reach roamd on NFQUEUE
 			using K = DataPlaneEvent::Kind;
 			K kind = ev.kind == kmod::EventKind::tcp_fin ? K::tcp_fin
 				 : ev.kind == kmod::EventKind::tcp_rst ? K::tcp_rst : K::idle;

@@ -24,8 +24,8 @@ public:
 	void del_fam_in(const FamInRule &r) override;
 	void add_ham(const HamRule &r) override;
 	void del_ham(const HamRule &r) override;
-	void add_ham_reverse(const HamReverseRule &) override {}
-	void del_ham_reverse(const HamReverseRule &) override {}
+	void add_ham_reverse(const HamReverseRule &r) override;
+	void del_ham_reverse(const HamReverseRule &r) override;
 	bool commit(std::string &error) override;
 	std::map<std::string, uint64_t> counters() override;
 	std::optional<std::set<FlowKey>> active_tuples() override;

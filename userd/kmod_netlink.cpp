@@ -25,7 +25,8 @@ using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 // Counter names by enum roamnat_counter; empty where there is none.
 const char *const kCounterNames[] = {"", "fam_out_packets", "fam_out_bytes", "fam_in_packets", "fam_in_bytes",
 				     "ham_packets", "ham_bytes", "misses", "drop_unknown", "drop_malformed", "",
-				     "events", "events_lost", "icmp_packets", "icmp_bytes"};
+				     "events", "events_lost", "icmp_packets", "icmp_bytes", "ham_rev_packets",
+				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes"};
 static_assert(std::size(kCounterNames) == __ROAMNAT_C_MAX);
 
 void put_endpoint(nl_msg *m, int addr_attr, int port_attr, const Endpoint &e)
@@ -124,6 +125,7 @@ const char *table_name(Table t)
 	case Table::fam_out: return "fam_out";
 	case Table::fam_in: return "fam_in";
 	case Table::ham: return "ham";
+	case Table::ham_rev: return "ham_rev";
 	}
 	return "?";
 }
@@ -392,7 +394,7 @@ std::optional<std::map<std::string, uint64_t>> Client::counters(std::string &err
 	return out;
 }
 
-bool Client::subscribe(std::string &error)
+bool Client::subscribe(std::string &error, bool misses)
 {
 	events_.reset(nl_socket_alloc());
 	if (!events_ || genl_connect(events_.get()) < 0) {
@@ -404,6 +406,13 @@ bool Client::subscribe(std::string &error)
 	if (group < 0 || nl_socket_add_membership(events_.get(), group) < 0) {
 		error = "cannot join the roamnat events group (needs CAP_NET_ADMIN)";
 		return false;
+	}
+	if (misses) {
+		group = genl_ctrl_resolve_grp(events_.get(), ROAMNAT_GENL_NAME, ROAMNAT_MCGRP_MISSES);
+		if (group < 0 || nl_socket_add_membership(events_.get(), group) < 0) {
+			error = "cannot join the roamnat misses group (needs CAP_NET_ADMIN)";
+			return false;
+		}
 	}
 	// Bursts of FIN/RST and idle reports: room for tens of thousands.
 	nl_socket_set_buffer_size(events_.get(), 4 << 20, 0);

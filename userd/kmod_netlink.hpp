@@ -17,8 +17,8 @@ struct nl_msg;
 
 namespace roamnat::kmod {
 
-enum class Table : uint8_t { fam_out = 0, fam_in = 1, ham = 2 };
-constexpr Table kTables[] = {Table::fam_out, Table::fam_in, Table::ham};
+enum class Table : uint8_t { fam_out = 0, fam_in = 1, ham = 2, ham_rev = 3 };
+constexpr Table kTables[] = {Table::fam_out, Table::fam_in, Table::ham, Table::ham_rev};
 const char *table_name(Table t);
 std::optional<Table> table_from_name(const std::string &name);
 
@@ -40,7 +40,7 @@ struct Config {
 	std::vector<uint32_t> client_ifindexes;
 };
 
-enum class EventKind : uint8_t { tcp_fin = 1, tcp_rst = 2, idle = 3 };
+enum class EventKind : uint8_t { tcp_fin = 1, tcp_rst = 2, idle = 3, miss = 4 };
 struct Event {
 	EventKind kind;
 	Entry entry;
@@ -68,8 +68,9 @@ public:
 	bool dump(Table table, std::vector<Entry> &out, std::string &error);
 	std::optional<std::map<std::string, uint64_t>> counters(std::string &error);
 
-	// Events arrive on a second socket joined to the "events" group.
-	bool subscribe(std::string &error);
+	// Events arrive on a second socket joined to the "events" group, and
+	// with misses to the "misses" group too (monitoring: roamd has NFQUEUE).
+	bool subscribe(std::string &error, bool misses = false);
 	int event_fd() const;
 	// Reads what is queued without blocking; false when events were lost
 	// (the socket's buffer overflowed: resynchronise from a dump).

@@ -37,15 +37,16 @@ Talks to the roamnat kernel module in this network namespace.
   dump TABLE                      entries with their idle time
   flush [TABLE]
   counters
-  monitor [COUNT]                 print events (FIN, RST, idle) as they come;
-                                  stop after COUNT of them
+  monitor [COUNT]                 print events (FIN, RST, idle, and misses)
+                                  as they come; stop after COUNT of them
   fill TABLE N                    add N synthetic UDP entries that match no
                                   real traffic (172.16.0.0/12 -> 172.31.255.1),
                                   in batches (benchmarks: lookup cost, memory)
   fuzz N                          N random, truncated and hostile messages
                                   (tests: the module must survive them)
 
-TABLE is fam_out, fam_in or ham; PROTO tcp or udp; SRC and DST ADDR:PORT.
+TABLE is fam_out, fam_in, ham or ham_rev; PROTO tcp or udp; SRC and DST
+ADDR:PORT.
 Exit status: 0 on success, 1 on a usage error, 2 when the kernel refused.
 )";
 
@@ -193,7 +194,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd == "monitor" && argc <= 3) {
 		long want = argc == 3 ? atol(argv[2]) : -1, seen = 0;
-		if (!nl.subscribe(err))
+		if (!nl.subscribe(err, true))
 			return refused(cmd, err);
 		setvbuf(stdout, nullptr, _IOLBF, 0);
 		pollfd pfd{nl.event_fd(), POLLIN, 0};
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
 			if (poll(&pfd, 1, -1) < 0)
 				return 2;
 			bool complete = nl.read_events([&](const kmod::Event &ev) {
-				static const char *names[] = {"", "fin", "rst", "idle"};
+				static const char *names[] = {"", "fin", "rst", "idle", "miss"};
 				printf("%s %s\n", names[int(ev.kind)], ev.entry.str().c_str());
 				++seen;
 			});
@@ -222,10 +223,11 @@ int main(int argc, char **argv)
 			e.proto = L4::udp;
 			e.src = {Ipv4{0xAC100000u + uint32_t(i >> 4)}, uint16_t(1024 + (i & 15))};
 			e.dst = {Ipv4{0xAC1FFF01u}, 9};
-			if (*t == kmod::Table::fam_out)
-				e.new_src = Endpoint{Ipv4{0xAC1FFF02u}, uint16_t(40000 + i % 20000)};
-			else
-				e.new_dst = Endpoint{Ipv4{0xAC1FFF02u}, uint16_t(40000 + i % 20000)};
+			Endpoint to{Ipv4{0xAC1FFF02u}, uint16_t(40000 + i % 20000)};
+			if (*t == kmod::Table::fam_out || *t == kmod::Table::ham_rev)
+				e.new_src = to;
+			if (*t != kmod::Table::fam_out)
+				e.new_dst = to;
 			batch.push_back({true, e});
 			if (batch.size() == 10000 || i + 1 == n) {
 				if (!nl.apply(batch, err))

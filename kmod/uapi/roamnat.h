@@ -9,6 +9,7 @@
 #define ROAMNAT_GENL_NAME	"roamnat"
 #define ROAMNAT_GENL_VERSION	1
 #define ROAMNAT_MCGRP_EVENTS	"events"
+#define ROAMNAT_MCGRP_MISSES	"misses"
 
 enum roamnat_cmd {
 	ROAMNAT_CMD_UNSPEC,
@@ -33,7 +34,9 @@ enum roamnat_cmd {
  * FAM_IN:  server -> FAM endpoint, rewrites the destination to the client;
  * HAM:     server -> masquerade endpoint, rewrites the destination to the
  *          FAM; an entry without a new destination holds its packets for
- *          roamd (the FAM is not known yet).
+ *          roamd (the FAM is not known yet);
+ * HAM_REV: FAM endpoint -> masquerade endpoint (outbound via the HAM),
+ *          rewrites both: masquerade -> server.
  * FAM_OUT entries may carry IFINDEX and HAM entries ORIG_ADDR/ORIG_PORT:
  * not used for matching, kept so a restarted roamd can rebuild its state.
  */
@@ -41,6 +44,7 @@ enum roamnat_table {
 	ROAMNAT_TABLE_FAM_OUT,
 	ROAMNAT_TABLE_FAM_IN,
 	ROAMNAT_TABLE_HAM,
+	ROAMNAT_TABLE_HAM_REV,
 	__ROAMNAT_TABLE_MAX,
 };
 
@@ -96,6 +100,10 @@ enum roamnat_counter {
 	ROAMNAT_C_EVENTS_LOST,		/* listeners' buffers full or no memory */
 	ROAMNAT_C_ICMP_PACKETS,		/* ICMP errors about a connection translated */
 	ROAMNAT_C_ICMP_BYTES,
+	ROAMNAT_C_HAM_REV_PACKETS,	/* outbound via the HAM, forwarded to the server */
+	ROAMNAT_C_HAM_REV_BYTES,
+	ROAMNAT_C_FAM_OUT_VIA_PACKETS,	/* FAM_OUT entries that send via the HAM */
+	ROAMNAT_C_FAM_OUT_VIA_BYTES,
 	__ROAMNAT_C_MAX,
 };
 
@@ -107,12 +115,15 @@ enum roamnat_counter {
  * TCP_FIN/TCP_RST: a translated TCP segment carried the flag;
  * IDLE: no packet matched the entry for the protocol's idle time (sent once
  * until the entry matches again; the entry stays until roamd deletes it).
+ * MISS, on the separate "misses" group (for monitoring; roamd gets the
+ * packet itself on NFQUEUE): TABLE and the key of a packet queued.
  */
 enum roamnat_event {
 	ROAMNAT_EV_UNSPEC,
 	ROAMNAT_EV_TCP_FIN,
 	ROAMNAT_EV_TCP_RST,
 	ROAMNAT_EV_IDLE,
+	ROAMNAT_EV_MISS,	/* group "misses" only: a packet queued for roamd */
 	__ROAMNAT_EV_MAX,
 };
 

@@ -44,7 +44,7 @@ coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }
 # roamnat.ko table entries), outside the idle bookkeeping.
 dp_entries() { # node
 	if [ "$ROAMLAB_BACKEND" = kmod ]; then
-		for t in fam_out fam_in ham; do lab exec "$1" -- "$ROAMNAT_BIN/roamnat-kmodctl" dump $t; done | wc -l
+		for t in fam_out fam_in ham ham_rev; do lab exec "$1" -- "$ROAMNAT_BIN/roamnat-kmodctl" dump $t; done | wc -l
 	else
 		lab exec "$1" -- nft list table ip roamnat |
 			awk '/^\t(map|set) / { name = $2 } /elements/ && name != "seen" { n++ } END { print n + 0 }'

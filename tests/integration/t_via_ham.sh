@@ -3,10 +3,6 @@
 # (NAT both ways, no encapsulation); the transfer stays intact and the server
 # still sees one source.
 . "$(dirname "$0")/lib.sh"
-if [ "$ROAMLAB_BACKEND" = kmod ]; then
-	echo "  skipped: outbound = via-ham needs the nftables back end (roamd refuses it with kmod)"
-	exit 77
-fi
 lab up --aps 3 --clients 1 --outbound via-ham >/dev/null
 make_payload "$WORK/tx.bin" 3000000
 start_capture server1 "$WORK/server.pcap" "tcp port 5001"

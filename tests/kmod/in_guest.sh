@@ -115,6 +115,13 @@ before=$(cnt misses)
 ip netns exec cli sh -c 'echo x | socat -u - UDP:10.201.0.10:9,sourceport=5999' 2>/dev/null
 sleep 0.2
 check "a packet without an entry is a miss (queued for roamd)" test "$(cnt misses)" -ge $((before + 1))
+ap "$CTL" monitor 1 >/tmp/miss.txt &
+monitor=$!
+sleep 0.5
+ip netns exec cli sh -c 'echo x | socat -u - UDP:10.201.0.10:9,sourceport=5998' 2>/dev/null
+sleep 0.5
+kill $monitor 2>/dev/null
+check "the miss is shown on the misses group" grep -q "^miss fam_out udp 10.202.0.11:5998 -> 10.201.0.10:9" /tmp/miss.txt
 
 ap "$CTL" del fam_out udp 10.202.0.11:5000 10.201.0.10:7
 check "deleted entry is gone" sh -c "! ip netns exec ap '$CTL' dump fam_out | grep -q '10.202.0.11:5000 '"
