@@ -9,52 +9,43 @@
 namespace roamnat {
 
 namespace {
-kmod::Entry fam_out_entry(const FamOutRule &r)
+// One table entry: the key as the packet arrives, and its rewrite.
+kmod::Entry entry(kmod::Table table, L4 proto, Endpoint src, Endpoint dst, std::optional<Endpoint> new_src,
+		  std::optional<Endpoint> new_dst)
 {
 	kmod::Entry e;
-	e.table = kmod::Table::fam_out;
-	e.proto = r.flow.proto;
-	e.src = r.flow.client;
-	e.dst = r.flow.server;
-	e.new_src = r.new_src;
-	e.new_dst = r.new_dst;
+	e.table = table;
+	e.proto = proto;
+	e.src = src;
+	e.dst = dst;
+	e.new_src = new_src;
+	e.new_dst = new_dst;
+	return e;
+}
+
+kmod::Entry fam_out_entry(const FamOutRule &r)
+{
+	kmod::Entry e = entry(kmod::Table::fam_out, r.flow.proto, r.flow.client, r.flow.server, r.new_src, r.new_dst);
 	e.ifindex = r.ifindex;
 	return e;
 }
 
 kmod::Entry fam_in_entry(const FamInRule &r)
 {
-	kmod::Entry e;
-	e.table = kmod::Table::fam_in;
-	e.proto = r.proto;
-	e.src = r.server;
-	e.dst = r.fam;
-	e.new_dst = r.client;
-	return e;
+	return entry(kmod::Table::fam_in, r.proto, r.server, r.fam, std::nullopt, r.client);
 }
 
 kmod::Entry ham_entry(const HamRule &r)
 {
-	kmod::Entry e;
-	e.table = kmod::Table::ham;
-	e.proto = r.key.proto;
-	e.src = r.key.server;
-	e.dst = r.key.masq;
-	e.new_dst = r.fam;
+	kmod::Entry e = entry(kmod::Table::ham, r.key.proto, r.key.server, r.key.masq, std::nullopt, r.fam);
 	if (!r.client.is_nil())
 		e.orig = r.client;
 	return e;
 }
+
 kmod::Entry ham_rev_entry(const HamReverseRule &r)
 {
-	kmod::Entry e;
-	e.table = kmod::Table::ham_rev;
-	e.proto = r.proto;
-	e.src = r.fam;
-	e.dst = r.masq;
-	e.new_src = r.masq;
-	e.new_dst = r.server;
-	return e;
+	return entry(kmod::Table::ham_rev, r.proto, r.fam, r.masq, r.masq, r.server);
 }
 } // namespace
 
