@@ -117,37 +117,45 @@ void KmodDataPlane::set_instance(uint64_t instance)
 	push_config();
 }
 
-std::optional<Leftover> KmodDataPlane::leftover()
+std::optional<std::vector<kmod::Entry>> KmodDataPlane::dump_all()
 {
-	if (!kcfg_.cookie)
-		return std::nullopt;
-	Leftover left;
-	left.instance = kcfg_.cookie;
+	std::vector<kmod::Entry> entries;
 	for (kmod::Table t : kmod::kTables) {
-		std::vector<kmod::Entry> entries;
 		std::string err;
 		if (!nl_.dump(t, entries, err)) {
 			log_error("reading roamnat.ko's ", kmod::table_name(t), " table: ", err);
 			return std::nullopt;
 		}
-		for (const auto &e : entries) {
-			switch (e.table) {
-			case kmod::Table::fam_out:
-				if (e.new_src)
-					left.fam_out.push_back({{e.proto, e.src, e.dst}, *e.new_src, e.new_dst, e.ifindex});
-				break;
-			case kmod::Table::fam_in:
-				if (e.new_dst)
-					left.fam_in.push_back({e.proto, e.src, e.dst, *e.new_dst});
-				break;
-			case kmod::Table::ham:
-				left.ham.push_back({{e.proto, e.src, e.dst}, e.new_dst, e.orig.value_or(Endpoint{})});
-				break;
-			case kmod::Table::ham_rev:
-				if (e.new_dst)
-					left.ham_rev.push_back({e.proto, e.src, e.dst, *e.new_dst});
-				break;
-			}
+	}
+	return entries;
+}
+
+std::optional<Leftover> KmodDataPlane::leftover()
+{
+	if (!kcfg_.cookie)
+		return std::nullopt;
+	auto entries = dump_all();
+	if (!entries)
+		return std::nullopt;
+	Leftover left;
+	left.instance = kcfg_.cookie;
+	for (const auto &e : *entries) {
+		switch (e.table) {
+		case kmod::Table::fam_out:
+			if (e.new_src)
+				left.fam_out.push_back({{e.proto, e.src, e.dst}, *e.new_src, e.new_dst, e.ifindex});
+			break;
+		case kmod::Table::fam_in:
+			if (e.new_dst)
+				left.fam_in.push_back({e.proto, e.src, e.dst, *e.new_dst});
+			break;
+		case kmod::Table::ham:
+			left.ham.push_back({{e.proto, e.src, e.dst}, e.new_dst, e.orig.value_or(Endpoint{})});
+			break;
+		case kmod::Table::ham_rev:
+			if (e.new_dst)
+				left.ham_rev.push_back({e.proto, e.src, e.dst, *e.new_dst});
+			break;
 		}
 	}
 	return left;
@@ -197,19 +205,14 @@ std::map<std::string, uint64_t> KmodDataPlane::counters()
 
 std::optional<std::set<FlowKey>> KmodDataPlane::active_tuples()
 {
+	auto entries = dump_all();
+	if (!entries)
+		return std::nullopt;
 	std::set<FlowKey> active;
-	for (kmod::Table t : kmod::kTables) {
-		std::vector<kmod::Entry> entries;
-		std::string err;
-		if (!nl_.dump(t, entries, err)) {
-			log_warn("reading roamnat.ko's ", kmod::table_name(t), " table: ", err);
-			return std::nullopt;
-		}
-		for (const auto &e : entries) {
-			uint64_t limit_s = e.proto == L4::tcp ? cfg_.tcp_idle_s : cfg_.udp_idle_s;
-			if (e.idle_ms < limit_s * 1000)
-				active.insert({e.proto, e.src, e.dst});
-		}
+	for (const auto &e : *entries) {
+		uint64_t limit_s = e.proto == L4::tcp ? cfg_.tcp_idle_s : cfg_.udp_idle_s;
+		if (e.idle_ms < limit_s * 1000)
+			active.insert({e.proto, e.src, e.dst});
 	}
 	return active;
 }

@@ -39,6 +39,7 @@ public:
 private:
 	void stage(bool add, kmod::Entry e) { staged_.push_back({add, std::move(e)}); }
 	void push_config();
+	std::optional<std::vector<kmod::Entry>> dump_all(); // every table; nullopt (logged) on error
 
 	DataPlaneConfig cfg_;
 	kmod::Client nl_;

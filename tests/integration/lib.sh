@@ -106,3 +106,19 @@ finish_upload() {
 	wait "$UPLOAD_SERVER" || fail "the server's side of the transfer failed"
 	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
 }
+
+# A TCP download of $WORK/tx.bin from server1:PORT to client1 at RATE,
+# received into $WORK/rx.bin; finish_download fails unless every byte arrived.
+start_download() { # port rate
+	(pv -q -L "$(rate "$2")" "$WORK/tx.bin" | lab exec server1 -- socat -u - TCP-LISTEN:"$1",reuseaddr) &
+	DOWNLOAD_SERVER=$!
+	wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :$1"
+	lab exec client1 -- socat -u TCP:$SERVER:"$1" OPEN:"$WORK/rx.bin",creat,trunc &
+	DOWNLOAD_CLIENT=$!
+}
+
+finish_download() {
+	wait "$DOWNLOAD_SERVER" || fail "the server's side of the download failed"
+	wait "$DOWNLOAD_CLIENT" || fail "the client's side of the download failed (reset?)"
+	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+}

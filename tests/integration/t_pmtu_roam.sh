@@ -12,18 +12,12 @@ if [ "$ROAMLAB_BACKEND" != kmod ]; then
 fi
 lab up --aps 2 --clients 1 >/dev/null
 make_payload "$WORK/tx.bin" 2000000
-(pv -q -L "$(rate 800k)" "$WORK/tx.bin" | lab exec server1 -- socat -u - TCP-LISTEN:5004,reuseaddr) &
-srv=$!
-wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :5004"
-lab exec client1 -- socat -u TCP:$SERVER:5004 OPEN:"$WORK/rx.bin",creat,trunc &
-cli=$!
+start_download 5004 800k
 sleep 1
 icmp0=$(counter ap2 dp_icmp_packets)
 lab roam client1 ap2 >/dev/null
 lab exec ap2 -- ip link set cl1 mtu 1280
-wait "$srv" || fail "server side failed"
-wait "$cli" || fail "client side failed"
-cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "bytes differ"
+finish_download
 icmp=$(( $(counter ap2 dp_icmp_packets) - icmp0 ))
 [ "$icmp" -gt 0 ] || fail "ap2 translated no ICMP error (did the MTU bite?)"
 mtu=$(lab exec server1 -- ip route get 10.201.0.101 | awk '{ for (i = 1; i < NF; i++) if ($i == "mtu") print $(i + 1) }')
