@@ -54,9 +54,18 @@ static void roamnat_set_port(struct sk_buff *skb, __be16 *port, __be16 to, __sum
 	*port = to;
 }
 
+/* The packets counter of each table; its bytes counter follows it. */
+static const u8 roamnat_table_counter[__ROAMNAT_TABLE_MAX] = {
+	[ROAMNAT_TABLE_FAM_OUT] = ROAMNAT_C_FAM_OUT_PACKETS,
+	[ROAMNAT_TABLE_FAM_IN] = ROAMNAT_C_FAM_IN_PACKETS,
+	[ROAMNAT_TABLE_HAM] = ROAMNAT_C_HAM_PACKETS,
+	[ROAMNAT_TABLE_HAM_REV] = ROAMNAT_C_HAM_REV_PACKETS,
+};
+
 static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb, unsigned int thoff,
-				    struct roamnat_entry *e, int table, int counter)
+				    struct roamnat_entry *e, int table)
 {
+	int counter = roamnat_table_counter[table];
 	unsigned int csum_off;
 	struct iphdr *iph;
 	__sum16 *l4sum;
@@ -161,8 +170,7 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (from_client) {
 		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_OUT], &key, roamnat_rht_params);
 		if (e)
-			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_OUT,
-					       ROAMNAT_C_FAM_OUT_PACKETS);
+			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_OUT);
 		/* Traffic for the AP itself, broadcast and multicast pass. */
 		if (inet_addr_type_dev_table(state->net, state->in, key.daddr) != RTN_UNICAST)
 			return NF_ACCEPT;
@@ -177,18 +185,15 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	if (e) {
 		if (!(e->flags & ROAMNAT_F_DST))
 			return roamnat_miss(rn, cfg, ROAMNAT_TABLE_HAM, &key);	/* Fig. 7 725 */
-		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM,
-				       ROAMNAT_C_HAM_PACKETS);
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM);
 	}
 	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_IN], &key, roamnat_rht_params);
 	if (e)
-		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_IN,
-				       ROAMNAT_C_FAM_IN_PACKETS);
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_IN);
 	/* Outbound via the HAM: the FAM sent it here, on to the server. */
 	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM_REV], &key, roamnat_rht_params);
 	if (e)
-		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM_REV,
-				       ROAMNAT_C_HAM_REV_PACKETS);
+		return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM_REV);
 	/* Fig. 7 715 -> 785: nobody here owns this endpoint. */
 	roamnat_count(rn, ROAMNAT_C_DROP_UNKNOWN, 1);
 	net_dbg_ratelimited("roamnat: no HAM or FAM entry for %pI4:%u -> %pI4:%u, dropped\n",
