@@ -65,6 +65,21 @@ struct roamnat_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/* The last packet a CPU translated outbound (FAM_OUT, direct): when it
+ * cannot be forwarded (too big for the uplink, no route), ip_forward's
+ * ICMP error quotes masquerade -> server right after the rewrite, on the
+ * same CPU, and this finds its client, which no table keys by the
+ * masquerade. rn only tells namespaces apart; it is never dereferenced.
+ */
+struct roamnat_last_out {
+	const struct roamnat_net *rn;
+	struct roamnat_key sent;		/* as translated: masquerade -> server */
+	__be32 client_addr;
+	__be16 client_port;
+};
+
+DECLARE_PER_CPU(struct roamnat_last_out, roamnat_last_out);
+
 struct roamnat_net {
 	struct rhashtable tables[__ROAMNAT_TABLE_MAX];
 	struct mutex lock;			/* serialises writers */
@@ -127,6 +142,8 @@ void roamnat_expiry_init(struct roamnat_net *rn, struct net *net);
 void roamnat_expiry_reschedule(struct roamnat_net *rn);
 void roamnat_expiry_exit(struct roamnat_net *rn);
 
+unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			  int table, const struct roamnat_key *key);
 unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 				const struct nf_hook_state *state);
 

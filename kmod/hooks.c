@@ -62,6 +62,22 @@ static const u8 roamnat_table_counter[__ROAMNAT_TABLE_MAX] = {
 	[ROAMNAT_TABLE_HAM_REV] = ROAMNAT_C_HAM_REV_PACKETS,
 };
 
+DEFINE_PER_CPU(struct roamnat_last_out, roamnat_last_out);
+
+static void roamnat_note_out(const struct roamnat_net *rn, const struct roamnat_entry *e)
+{
+	struct roamnat_last_out *l = this_cpu_ptr(&roamnat_last_out);
+
+	l->rn = rn;
+	l->sent.saddr = e->new_saddr;
+	l->sent.sport = e->new_sport;
+	l->sent.daddr = e->key.daddr;
+	l->sent.dport = e->key.dport;
+	l->sent.proto = e->key.proto;
+	l->client_addr = e->key.saddr;
+	l->client_port = e->key.sport;
+}
+
 static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb, unsigned int thoff,
 				    struct roamnat_entry *e, int table)
 {
@@ -104,6 +120,8 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 	roamnat_touch(e);
 	if (table == ROAMNAT_TABLE_FAM_OUT && (e->flags & ROAMNAT_F_DST))
 		counter = ROAMNAT_C_FAM_OUT_VIA_PACKETS;
+	else if (table == ROAMNAT_TABLE_FAM_OUT)
+		roamnat_note_out(rn, e);
 	roamnat_count(rn, counter, 1);
 	roamnat_count(rn, counter + 1, skb->len);
 	if (!udp) {
@@ -116,8 +134,8 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *cfg,
-				 int table, const struct roamnat_key *key)
+unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			  int table, const struct roamnat_key *key)
 {
 	struct roamnat_entry shown = { .key = *key, .last_seen = (u32)jiffies };
 
@@ -168,6 +186,11 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	key.proto = iph->protocol;
 
 	if (from_client) {
+		/* It dies here (ip_forward): this AP's time exceeded must quote
+		 * what the client sent, so the client's traceroute sees its hop.
+		 */
+		if (iph->ttl <= 1)
+			return NF_ACCEPT;
 		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_OUT], &key, roamnat_rht_params);
 		if (e)
 			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_OUT);

@@ -13,10 +13,19 @@
  *    destination (Fig. 6 650 applied to the error);
  *  - to this host from elsewhere: the quote is masquerade (or FAM) ->
  *    server; HAM, then FAM_IN, give the next hop, which replaces the outer
- *    destination and the quoted source (Fig. 7 735 and 760);
+ *    destination and the quoted source (Fig. 7 735 and 760); a HAM entry
+ *    without its FAM queues the error for roamd like a data packet (725);
  *  - sent by this host (LOCAL_OUT), e.g. fragmentation needed on a client
  *    link: the quote is server -> client and becomes server -> masquerade;
- *    the outer header is this host's own and stays.
+ *    the outer header is this host's own and stays;
+ *  - sent by this host about a packet it already translated outbound, e.g.
+ *    fragmentation needed on a smaller uplink: the quote is masquerade ->
+ *    server, addressed to the masquerade. With this host as the HAM,
+ *    HAM/FAM_IN give the next hop as for an arriving error; with another
+ *    HAM, the packet just translated on this CPU does (roamnat_last_out) -
+ *    sent to that HAM, the error would come back from this host's own
+ *    address and be dropped as spoofed. The outer destination and the
+ *    quoted source become the client's, and the error is routed again.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -32,8 +41,10 @@ static bool roamnat_icmp_is_error(u8 type)
 	       type == ICMP_PARAMETERPROB || type == ICMP_SOURCE_QUENCH;
 }
 
+/* *fam_unknown: a HAM entry matched whose FAM roamd has not installed yet. */
 static struct roamnat_entry *roamnat_icmp_lookup(struct roamnat_net *rn,
-						 const struct roamnat_key *key, bool outbound)
+						 const struct roamnat_key *key, bool outbound,
+						 bool *fam_unknown)
 {
 	struct roamnat_entry *e;
 
@@ -43,9 +54,29 @@ static struct roamnat_entry *roamnat_icmp_lookup(struct roamnat_net *rn,
 		return e && !(e->flags & ROAMNAT_F_DST) ? e : NULL;
 	}
 	e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM], key, roamnat_rht_params);
-	if (e)
-		return e->flags & ROAMNAT_F_DST ? e : NULL;	/* FAM unknown: passed */
+	if (e) {
+		*fam_unknown = !(e->flags & ROAMNAT_F_DST);
+		return *fam_unknown ? NULL : e;
+	}
 	return rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_IN], key, roamnat_rht_params);
+}
+
+/* This host's own error about the packet it just translated outbound, with
+ * a masquerade of another HAM (struct roamnat_last_out): its client.
+ */
+static bool roamnat_icmp_last_out(const struct roamnat_net *rn, const struct roamnat_key *key,
+				  __be32 *client_addr, __be16 *client_port)
+{
+	const struct roamnat_last_out *l = this_cpu_ptr(&roamnat_last_out);
+
+	/* The quote is what was sent; the key is it reversed. */
+	if (l->rn != rn || l->sent.proto != key->proto ||
+	    l->sent.saddr != key->daddr || l->sent.sport != key->dport ||
+	    l->sent.daddr != key->saddr || l->sent.dport != key->sport)
+		return false;
+	*client_addr = l->client_addr;
+	*client_port = l->client_port;
+	return true;
 }
 
 /* The quoted packet's TCP or UDP checksum, when the quote holds it. */
@@ -70,7 +101,7 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	__be32 *outer_addr, *quoted_addr;
 	struct roamnat_key key = {};
 	struct iphdr *iph, *inner;
-	bool local, outbound;
+	bool local, outbound, fam_unknown = false;
 	struct icmphdr *icmph;
 	struct roamnat_entry *e;
 	__be16 *ports, *quoted_port;
@@ -102,11 +133,22 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 
 	local = state->hook == NF_INET_LOCAL_OUT;
 	outbound = local || roamnat_client_iface(cfg, state->in);
-	e = roamnat_icmp_lookup(rn, &key, outbound);
-	if (!e)
+	e = roamnat_icmp_lookup(rn, &key, outbound, &fam_unknown);
+	if (!e && local) {
+		outbound = false;
+		e = roamnat_icmp_lookup(rn, &key, false, &fam_unknown);
+	}
+	/* Like a data packet to a HAM entry without a FAM (Fig. 7 725): held
+	 * while roamd asks where the client is; it repeats the error after.
+	 */
+	if (fam_unknown && !local)
+		return roamnat_miss(rn, cfg, ROAMNAT_TABLE_HAM, &key);
+	if (e) {
+		to_addr = outbound ? e->new_saddr : e->new_daddr;
+		to_port = outbound ? e->new_sport : e->new_dport;
+	} else if (!local || !roamnat_icmp_last_out(rn, &key, &to_addr, &to_port)) {
 		return NF_ACCEPT;
-	to_addr = outbound ? e->new_saddr : e->new_daddr;
-	to_port = outbound ? e->new_sport : e->new_dport;
+	}
 
 	/* Errors are short (at most 576 bytes from Linux): write them whole,
 	 * then recompute the ICMP checksum over the new quote.
@@ -122,7 +164,7 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	l4sum = roamnat_quoted_l4sum(skb, inner, l4off);
 	quoted_addr = outbound ? &inner->daddr : &inner->saddr;
 	quoted_port = outbound ? &ports[1] : &ports[0];
-	outer_addr = local ? NULL : outbound ? &iph->saddr : &iph->daddr;
+	outer_addr = outbound ? (local ? NULL : &iph->saddr) : &iph->daddr;
 
 	if (l4sum) {
 		csum_replace4(l4sum, *quoted_addr, to_addr);
@@ -134,7 +176,8 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	if (outer_addr) {
 		csum_replace4(&iph->check, *outer_addr, to_addr);
 		*outer_addr = to_addr;
-		if (!outbound)
+		/* Routed again below when sent from here (that needs the old dst). */
+		if (!outbound && !local)
 			skb_dst_drop(skb);
 	}
 	icmph->checksum = 0;
@@ -143,6 +186,10 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	skb_clear_hash(skb);
 	if (!skb_nfct(skb))
 		nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
+	if (local && !outbound && ip_route_me_harder(state->net, state->sk, skb, RTN_UNSPEC)) {
+		roamnat_count(rn, ROAMNAT_C_DROP_NO_ROUTE, 1);
+		return NF_DROP;
+	}
 	roamnat_count(rn, ROAMNAT_C_ICMP_PACKETS, 1);
 	roamnat_count(rn, ROAMNAT_C_ICMP_BYTES, skb->len);
 	return NF_ACCEPT;

@@ -155,6 +155,13 @@ void Agent::on_miss(const NfQueue::Packet &p)
 	}
 	bool to_us = pi->dst.addr == opts_.address && pi->dst.port >= opts_.dp.port_min &&
 		     pi->dst.port <= opts_.dp.port_max;
+	if (pi->icmp_error && !to_us) {
+		// Only errors to a masquerade endpoint wait for an answer; roamnat.ko
+		// queues no other, and an error never opens a connection.
+		count("miss_icmp_passed");
+		miss_q_.verdict(p.id, NF_ACCEPT);
+		return;
+	}
 	if (to_us)
 		inbound_miss(*pi, p);
 	else

@@ -26,7 +26,7 @@ using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 const char *const kCounterNames[] = {"", "fam_out_packets", "fam_out_bytes", "fam_in_packets", "fam_in_bytes",
 				     "ham_packets", "ham_bytes", "misses", "drop_unknown", "drop_malformed", "",
 				     "events", "events_lost", "icmp_packets", "icmp_bytes", "ham_rev_packets",
-				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes"};
+				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes", "drop_no_route"};
 static_assert(std::size(kCounterNames) == __ROAMNAT_C_MAX);
 
 void put_endpoint(nl_msg *m, int addr_attr, int port_attr, const Endpoint &e)

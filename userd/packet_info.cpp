@@ -2,7 +2,22 @@
 
 namespace roamnat {
 
-std::optional<PacketInfo> parse_packet(std::span<const uint8_t> p, std::string &why)
+namespace {
+
+uint32_t be32(std::span<const uint8_t> p, size_t o)
+{
+	return uint32_t(p[o]) << 24 | uint32_t(p[o + 1]) << 16 | uint32_t(p[o + 2]) << 8 | p[o + 3];
+}
+uint16_t be16(std::span<const uint8_t> p, size_t o) { return uint16_t(p[o] << 8 | p[o + 1]); }
+
+// ICMP errors that quote the packet they answer (RFC 792): destination
+// unreachable, source quench, time exceeded, parameter problem.
+bool is_icmp_error(uint8_t type) { return type == 3 || type == 4 || type == 11 || type == 12; }
+
+// An IPv4 header and the start of its TCP or UDP header: the whole UDP
+// header or TCP up to its flags, or only the ports when quoted in an ICMP
+// error (RFC 792 quotes 8 bytes).
+std::optional<PacketInfo> parse_ip(std::span<const uint8_t> p, bool quoted, std::string &why)
 {
 	if (p.size() < 20 || (p[0] >> 4) != 4) {
 		why = "not an IPv4 packet";
@@ -13,30 +28,52 @@ std::optional<PacketInfo> parse_packet(std::span<const uint8_t> p, std::string &
 		why = "bad IPv4 header length";
 		return std::nullopt;
 	}
+	if (be16(p, 6) & 0x1fff) {
+		why = "non-first fragment";
+		return std::nullopt;
+	}
+	if (!quoted && p[9] == 1) {
+		if (p.size() < ihl + 8 || !is_icmp_error(p[ihl])) {
+			why = "ICMP, but not an error about a TCP or UDP packet";
+			return std::nullopt;
+		}
+		auto quoted = parse_ip(p.subspan(ihl + 8), true, why);
+		if (!quoted) {
+			why = "ICMP error quoting: " + why;
+			return std::nullopt;
+		}
+		// Keyed like a packet travelling the other way (the error answers it).
+		PacketInfo info;
+		info.proto = quoted->proto;
+		info.src = quoted->dst;
+		info.dst = quoted->src;
+		info.icmp_error = true;
+		return info;
+	}
 	auto proto = l4_from_number(p[9]);
 	if (!proto) {
 		why = "neither TCP nor UDP";
 		return std::nullopt;
 	}
-	uint16_t frag = uint16_t(p[6] << 8 | p[7]);
-	if (frag & 0x1fff) {
-		why = "non-first fragment";
-		return std::nullopt;
-	}
-	size_t need = ihl + (*proto == L4::tcp ? 14 : 8);
-	if (p.size() < need) {
+	size_t l4_min = quoted ? 4 : *proto == L4::tcp ? 14 : 8;
+	if (p.size() < ihl + l4_min) {
 		why = "truncated transport header";
 		return std::nullopt;
 	}
-	auto be32 = [&](size_t o) { return uint32_t(p[o]) << 24 | uint32_t(p[o + 1]) << 16 | uint32_t(p[o + 2]) << 8 | p[o + 3]; };
-	auto be16 = [&](size_t o) { return uint16_t(p[o] << 8 | p[o + 1]); };
 	PacketInfo info;
 	info.proto = *proto;
-	info.src = {Ipv4{be32(12)}, be16(ihl)};
-	info.dst = {Ipv4{be32(16)}, be16(ihl + 2)};
-	if (*proto == L4::tcp)
+	info.src = {Ipv4{be32(p, 12)}, be16(p, ihl)};
+	info.dst = {Ipv4{be32(p, 16)}, be16(p, ihl + 2)};
+	if (*proto == L4::tcp && !quoted)
 		info.tcp_flags = p[ihl + 13];
 	return info;
+}
+
+} // namespace
+
+std::optional<PacketInfo> parse_packet(std::span<const uint8_t> p, std::string &why)
+{
+	return parse_ip(p, false, why);
 }
 
 } // namespace roamnat

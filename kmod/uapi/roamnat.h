@@ -104,6 +104,7 @@ enum roamnat_counter {
 	ROAMNAT_C_HAM_REV_BYTES,
 	ROAMNAT_C_FAM_OUT_VIA_PACKETS,	/* FAM_OUT entries that send via the HAM */
 	ROAMNAT_C_FAM_OUT_VIA_BYTES,
+	ROAMNAT_C_DROP_NO_ROUTE,	/* a translated ICMP error found no route */
 	__ROAMNAT_C_MAX,
 };
 

@@ -21,6 +21,31 @@ tcp_send() { # sport out
 	wait $srv
 }
 no_tcp_csum_errors() { ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit ($NF != 0) }' /proc/net/snmp; }
+# A UDP datagram from the client's SPORT to DST with IP TTL; prints the
+# ICMP error the socket got (IP_RECVERR: "icmp TYPE/CODE from ADDR"),
+# "answered" or "timeout".
+udp_probe() { # sport dst_addr dst_port ttl
+	ip netns exec cli python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, int(sys.argv[4]))
+s.setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.connect((sys.argv[2], int(sys.argv[3])))
+s.settimeout(5)
+s.send(b"probe")
+try:
+    s.recv(100)
+    print("answered")
+except socket.timeout:
+    print("timeout")
+except OSError:
+    _, anc, _, _ = s.recvmsg(512, 512, socket.MSG_ERRQUEUE)
+    for level, kind, d in anc:
+        if level == socket.IPPROTO_IP and kind == 11:  # struct sock_extended_err
+            _, _, t, c = struct.unpack("=IBBB", d[:7])
+            print("icmp %d/%d from %s" % (t, c, socket.inet_ntoa(d[20:24])))' "$@"
+}
 
 dmesg -C
 modprobe nf_defrag_ipv4
@@ -163,26 +188,66 @@ ip -n srv route add 10.202.0.0/24 via 10.201.0.101
 check "a 3000-byte ping through the AP (fragmented, not translated)" \
 	ip netns exec cli ping -q -c 2 -W 3 -s 3000 10.201.0.10
 
-# ICMP errors about a translated connection reach the right socket.
-ap "$CTL" add fam_out udp 10.202.0.11:5004 10.201.0.10:9 new-src 10.201.0.101:40004
-ap "$CTL" add fam_in udp 10.201.0.10:9 10.201.0.101:40004 new-dst 10.202.0.11:5004
-before=$(cnt icmp_packets)
-answer=$(ip netns exec cli python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 5004))
-s.connect(("10.201.0.10", 9))
-s.settimeout(5)
-s.send(b"anyone?")
-try:
-    s.recv(100)
-    print("answered")
-except ConnectionRefusedError:
-    print("refused")
-except socket.timeout:
-    print("timeout")')
-check "port unreachable from the server reaches the client's socket ($answer)" test "$answer" = refused
-check "the ICMP error was translated and counted" test "$(cnt icmp_packets)" -gt "$before"
+# ICMP errors about a translated connection reach the right socket: the
+# pair of entries for the client's SPORT -> DST:DPORT (masquerade port
+# MPORT), a probe with TTL, the error the socket got and the module's count.
+icmp_case() { # what sport dst dport mport ttl expected
+	ap "$CTL" add fam_out udp "10.202.0.11:$2" "$3:$4" new-src "10.201.0.101:$5"
+	ap "$CTL" add fam_in udp "$3:$4" "10.201.0.101:$5" new-dst "10.202.0.11:$2"
+	local before answer
+	before=$(cnt icmp_packets)
+	answer=$(udp_probe "$2" "$3" "$4" "$6")
+	check "$1 reaches the client's socket ($answer)" test "$answer" = "$7"
+	check "$1 was translated and counted" test "$(cnt icmp_packets)" -gt "$before"
+}
+icmp_case "port unreachable from the server" 5004 10.201.0.10 9 40004 64 "icmp 3/3 from 10.201.0.10"
+
+# Time exceeded from a router beyond the AP: the server namespace routes
+# 10.204.0.0/24 on, so a datagram sent with TTL 2 dies there and the router
+# answers the masquerade address; the client's socket must get the error
+# with its own endpoints in the quote, as traceroute needs.
+ip -n srv link add far type dummy
+ip -n srv addr add 10.204.0.1/24 dev far
+ip -n srv link set far up
+ip netns exec srv sysctl -qw net.ipv4.ip_forward=1
+ap ip route add 10.204.0.0/24 via 10.201.0.10
+icmp_case "time exceeded from a router beyond the AP" 5008 10.204.0.10 33434 40008 2 "icmp 11/0 from 10.201.0.10"
+# The same with TTL 1: the AP itself is the hop that expires it; the module
+# leaves a dying packet untranslated, so the error quotes what the client sent.
+before=$(cnt fam_out_packets)
+answer=$(udp_probe 5008 10.204.0.10 33434 1)
+check "time exceeded from the AP itself reaches the client's socket ($answer)" \
+	test "$answer" = "icmp 11/0 from 10.202.0.1"
+check "a datagram that dies at the AP is not translated" test "$(cnt fam_out_packets)" -eq "$before"
+
+# An error for a HAM entry whose FAM is not known yet waits like a data
+# packet (queued for roamd, shown on the misses group) instead of passing
+# untranslated to a socket that does not exist here.
+ap "$CTL" add ham udp 10.201.0.10:9 10.201.0.101:40010 orig 10.202.0.11:5010
+ap "$CTL" monitor 1 >/tmp/icmp-miss.txt &
+monitor=$!
+sleep 0.5
+before=$(cnt misses)
+ip netns exec srv python3 -c '
+import socket, struct
+def csum(b):
+    b += bytes(len(b) % 2)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+quote = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 36, 1, 0, 64, 17, 0,
+                    socket.inet_aton("10.201.0.101"), socket.inet_aton("10.201.0.10"))
+quote += struct.pack("!HHHH", 40010, 9, 16, 0)
+icmp = struct.pack("!BBHI", 3, 3, 0, 0) + quote
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.sendto(icmp, ("10.201.0.101", 0))'
+sleep 0.5
+kill $monitor 2>/dev/null
+check "an ICMP error for a HAM entry without its FAM is a miss (queued for roamd)" \
+	test "$(cnt misses)" -eq $((before + 1))
+check "and is shown on the misses group" \
+	grep -q "^miss ham udp 10.201.0.10:9 -> 10.201.0.101:40010" /tmp/icmp-miss.txt
 
 # Path MTU: the AP's client link shrinks to 1400; its own "fragmentation
 # needed" quotes the translated packet (server -> client) and is rewritten
@@ -198,6 +263,21 @@ ip netns exec cli timeout 30 socat -u TCP:10.201.0.10:8,sourceport=5005 OPEN:/tm
 check "download through a smaller client link: 2000000 bytes intact (PMTU discovery worked)" cmp -s /tmp/tx.bin /tmp/rx3.bin
 check "fragmentation-needed from the AP was translated" test "$(cnt icmp_packets)" -gt "$before"
 ip -n ap link set cl1 mtu 1500
+
+# The other way: the AP's path to the server shrinks to 1280 (the server
+# advertised a segment size for 1400 after the test above). The AP has
+# written the masquerade source when the packet does not fit, so its
+# "fragmentation needed" quotes masquerade -> server and is addressed to the
+# AP itself; it is translated on its way out (FAM_IN) to the client, whose
+# TCP lowers its segment size.
+ap "$CTL" add fam_out tcp 10.202.0.11:5009 10.201.0.10:8 new-src 10.201.0.101:40009
+ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40009 new-dst 10.202.0.11:5009
+ap ip route add 10.201.0.10/32 dev eth0 mtu lock 1280
+before=$(cnt icmp_packets)
+tcp_send 5009 /tmp/rx5.bin
+check "upload through a smaller path to the server: 2000000 bytes intact (PMTU discovery worked)" cmp -s /tmp/tx.bin /tmp/rx5.bin
+check "the AP's own fragmentation-needed was translated to the client" test "$(cnt icmp_packets)" -gt "$before"
+ap ip route del 10.201.0.10/32
 
 # With conntrack active on the AP (a firewall's ct rules), translated packets
 # are marked untracked, so conntrack never records a half-rewritten flow.

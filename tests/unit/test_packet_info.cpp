@@ -50,7 +50,7 @@ TEST_CASE("UDP, and what cannot be parsed")
 	auto u = parse_packet(packet(17), why);
 	REQUIRE(u);
 	CHECK(u->proto == L4::udp);
-	CHECK_FALSE(parse_packet(packet(1), why));
+	CHECK_FALSE(parse_packet(packet(47), why)); // GRE
 	CHECK(why == "neither TCP nor UDP");
 	CHECK_FALSE(parse_packet(packet(17, 0, 0x0010), why));
 	CHECK(why == "non-first fragment");
@@ -61,4 +61,40 @@ TEST_CASE("UDP, and what cannot be parsed")
 	CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(36), why));
 	p[0] = 0x65;
 	CHECK_FALSE(parse_packet(p, why));
+}
+
+TEST_CASE("an ICMP error is keyed by the packet it quotes, reversed")
+{
+	std::string why;
+	// Time exceeded from a router, quoting masquerade 10.201.0.101:40000 ->
+	// server 10.201.0.10:5001 cut to the first 8 bytes of UDP.
+	auto quoted = packet(17);
+	quoted[12] = 10; quoted[13] = 201; quoted[14] = 0; quoted[15] = 101;
+	std::vector<uint8_t> p(20 + 8, 0);
+	p[0] = 0x45;
+	p[9] = 1;
+	p[20] = 11;
+	p.insert(p.end(), quoted.begin(), quoted.end());
+	auto pi = parse_packet(p, why);
+	REQUIRE(pi);
+	CHECK(pi->icmp_error);
+	CHECK(pi->proto == L4::udp);
+	CHECK(pi->src.str() == "10.201.0.10:5001");
+	CHECK(pi->dst.str() == "10.201.0.101:40000");
+	// A TCP quote needs only its ports.
+	auto tcp_quote = packet(6);
+	std::vector<uint8_t> t(p.begin(), p.begin() + 28);
+	t.insert(t.end(), tcp_quote.begin(), tcp_quote.begin() + 24);
+	REQUIRE(parse_packet(t, why));
+	CHECK_FALSE(parse_packet(t, why)->syn_only());
+	// Echo requests, errors quoting ICMP, and quotes cut before the ports are refused.
+	p[20] = 8;
+	CHECK_FALSE(parse_packet(p, why));
+	p[20] = 3;
+	p[28 + 9] = 1;
+	CHECK_FALSE(parse_packet(p, why));
+	p[28 + 9] = 17;
+	for (size_t n = 0; n < 52; ++n)
+		CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(n), why));
+	CHECK(parse_packet(std::span<const uint8_t>(p).first(52), why));
 }

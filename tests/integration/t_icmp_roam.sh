@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# ICMP errors across a roam, on roamnat.ko (the nftables back end passes
+# ICMP untranslated).
+#
+# Path MTU discovery: a download anchored at ap1 goes on at ap2, whose client
+# link is smaller (1280). ap2's own "fragmentation needed" quotes the packet
+# as ap2 delivered it (server -> client); roamnat.ko rewrites the quote to
+# server -> masquerade, so the server's socket lowers its segment size and
+# the download completes. Without the translation the server ignores the
+# error and the download stalls (a PMTU black hole).
+#
+# The other way: an upload anchored at ap1 goes on at ap2, whose path to the
+# server is smaller (1200: below the 1280 the server's segment size now
+# fits). ap2 has already written ap1's masquerade source when a packet does
+# not fit, so its "fragmentation needed" quotes masquerade -> server, which
+# no table at ap2 keys; roamnat.ko matches it with the packet it has just
+# translated and sends it to the client, whose TCP lowers its segment size.
+# (Sent on to ap1, it would come back from ap2's own address: a martian.)
+. "$(dirname "$0")/lib.sh"
+if [ "$ROAMLAB_BACKEND" != kmod ]; then
+	echo "  skipped: ICMP errors are translated by roamnat.ko only (the nftables back end passes them)"
+	exit 77
+fi
+lab up --aps 2 --clients 1 >/dev/null
+make_payload "$WORK/tx.bin" 2000000
+start_download 5004 800k
+sleep 1
+icmp0=$(counter ap2 dp_icmp_packets)
+lab roam client1 ap2 >/dev/null
+lab exec ap2 -- ip link set cl1 mtu 1280
+finish_download
+icmp=$(( $(counter ap2 dp_icmp_packets) - icmp0 ))
+[ "$icmp" -gt 0 ] || fail "ap2 translated no ICMP error (did the MTU bite?)"
+mtu=$(lab exec server1 -- ip route get 10.201.0.101 | awk '{ for (i = 1; i < NF; i++) if ($i == "mtu") print $(i + 1) }')
+[ "${mtu:-0}" -eq 1280 ] || fail "the server did not learn the smaller path MTU (route mtu '${mtu:-none}')"
+lab exec ap2 -- ip link set cl1 mtu 1500
+ok "2000000 bytes intact after a roam to a 1280-byte client link: $icmp ICMP error(s) translated at ap2, the server's path MTU to the masquerade is $mtu"
+
+lab roam client1 ap1 >/dev/null
+start_upload 5005 800k
+sleep 1
+icmp0=$(counter ap2 dp_icmp_packets)
+lab roam client1 ap2 >/dev/null
+lab exec ap2 -- ip route add $SERVER/32 dev eth0 mtu lock 1200
+finish_upload
+icmp=$(( $(counter ap2 dp_icmp_packets) - icmp0 ))
+[ "$icmp" -gt 0 ] || fail "ap2 translated no ICMP error of its own (did the route MTU bite?)"
+mtu=$(lab exec client1 -- ip route get $SERVER | awk '{ for (i = 1; i < NF; i++) if ($i == "mtu") print $(i + 1) }')
+[ "${mtu:-0}" -eq 1200 ] || fail "the client did not learn the smaller path MTU (route mtu '${mtu:-none}')"
+ok "2000000 bytes uploaded intact after a roam to an AP with a 1200-byte path to the server: $icmp fragmentation-needed error(s) of ap2's own translated to the client; the client's path MTU to the server is $mtu"
