@@ -183,6 +183,35 @@ for n in 10000 1000000; do
 	R[lookup.$n]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
 	log "lookup with $n entries: ${R[lookup.$n]} pps, ${R[mem.$n]} bytes/entry of slab"
 done
+
+# --- 3. plain, conntrack NAT and roamnat.ko in turn, in this one instance -------------
+# TCG's speed drifts between lab instances by as much as the differences
+# sought, so these three are measured round by round on the same ap1, the
+# module loaded throughout: RESET unhooks it from ap1 for the other two, and
+# the roamnat.ko turn configures it and installs the flow's entry directly.
+daemons_off
+lab exec ap1 -- "$CTL" reset
+lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.101
+declare -A T # T[mode] = measurements
+for _ in $(seq 1 "${BENCH_INTERLEAVED_ROUNDS:-5}"); do
+	T[plain]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
+	lab exec ap1 -- nft -f - <<'NFT'
+table ip bench_nat {
+	chain post { type nat hook postrouting priority srcnat; ip saddr 10.202.0.0/24 oifname "eth0" masquerade; }
+}
+NFT
+	T[conntrack_nat]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
+	lab exec ap1 -- nft delete table ip bench_nat
+	lab exec ap1 -- "$CTL" config 40000 59999 0 cl1
+	lab exec ap1 -- "$CTL" add fam_out udp $CLIENT:5000 $SERVER:9 new-src 10.201.0.101:40000
+	T[kmod]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
+	lab exec ap1 -- "$CTL" reset
+done
+for m in plain conntrack_nat kmod; do
+	log "interleaved $m:${T[$m]}"
+	# shellcheck disable=SC2086
+	R[turns.$m]=$(median ${T[$m]})
+done
 lab down >/dev/null
 rmmod roamnat
 
@@ -207,6 +236,13 @@ for m, name in (('plain_ap2', 'plain forwarding via ap2 (baseline, no relay)'), 
                 ('nftables', 'roamnat relay, nftables back end'), ('kmod', 'roamnat.ko relay')):
     print('| %s | %.3f | %d | %s / %s |' % (name, r[m + '.relay_down'], r[m + '.relay_pps'],
           ratio(r[m + '.relay_down'], r['plain_ap2.relay_down']), ratio(r[m + '.relay_pps'], r['plain_ap2.relay_pps'])))
+print()
+print('### Through one AP, in turn in one lab instance (64-byte UDP; medians of ${BENCH_INTERLEAVED_ROUNDS:-5} rounds)')
+print()
+print('| path | 64-byte UDP pps | ratio to plain |')
+print('|---|---|---|')
+for m, name in (('plain', 'plain IPv4 forwarding (baseline)'), ('conntrack_nat', 'conntrack NAT (nft masquerade)'), ('kmod', 'roamnat.ko')):
+    print('| %s | %d | %s |' % (name, r['turns.' + m], ratio(r['turns.' + m], r['turns.plain'])))
 print()
 print('### roamnat.ko lookup cost: the 64-byte stream with more entries in its table')
 print()

@@ -87,7 +87,7 @@ struct roamnat_net {
 	struct roamnat_pcpu_stats __percpu *stats;
 	struct delayed_work idle_work;		/* the idle scan (expire.c) */
 	possible_net_t net;
-	bool defrag;
+	bool hooked;				/* netfilter hooks registered */
 };
 
 extern unsigned int roamnat_net_id;

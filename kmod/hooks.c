@@ -250,29 +250,37 @@ static const struct nf_hook_ops roamnat_nf_ops[] = {
 	},
 };
 
+/* Hooked on the first SET_CONFIG only (as net/ipv6/ila does on its first
+ * mapping): a namespace the module does not serve pays nothing, not even
+ * defragmentation. Called with rn->lock held.
+ */
 int roamnat_hooks_register(struct net *net)
 {
 	struct roamnat_net *rn = roamnat_pernet(net);
 	int err;
 
+	if (rn->hooked)
+		return 0;
 	err = nf_defrag_ipv4_enable(net);
 	if (err)
 		return err;
-	rn->defrag = true;
 	err = nf_register_net_hooks(net, roamnat_nf_ops, ARRAY_SIZE(roamnat_nf_ops));
 	if (err) {
 		nf_defrag_ipv4_disable(net);
-		rn->defrag = false;
+		return err;
 	}
-	return err;
+	rn->hooked = true;
+	return 0;
 }
 
+/* Waits for the packet path to leave the hooks. */
 void roamnat_hooks_unregister(struct net *net)
 {
 	struct roamnat_net *rn = roamnat_pernet(net);
 
+	if (!rn->hooked)
+		return;
 	nf_unregister_net_hooks(net, roamnat_nf_ops, ARRAY_SIZE(roamnat_nf_ops));
-	if (rn->defrag)
-		nf_defrag_ipv4_disable(net);
-	rn->defrag = false;
+	nf_defrag_ipv4_disable(net);
+	rn->hooked = false;
 }

@@ -32,15 +32,7 @@ static int __net_init roamnat_net_init(struct net *net)
 		u64_stats_init(&per_cpu_ptr(rn->stats, cpu)->syncp);
 	err = roamnat_table_init(rn);
 	if (err)
-		goto free_stats;
-	err = roamnat_hooks_register(net);
-	if (err)
-		goto free_tables;
-	return 0;
-free_tables:
-	roamnat_table_destroy(rn);
-free_stats:
-	free_percpu(rn->stats);
+		free_percpu(rn->stats);
 	return err;
 }
 

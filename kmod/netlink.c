@@ -294,6 +294,26 @@ static int roamnat_nl_flush(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* Stops translating in this namespace, as if never configured. */
+static int roamnat_nl_reset(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct roamnat_net *rn = roamnat_pernet(net);
+	struct roamnat_config *old;
+	int t;
+
+	mutex_lock(&rn->lock);
+	roamnat_hooks_unregister(net);
+	old = rcu_dereference_protected(rn->config, lockdep_is_held(&rn->lock));
+	RCU_INIT_POINTER(rn->config, NULL);
+	if (old)
+		kfree_rcu(old, rcu);
+	for (t = 0; t < __ROAMNAT_TABLE_MAX; t++)
+		roamnat_table_flush(rn, t);
+	mutex_unlock(&rn->lock);
+	return 0;
+}
+
 static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 {
 	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
@@ -339,6 +359,11 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	if (cfg->port_min > cfg->port_max) {
 		GENL_SET_ERR_MSG(info, "port_min is above port_max");
 		err = -EINVAL;
+		goto out;
+	}
+	err = roamnat_hooks_register(genl_info_net(info));
+	if (err) {
+		GENL_SET_ERR_MSG(info, "cannot register the netfilter hooks");
 		goto out;
 	}
 	rcu_assign_pointer(rn->config, cfg);
@@ -497,6 +522,7 @@ static const struct genl_ops roamnat_ops[] = {
 	},
 	{ .cmd = ROAMNAT_CMD_FLUSH, .doit = roamnat_nl_flush, .flags = GENL_UNS_ADMIN_PERM },
 	{ .cmd = ROAMNAT_CMD_GET_COUNTERS, .doit = roamnat_nl_counters },
+	{ .cmd = ROAMNAT_CMD_RESET, .doit = roamnat_nl_reset, .flags = GENL_UNS_ADMIN_PERM },
 	{
 		.cmd = ROAMNAT_CMD_GET_CONFIG,
 		.doit = roamnat_nl_get_config,

@@ -359,6 +359,13 @@ bool Client::flush(std::optional<Table> table, std::string &error)
 	return exchange(msg.get(), nullptr, error);
 }
 
+bool Client::reset(std::string &error)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_RESET, ROAMNAT_GENL_VERSION);
+	return exchange(msg.get(), nullptr, error);
+}
+
 bool Client::dump(Table table, std::vector<Entry> &out, std::string &error)
 {
 	MsgPtr msg(nlmsg_alloc());

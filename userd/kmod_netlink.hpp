@@ -65,6 +65,9 @@ public:
 	// entry that is not there is not an error.
 	bool apply(const std::vector<Change> &changes, std::string &error);
 	bool flush(std::optional<Table> table, std::string &error);
+	// Unhooks the module from this namespace, forgets its configuration and
+	// empties its tables: the namespace forwards as if it had never been served.
+	bool reset(std::string &error);
 	bool dump(Table table, std::vector<Entry> &out, std::string &error);
 	std::optional<std::map<std::string, uint64_t>> counters(std::string &error);
 

@@ -36,6 +36,9 @@ Talks to the roamnat kernel module in this network namespace.
   del TABLE PROTO SRC DST
   dump TABLE                      entries with their idle time
   flush [TABLE]
+  reset                           stop translating here: unhook from this
+                                  namespace, forget the configuration and
+                                  every entry (config hooks it again)
   counters
   monitor [COUNT]                 print events (FIN, RST, idle, and misses)
                                   as they come; stop after COUNT of them
@@ -192,6 +195,8 @@ int main(int argc, char **argv)
 			return usage();
 		return nl.flush(t, err) ? 0 : refused(cmd, err);
 	}
+	if (cmd == "reset" && argc == 2)
+		return nl.reset(err) ? 0 : refused(cmd, err);
 	if (cmd == "monitor" && argc <= 3) {
 		long want = argc == 3 ? atol(argv[2]) : -1, seen = 0;
 		if (!nl.subscribe(err, true))

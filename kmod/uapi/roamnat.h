@@ -22,6 +22,7 @@ enum roamnat_cmd {
 	ROAMNAT_CMD_GET_COUNTERS,	/* -> COUNTERS */
 	ROAMNAT_CMD_GET_CONFIG,		/* -> the SET_CONFIG attributes in force */
 	ROAMNAT_CMD_EVENT,		/* multicast to "events" only: EVENT, TABLE, key */
+	ROAMNAT_CMD_RESET,		/* unhook, forget the configuration, flush */
 	__ROAMNAT_CMD_MAX,
 };
 

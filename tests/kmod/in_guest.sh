@@ -21,6 +21,21 @@ tcp_send() { # sport out
 	wait $srv
 }
 no_tcp_csum_errors() { ip netns exec srv awk '/^Tcp:/ { n++ } n == 2 && /^Tcp:/ { exit ($NF != 0) }' /proc/net/snmp; }
+# A datagram from the client's SPORT to a server on port 7 that answers
+# with the source it saw; prints that answer.
+udp_echo() { # sport
+	ip netns exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 7))
+s.settimeout(10)
+d, a = s.recvfrom(100)
+s.sendto(("%s:%d" % a).encode(), a)' &
+	# Python starts slowly under TCG: wait until the port is bound.
+	for _ in $(seq 1 100); do ip netns exec srv ss -lun | grep -q ':7 ' && break; sleep 0.1; done
+	ip netns exec cli sh -c "echo hi | socat -T 3 - UDP:10.201.0.10:7,sourceport=$1" 2>/dev/null
+	wait $! 2>/dev/null
+}
 # A UDP datagram from the client's SPORT to DST with IP TTL; prints the
 # ICMP error the socket got (IP_RECVERR: "icmp TYPE/CODE from ADDR"),
 # "answered" or "timeout".
@@ -76,17 +91,7 @@ ap "$CTL" add fam_out tcp 10.202.0.11:5001 10.201.0.10:8 new-src 10.201.0.101:40
 ap "$CTL" add fam_in tcp 10.201.0.10:8 10.201.0.101:40001 new-dst 10.202.0.11:5001
 check "dump lists the entries" sh -c "ip netns exec ap '$CTL' dump fam_out | grep -c 'new-src' | grep -qx 2"
 
-# A UDP server that answers with the source it saw.
-ip netns exec srv python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("0.0.0.0", 7))
-s.settimeout(10)
-d, a = s.recvfrom(100)
-s.sendto(("%s:%d" % a).encode(), a)' &
-# Python starts slowly under TCG: wait until the port is bound.
-for i in $(seq 1 100); do ip netns exec srv ss -lun | grep -q ':7 ' && break; sleep 0.1; done
-seen=$(ip netns exec cli sh -c 'echo hi | socat -T 3 - UDP:10.201.0.10:7,sourceport=5000' 2>/dev/null)
+seen=$(udp_echo 5000)
 check "UDP: the server sees the masquerade endpoint ($seen) and its answer reaches the client" \
 	test "$seen" = "10.201.0.101:40000"
 
@@ -304,6 +309,43 @@ echo "$fuzz"
 refused=$(echo "$fuzz" | awk '{ print $5 }')
 check "the module refused most of them with an error ($refused of 5000)" test "${refused:-0}" -gt 2500
 check "the module survives 5000 random and truncated netlink messages" sh -c "'$CTL' version >/dev/null"
+
+# RESET: the namespace forwards as if never served (no hooks: the client's
+# own address reaches the server, the port range is not guarded); config
+# hooks the module in again. The fuzzer may have sent RESET or SET_CONFIG
+# too, so this starts from a known configuration.
+ap "$CTL" config 40000 59999 0 cl1
+ap "$CTL" add fam_out udp 10.202.0.11:5011 10.201.0.10:7 new-src 10.201.0.101:40011
+# Debian's kernel cannot list hooks (no nfnetlink_hook), but the module's
+# hooks bring nf_defrag_ipv4 with them: fragments forwarded by the AP are
+# reassembled there only while it is hooked.
+ap_ip_stat() { # the AP's Ip: counter NAME from /proc/net/snmp
+	ap awk -v k="$1" '$1 == "Ip:" && !h { for (i = 1; i <= NF; i++) if ($i == k) c = i; h = 1; next }
+		$1 == "Ip:" { print $c }' /proc/net/snmp
+}
+reassembled_by_ping() {
+	local r0
+	r0=$(ap_ip_stat ReasmReqds)
+	ip netns exec cli ping -q -c 2 -W 3 -s 3000 10.201.0.10 >/dev/null || { echo "ping failed"; return; }
+	echo $(( $(ap_ip_stat ReasmReqds) - r0 ))
+}
+n=$(reassembled_by_ping)
+check "configured: the AP reassembles the fragments it forwards ($n)" test "$n" -gt 0
+check "reset" ap "$CTL" reset
+n=$(reassembled_by_ping)
+check "after reset: the module's hooks are gone (fragments forwarded as they are: $n reassembled)" test "$n" = 0
+check "after reset: no configuration" sh -c "! ip netns exec ap '$CTL' get-config 2>/dev/null"
+check "after reset: no entries" test -z "$(ap "$CTL" dump fam_out)"
+before=$(cnt drop_unknown)
+seen=$(udp_echo 5011)
+check "after reset: the server sees the client itself ($seen)" test "$seen" = 10.202.0.11:5011
+ip netns exec srv sh -c 'echo x | socat -u - UDP:10.201.0.101:45000'
+check "after reset: nothing is dropped or counted" test "$(cnt drop_unknown)" -eq "$before"
+ap "$CTL" config 40000 59999 0 cl1
+ap "$CTL" add fam_out udp 10.202.0.11:5012 10.201.0.10:7 new-src 10.201.0.101:40012
+ap "$CTL" add fam_in udp 10.201.0.10:7 10.201.0.101:40012 new-dst 10.202.0.11:5012
+seen=$(udp_echo 5012)
+check "configured again: translated both ways ($seen)" test "$seen" = 10.201.0.101:40012
 
 # Namespace deletion with live entries, and unload under traffic.
 ip netns add gone
