@@ -69,10 +69,23 @@ rounds() {
 	median "${v[@]}"
 }
 
+# 64-byte pps of the UDP flow CLIENT:5000 -> SERVER:9 through ap1.
+pps_up() { pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0; }
+
+# Conntrack NAT on ap1: nftables masquerade of the client subnet.
+nat_on() {
+	lab exec ap1 -- nft -f - <<'NFT'
+table ip bench_nat {
+	chain post { type nat hook postrouting priority srcnat; ip saddr 10.202.0.0/24 oifname "eth0" masquerade; }
+}
+NFT
+}
+nat_off() { lab exec ap1 -- nft delete table ip bench_nat; }
+
 through_ap() { # mode: TCP up/down and 64-byte pps client -> server through ap1
 	R[$1.up]=$(rounds tput)
 	R[$1.down]=$(rounds tput -R)
-	R[$1.pps]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+	R[$1.pps]=$(rounds pps_up)
 	log "$1: ${R[$1.up]} / ${R[$1.down]} Gbit/s, ${R[$1.pps]} pps"
 }
 
@@ -126,13 +139,9 @@ sleep 0.5
 daemons_off
 lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.101
 through_ap plain
-lab exec ap1 -- nft -f - <<'NFT'
-table ip bench_nat {
-	chain post { type nat hook postrouting priority srcnat; ip saddr 10.202.0.0/24 oifname "eth0" masquerade; }
-}
-NFT
+nat_on
 through_ap conntrack_nat
-lab exec ap1 -- nft delete table ip bench_nat
+nat_off
 
 # Relay baselines with the client on ap2: plain routing via ap2, and Mobile
 # IP's path - the server reaches the home agent ap1, which tunnels (IPIP) to
@@ -170,7 +179,7 @@ roamnat_modes kmod
 # in the FAM_OUT table it is looked up in.
 lab roam client1 ap1 >/dev/null
 prime_udp
-R[lookup.1]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+R[lookup.1]=$(rounds pps_up)
 # Entries come from slab, the hash table's bucket array from vmalloc.
 slab() { awk '/^(Slab|VmallocUsed):/ { n += $2 } END { print n }' /proc/meminfo; }
 have=0
@@ -180,7 +189,7 @@ for n in 10000 1000000; do
 	s1=$(slab)
 	R[mem.$n]=$(( (s1 - s0) * 1024 / (n - have) ))
 	have=$n
-	R[lookup.$n]=$(rounds pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)
+	R[lookup.$n]=$(rounds pps_up)
 	log "lookup with $n entries: ${R[lookup.$n]} pps, ${R[mem.$n]} bytes/entry of slab"
 done
 
@@ -194,17 +203,13 @@ lab exec ap1 -- "$CTL" reset
 lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.101
 declare -A T # T[mode] = measurements
 for _ in $(seq 1 "${BENCH_INTERLEAVED_ROUNDS:-5}"); do
-	T[plain]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
-	lab exec ap1 -- nft -f - <<'NFT'
-table ip bench_nat {
-	chain post { type nat hook postrouting priority srcnat; ip saddr 10.202.0.0/24 oifname "eth0" masquerade; }
-}
-NFT
-	T[conntrack_nat]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
-	lab exec ap1 -- nft delete table ip bench_nat
+	T[plain]+=" $(pps_up)"
+	nat_on
+	T[conntrack_nat]+=" $(pps_up)"
+	nat_off
 	lab exec ap1 -- "$CTL" config 40000 59999 0 cl1
 	lab exec ap1 -- "$CTL" add fam_out udp $CLIENT:5000 $SERVER:9 new-src 10.201.0.101:40000
-	T[kmod]+=" $(pps client1 $CLIENT 5000 $SERVER 9 "$(mac_of ap1 cl1)" server1 eth0)"
+	T[kmod]+=" $(pps_up)"
 	lab exec ap1 -- "$CTL" reset
 done
 for m in plain conntrack_nat kmod; do

@@ -68,6 +68,7 @@ static void roamnat_note_out(const struct roamnat_net *rn, const struct roamnat_
 {
 	struct roamnat_last_out *l = this_cpu_ptr(&roamnat_last_out);
 
+	BUILD_BUG_ON(sizeof(*l) != 32);	/* docs/netlink.md: 32 bytes per CPU */
 	l->rn = rn;
 	l->sent.saddr = e->new_saddr;
 	l->sent.sport = e->new_sport;

@@ -37,16 +37,16 @@ std::optional<PacketInfo> parse_ip(std::span<const uint8_t> p, bool quoted, std:
 			why = "ICMP, but not an error about a TCP or UDP packet";
 			return std::nullopt;
 		}
-		auto quoted = parse_ip(p.subspan(ihl + 8), true, why);
-		if (!quoted) {
+		auto answered = parse_ip(p.subspan(ihl + 8), true, why);
+		if (!answered) {
 			why = "ICMP error quoting: " + why;
 			return std::nullopt;
 		}
 		// Keyed like a packet travelling the other way (the error answers it).
 		PacketInfo info;
-		info.proto = quoted->proto;
-		info.src = quoted->dst;
-		info.dst = quoted->src;
+		info.proto = answered->proto;
+		info.src = answered->dst;
+		info.dst = answered->src;
 		info.icmp_error = true;
 		return info;
 	}
