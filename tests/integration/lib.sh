@@ -39,6 +39,8 @@ ok() { echo "  ok: $*"; }
 # Value of one counter of an agent (roamctl --agent).
 counter() { lab agentctl "$1" counters | awk -v k="$2" '$1 == k { print $2 }'; }
 coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }
+# True once an agent's counter has reached MIN (for wait_for).
+at_least() { [ "$(counter "$1" "$2")" -ge "$3" ] 2>/dev/null; } # ap counter min
 
 # Translation entries an AP's data plane holds (nftables map elements, or
 # roamnat.ko table entries), outside the idle bookkeeping.
@@ -58,9 +60,6 @@ csum_errors() { # node Tcp|Udp
 		$1 == p && hdr { print $col }'
 }
 
-# A pv rate (e.g. 800k) paced for this machine.
-rate() { echo "$(( ${1%k} / SLOW ))k"; }
-
 # Waits (bounded) until a command succeeds.
 wait_for() { # tries command...
 	local tries=$(($1 * SLOW)); shift
@@ -73,9 +72,10 @@ wait_for() { # tries command...
 }
 
 start_capture() { # node file filter
-	lab exec "$1" -- tcpdump -i eth0 -nn -U -w "$2" "$3" >/dev/null 2>&1 &
+	lab exec "$1" -- tcpdump -i eth0 -nn -U -w "$2" "$3" >/dev/null 2>"$2.log" &
 	CAPTURE_PID=$!
-	sleep 1
+	# tcpdump says so once its filter is in place: from then on nothing is missed.
+	wait_for 100 grep -q "listening on" "$2.log" || fail "tcpdump did not start in $1: $(cat "$2.log")"
 }
 
 stop_capture() { kill "$CAPTURE_PID" 2>/dev/null || true; wait "$CAPTURE_PID" 2>/dev/null || true; }
@@ -85,40 +85,98 @@ sources() { # file filter
 	tcpdump -r "$1" -nn "$2" 2>/dev/null | awk '$2 == "IP" { print $3 }' | sort -u
 }
 
-json_get() { # python expression over 'd'
-	python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+# Evaluates a Python expression over 'd', the JSON document on stdin; on
+# input it cannot use it says what it got, not a traceback.
+json_get() { # expression
+	python3 -c '
+import json, sys
+expr, text = sys.argv[1], sys.stdin.read()
+try:
+    d = json.loads(text)
+    print(eval(expr))
+except Exception as e:
+    sys.exit("FAIL: %s: %s: %s; the input was: %s" % (expr, type(e).__name__, e, text[:800].strip() or "(nothing)"))' "$1"
 }
 
-make_payload() { head -c "$2" /dev/urandom >"$1"; }
+FLOW=$ROOT/tests/integration/flow.py
 
-# A TCP upload of $WORK/tx.bin from client1 to server1:PORT at RATE (pv -L),
-# received into $WORK/rx.bin; finish_upload fails unless every byte arrived.
-start_upload() { # port rate
-	lab exec server1 -- socat -u TCP-LISTEN:"$1",reuseaddr OPEN:"$WORK/rx.bin",creat,trunc &
-	UPLOAD_SERVER=$!
-	wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :$1"
-	(pv -q -L "$(rate "$2")" "$WORK/tx.bin" | lab exec client1 -- socat -u - TCP:$SERVER:"$1") &
-	UPLOAD_CLIENT=$!
+# Waits (bounded) until something listens on server1:PORT.
+listening() { # port [tcp|udp]
+	local flag=$([ "${2:-tcp}" = udp ] && echo -lun || echo -ltn)
+	wait_for 100 lab exec server1 -- sh -c "ss $flag | grep -q ':$1 '" || fail "nothing listens on server1:$1/${2:-tcp}"
+}
+declare -A FLOW_SENDER FLOW_RECEIVER
+
+# A TCP transfer between client1 and server1:PORT (up: the client sends;
+# down: the server sends) of random bytes paced at RATE bytes/s. It lasts
+# until finish_transfer, so every check made while it runs sees traffic,
+# however slow the machine.
+start_transfer() { # up|down port rate
+	local port=$2 f=$WORK/tcp$2
+	local send="python3 $FLOW tcp-send --rate $(( ${3%k} * 1000 / SLOW )) --until $f.stop"
+	local recv="python3 $FLOW tcp-recv --progress $WORK/$2.progress"
+	if [ "$1" = up ]; then
+		lab exec server1 -- $recv --listen "$port" >"$f.rx" 2>"$f.rx.err" &
+		FLOW_RECEIVER[$port]=$!
+		listening "$port"
+		lab exec client1 -- $send --connect "$SERVER:$port" >"$f.tx" 2>"$f.tx.err" &
+		FLOW_SENDER[$port]=$!
+	else
+		lab exec server1 -- $send --listen "$port" >"$f.tx" 2>"$f.tx.err" &
+		FLOW_SENDER[$port]=$!
+		listening "$port"
+		lab exec client1 -- $recv --connect "$SERVER:$port" >"$f.rx" 2>"$f.rx.err" &
+		FLOW_RECEIVER[$port]=$!
+	fi
 }
 
-finish_upload() {
-	wait "$UPLOAD_CLIENT" || fail "the client's side of the transfer failed (reset?)"
-	wait "$UPLOAD_SERVER" || fail "the server's side of the transfer failed"
-	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+# What the receiving end of the flow on PORT has so far: bytes (TCP) or
+# datagrams (UDP).
+received() { cat "$WORK/$1.progress" 2>/dev/null || echo 0; }
+received_at_least() { [ "$(received "$1")" -ge "$2" ]; } # port bytes
+
+# Waits (bounded) until AMOUNT more arrive on PORT: the flow makes headway
+# (after a roam, a restart, ...). WHAT says when, for the message.
+flowing() { # port amount what
+	local want=$(( $(received "$1") + $2 ))
+	wait_for 300 received_at_least "$1" "$want" ||
+		fail "the flow on port $1 made no headway $3: $(received "$1") received, expected $want within $((30 * SLOW)) s"
 }
 
-# A TCP download of $WORK/tx.bin from server1:PORT to client1 at RATE,
-# received into $WORK/rx.bin; finish_download fails unless every byte arrived.
-start_download() { # port rate
-	(pv -q -L "$(rate "$2")" "$WORK/tx.bin" | lab exec server1 -- socat -u - TCP-LISTEN:"$1",reuseaddr) &
-	DOWNLOAD_SERVER=$!
-	wait_for 30 lab exec server1 -- sh -c "ss -ltn | grep -q :$1"
-	lab exec client1 -- socat -u TCP:$SERVER:"$1" OPEN:"$WORK/rx.bin",creat,trunc &
-	DOWNLOAD_CLIENT=$!
+# Stops the transfer on PORT and fails unless every byte sent arrived
+# intact; TRANSFERRED is then the byte count.
+finish_transfer() { # port
+	local f=$WORK/tcp$1 sent rcvd
+	touch "$f.stop"
+	wait "${FLOW_SENDER[$1]}" || fail "the sending side of the transfer on port $1 failed: $(cat "$f.tx.err")"
+	wait "${FLOW_RECEIVER[$1]}" || fail "the receiving side of the transfer on port $1 failed: $(cat "$f.rx.err")"
+	sent=$(json_get '"%d %s" % (d["bytes"], d["sha256"])' <"$f.tx")
+	rcvd=$(json_get '"%d %s" % (d["bytes"], d["sha256"])' <"$f.rx")
+	[ "$sent" = "$rcvd" ] || fail "port $1: sent ${sent% *} bytes (sha256 ${sent#* }), received ${rcvd% *} (sha256 ${rcvd#* })"
+	TRANSFERRED=${sent% *}
+	TRANSFER_SHA=${sent#* }
 }
 
-finish_download() {
-	wait "$DOWNLOAD_SERVER" || fail "the server's side of the download failed"
-	wait "$DOWNLOAD_CLIENT" || fail "the client's side of the download failed (reset?)"
-	cmp -s "$WORK/tx.bin" "$WORK/rx.bin" || fail "received bytes differ from sent bytes"
+# A stream of 100-byte sequence-numbered datagrams, client1 -> server1:PORT
+# at RATE/s, until finish_udp.
+start_udp() { # port rate
+	local f=$WORK/udp$1
+	lab exec server1 -- python3 "$FLOW" udp-recv --listen "$1" --until "$f.stop" --log "$f.rx.log" \
+		--progress "$WORK/$1.progress" >/dev/null 2>"$f.rx.err" &
+	FLOW_RECEIVER[udp$1]=$!
+	listening "$1" udp
+	lab exec client1 -- python3 "$FLOW" udp-send "$SERVER:$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" >/dev/null 2>"$f.tx.err" &
+	FLOW_SENDER[udp$1]=$!
+}
+
+# Stops the stream and judges its losses against the lab's link moves
+# (flow.py judge): JUDGED is the verdict's JSON, to read with json_get.
+finish_udp() { # port
+	local f=$WORK/udp$1
+	touch "$f.stop"
+	wait "${FLOW_SENDER[udp$1]}" || fail "the UDP sender failed: $(cat "$f.tx.err")"
+	wait "${FLOW_RECEIVER[udp$1]}" || fail "the UDP receiver failed: $(cat "$f.rx.err")"
+	JUDGED=$(python3 "$FLOW" judge --sent "$f.tx.log" --received "$f.rx.log" --events "$ROAMLAB_DIR/events.log") ||
+		fail "could not judge the UDP stream's losses"
+	echo "  udp stream: $JUDGED" | cut -c1-400
 }

@@ -4,13 +4,12 @@
 # reassociation), not wait for it to send on them.
 . "$(dirname "$0")/lib.sh"
 lab up --aps 3 --clients 1 >/dev/null
-make_payload "$WORK/tx.bin" 4000000
-start_download 5004 800k
-sleep 1
+start_transfer down 5004 800k
+flowing 5004 100000 "before the first roam"
 for ap in ap2 ap3 ap1; do
 	lab roam client1 $ap >/dev/null
-	sleep 1.2
+	flowing 5004 100000 "after the roam to $ap"
 done
-finish_download
-[ "$(counter ap2 arrival_joins)" -ge 1 ] || fail "ap2 did not join the connection on arrival"
-ok "4000000 downloaded bytes intact across 3 roams; each new AP joined on the client's arrival"
+finish_transfer 5004
+[ "$(counter ap2 arrival_joins)" -ge 1 ] || fail "ap2 did not join the connection on arrival (arrival_joins $(counter ap2 arrival_joins))"
+ok "$TRANSFERRED downloaded bytes intact across 3 roams, the download went on at each AP; ap2 joined it on the client's arrival"

@@ -4,22 +4,22 @@
 # still sees one source.
 . "$(dirname "$0")/lib.sh"
 lab up --aps 3 --clients 1 --outbound via-ham >/dev/null
-make_payload "$WORK/tx.bin" 3000000
 start_capture server1 "$WORK/server.pcap" "tcp port 5001"
-start_upload 5001 1000k
-sleep 0.7
+start_transfer up 5001 1000k
+flowing 5001 100000 "before the first roam"
 lab roam client1 ap2 >/dev/null
-sleep 1
+flowing 5001 200000 "at ap2"
 via=$(counter ap2 dp_fam_out_via_packets); direct=$(counter ap2 dp_fam_out_packets)
 rev=$(counter ap1 dp_ham_rev_packets)
 [ "$via" -gt 0 ] && [ "$direct" -eq 0 ] || fail "ap2 sent $direct direct and $via via-HAM outbound packets"
 [ "$rev" -gt 0 ] || fail "the HAM translated no outbound packets"
 ok "on ap2: $via outbound packets sent via the HAM, which forwarded $rev to the server"
 lab roam client1 ap3 >/dev/null
-sleep 0.7
+flowing 5001 100000 "at ap3"
 lab roam client1 ap1 >/dev/null
-finish_upload
-ok "3000000 bytes intact across 3 roams"
+flowing 5001 100000 "back at ap1"
+finish_transfer 5001
+ok "$TRANSFERRED bytes intact across 3 roams"
 stop_capture
 srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
 [ "$(echo "$srcs" | wc -l)" -eq 1 ] || fail "server saw several sources: $srcs"

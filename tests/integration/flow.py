@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Test flows that last until the test says stop, and a judge of UDP loss
+against the lab's own link-move windows.
+
+A scenario that checks something while traffic crosses a roam must not
+depend on the traffic outlasting the check: these senders run until a stop
+file appears (and at least --min-bytes have gone), so a slower machine
+makes a scenario longer, never wrong.
+
+  flow.py tcp-send (--listen PORT | --connect HOST:PORT) --rate BYTES_PER_S
+                   --until STOPFILE [--progress FILE]
+      Sends random bytes paced at RATE until STOPFILE exists, then closes
+      its side and waits for the peer to close; prints {"bytes", "sha256"}.
+  flow.py tcp-recv (--listen PORT | --connect HOST:PORT) [--progress FILE]
+      Reads until the peer closes; prints {"bytes", "sha256"}.
+  flow.py udp-send HOST:PORT --rate PACKETS_PER_S --until STOPFILE --log FILE
+      Sequence-numbered datagrams; FILE gets each one's send time.
+  flow.py udp-recv --listen PORT --until STOPFILE --log FILE [--progress FILE]
+      Receives until STOPFILE exists and the stream has been quiet for 1 s;
+      FILE gets each datagram's sequence number, receive time and source.
+  flow.py judge --sent FILE --received FILE --events FILE
+      Splits the lost datagrams into those sent while the client had no
+      link (a window from roamlab's events, widened by the longest transit
+      time seen in the run, the age a datagram in flight can have) and the
+      rest, roamnat's share; prints JSON.
+
+--progress FILE is rewritten every 100 ms with the bytes (TCP) or datagrams
+(UDP) received so far, so a test can wait for a flow to make headway
+instead of sleeping.
+All times are the system clock, which every namespace of a lab shares.
+Every flow gives up after --max-seconds (default 900): a forgotten stop
+file cannot leave it running.
+"""
+import argparse
+import hashlib
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+HEADER = struct.Struct("!Qd")  # sequence number, send time
+DATAGRAM_SIZE = 100            # the bytes iperf3 -l 100 sends: 1000/s = 800 kbit/s
+
+
+def die(msg):
+    print("flow.py: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+class Progress:
+    """Publishes a counter to a file at most every 100 ms, atomically."""
+
+    def __init__(self, path):
+        self.path = path
+        self.next = 0.0
+
+    def update(self, value, force=False):
+        if not self.path:
+            return
+        now = time.monotonic()
+        if force or now >= self.next:
+            with open(self.path + ".tmp", "w") as f:
+                f.write("%d\n" % value)
+            os.replace(self.path + ".tmp", self.path)
+            self.next = now + 0.1
+
+
+def endpoint(args):
+    """A connected TCP socket, from --listen (accept one) or --connect."""
+    if args.listen is not None:
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("0.0.0.0", args.listen))
+        ls.listen(1)
+        ls.settimeout(args.max_seconds)
+        try:
+            s, _ = ls.accept()
+        except socket.timeout:
+            die("no connection to port %d within %d s" % (args.listen, args.max_seconds))
+        ls.close()
+        return s
+    host, _, port = args.connect.rpartition(":")
+    try:
+        return socket.create_connection((host, int(port)), timeout=30)
+    except OSError as e:
+        die("cannot connect to %s: %s" % (args.connect, e))
+
+
+def tcp_send(args):
+    s = endpoint(args)
+    s.settimeout(60)  # a stalled peer is a failure, not a hang
+    digest = hashlib.sha256()
+    chunk = max(256, min(16384, int(args.rate / 50)))
+    progress = Progress(args.progress)
+    start = time.monotonic()
+    sent = 0
+    try:
+        while not os.path.exists(args.until):
+            if time.monotonic() - start > args.max_seconds:
+                die("still sending after %d s: nobody created %s" % (args.max_seconds, args.until))
+            due = start + sent / args.rate
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            data = os.urandom(chunk)
+            s.sendall(data)
+            digest.update(data)
+            sent += len(data)
+            progress.update(sent)
+        progress.update(sent, force=True)
+        s.shutdown(socket.SHUT_WR)
+        # The peer closes once it has read everything: then every byte is there.
+        while s.recv(4096):
+            pass
+    except OSError as e:
+        die("connection failed after %d bytes sent: %s" % (sent, e))
+    print(json.dumps({"bytes": sent, "sha256": digest.hexdigest()}))
+
+
+def tcp_recv(args):
+    s = endpoint(args)
+    s.settimeout(60)
+    digest = hashlib.sha256()
+    progress = Progress(args.progress)
+    got = 0
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            digest.update(data)
+            got += len(data)
+            progress.update(got)
+    except OSError as e:
+        die("connection failed after %d bytes received: %s" % (got, e))
+    progress.update(got, force=True)
+    s.close()
+    print(json.dumps({"bytes": got, "sha256": digest.hexdigest()}))
+
+
+def udp_send(args):
+    host, _, port = args.target.rpartition(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    interval = 1.0 / args.rate
+    pad = b"x" * (DATAGRAM_SIZE - HEADER.size)
+    times = []
+    began = start = time.monotonic()
+    seq = sent_since = 0
+    while not os.path.exists(args.until):
+        if time.monotonic() - began > args.max_seconds:
+            die("still sending after %d s: nobody created %s" % (args.max_seconds, args.until))
+        due = start + sent_since * interval
+        now = time.monotonic()
+        if due > now:
+            time.sleep(due - now)
+        elif now - due > 0.02:
+            # Behind (a slow or loaded machine): go on from now rather than
+            # catch up in a burst that would overflow a queue and count as loss.
+            start, sent_since = now, 0
+        t = time.time()
+        try:
+            s.sendto(HEADER.pack(seq, t) + pad, (host, int(port)))
+        except OSError:
+            pass  # no route for a moment while the link moves: lost, and judged so
+        times.append(t)
+        seq += 1
+        sent_since += 1
+    with open(args.log, "w") as f:
+        json.dump({"sent": seq, "times": times}, f)
+    print(json.dumps({"sent": seq}))
+
+
+def udp_recv(args):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", args.listen))
+    s.settimeout(0.1)
+    start = time.monotonic()
+    last = start
+    got = {}
+    sources = set()
+    bad = 0
+    progress = Progress(args.progress)
+    while time.monotonic() - start < args.max_seconds:
+        if os.path.exists(args.until) and time.monotonic() - last > 1.0:
+            break
+        try:
+            data, addr = s.recvfrom(2048)
+        except socket.timeout:
+            continue
+        last = time.monotonic()
+        if len(data) != DATAGRAM_SIZE:
+            bad += 1
+            continue
+        seq, _ = HEADER.unpack_from(data)
+        got[seq] = time.time()
+        sources.add("%s:%d" % addr)
+        progress.update(len(got))
+    with open(args.log, "w") as f:
+        json.dump({"received": got, "sources": sorted(sources), "malformed": bad}, f)
+    print(json.dumps({"received": len(got), "sources": sorted(sources), "malformed": bad}))
+
+
+def link_windows(path):
+    """(left, ready) pairs from roamlab's event log: 'TIME CLIENT FROM TO EVENT'."""
+    windows, left = [], None
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            parts = line.split()
+            if len(parts) != 5 or parts[4] not in ("left", "ready"):
+                die("%s:%d: not a roamlab event: %r" % (path, n, line))
+            if parts[4] == "left":
+                left = float(parts[0])
+            elif left is not None:
+                windows.append((left, float(parts[0])))
+                left = None
+    return windows
+
+
+def judge(args):
+    try:
+        with open(args.sent) as f:
+            sent = json.load(f)["times"]
+        with open(args.received) as f:
+            rx = json.load(f)
+        received = {int(k): v for k, v in rx["received"].items()}
+    except (OSError, ValueError, KeyError) as e:
+        die("judge: unreadable flow log: %s" % e)
+    windows = link_windows(args.events)
+    transit = [received[q] - sent[q] for q in received if q < len(sent)]
+    longest = max(transit, default=0.0)
+    lost = [q for q in range(len(sent)) if q not in received]
+    per_window = [0] * len(windows)
+    outside = []
+    for q in lost:
+        t = sent[q]
+        for i, (left, ready) in enumerate(windows):
+            if left - longest <= t <= ready:
+                per_window[i] += 1
+                break
+        else:
+            outside.append(q)
+    print(json.dumps({
+        "sent": len(sent), "received": len(received), "lost": len(lost),
+        "lost_while_link_moved": per_window,
+        "link_move_ms": [round((r - l) * 1000, 1) for l, r in windows],
+        "longest_transit_ms": round(longest * 1000, 1),
+        "lost_outside": len(outside),
+        "lost_outside_seqs": outside[:20],
+        "lost_outside_ms_after_ready": [
+            round(min((sent[q] - r for _, r in windows if sent[q] > r), default=-1) * 1000, 1)
+            for q in outside[:20]],
+        "sources": rx.get("sources", []), "malformed": rx.get("malformed", 0)}))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("tcp-send", "tcp-recv"):
+        c = sub.add_parser(name)
+        g = c.add_mutually_exclusive_group(required=True)
+        g.add_argument("--listen", type=int, metavar="PORT")
+        g.add_argument("--connect", metavar="HOST:PORT")
+        c.add_argument("--progress")
+        c.add_argument("--max-seconds", type=int, default=900)
+        if name == "tcp-send":
+            c.add_argument("--rate", type=float, required=True)
+            c.add_argument("--until", required=True)
+    c = sub.add_parser("udp-send")
+    c.add_argument("target", metavar="HOST:PORT")
+    c.add_argument("--rate", type=float, required=True)
+    c.add_argument("--until", required=True)
+    c.add_argument("--log", required=True)
+    c.add_argument("--max-seconds", type=int, default=900)
+    c = sub.add_parser("udp-recv")
+    c.add_argument("--listen", type=int, required=True)
+    c.add_argument("--until", required=True)
+    c.add_argument("--log", required=True)
+    c.add_argument("--progress")
+    c.add_argument("--max-seconds", type=int, default=900)
+    c = sub.add_parser("judge")
+    c.add_argument("--sent", required=True)
+    c.add_argument("--received", required=True)
+    c.add_argument("--events", required=True)
+    args = p.parse_args()
+    {"tcp-send": tcp_send, "tcp-recv": tcp_recv, "udp-send": udp_send,
+     "udp-recv": udp_recv, "judge": judge}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
