@@ -41,7 +41,9 @@ Talks to the roamnat kernel module in this network namespace.
                                   every entry (config hooks it again)
   counters
   monitor [COUNT]                 print events (FIN, RST, idle, and misses)
-                                  as they come; stop after COUNT of them
+                                  as they come; stop after COUNT of them.
+                                  Says "monitoring ..." on stderr once it
+                                  has joined the groups
   fill TABLE N                    add N synthetic UDP entries that match no
                                   real traffic (172.16.0.0/12 -> 172.31.255.1),
                                   in batches (benchmarks: lookup cost, memory)
@@ -201,6 +203,8 @@ int main(int argc, char **argv)
 		long want = argc == 3 ? atol(argv[2]) : -1, seen = 0;
 		if (!nl.subscribe(err, true))
 			return refused(cmd, err);
+		// Scripts wait for this line: nothing sent after it is missed.
+		fprintf(stderr, "roamnat-kmodctl: monitoring the events and misses groups\n");
 		setvbuf(stdout, nullptr, _IOLBF, 0);
 		pollfd pfd{nl.event_fd(), POLLIN, 0};
 		while (want < 0 || seen < want) {
