@@ -18,11 +18,14 @@ makes a scenario longer, never wrong.
   flow.py udp-recv --listen PORT --until STOPFILE --log FILE [--progress FILE]
       Receives until STOPFILE exists and the stream has been quiet for 1 s;
       FILE gets each datagram's sequence number, receive time and source.
-  flow.py judge --sent FILE --received FILE --events FILE
+  flow.py judge --sent FILE --received FILE --events FILE [--from TIME]
       Splits the lost datagrams into those sent while the client had no
       link (a window from roamlab's events, widened by the longest transit
       time seen in the run, the age a datagram in flight can have) and the
-      rest, roamnat's share; prints JSON.
+      rest, roamnat's share; prints JSON. With --from, datagrams sent
+      before TIME are not judged: a new flow's first datagrams wait for the
+      coordinator (Fig. 11) and are released in a burst, which is the
+      set-up's business, not the roam's.
 
 --progress FILE is rewritten every 100 ms with the bytes (TCP) or datagrams
 (UDP) received so far, so a test can wait for a flow to make headway
@@ -228,9 +231,10 @@ def judge(args):
     except (OSError, ValueError, KeyError) as e:
         die("judge: unreadable flow log: %s" % e)
     windows = link_windows(args.events)
-    transit = [received[q] - sent[q] for q in received if q < len(sent)]
+    first = next((q for q, t in enumerate(sent) if t >= args.start), len(sent))
+    transit = [received[q] - sent[q] for q in received if first <= q < len(sent)]
     longest = max(transit, default=0.0)
-    lost = [q for q in range(len(sent)) if q not in received]
+    lost = [q for q in range(first, len(sent)) if q not in received]
     per_window = [0] * len(windows)
     outside = []
     for q in lost:
@@ -241,8 +245,9 @@ def judge(args):
                 break
         else:
             outside.append(q)
+    judged = len(sent) - first
     print(json.dumps({
-        "sent": len(sent), "received": len(received), "lost": len(lost),
+        "sent": judged, "received": judged - len(lost), "lost": len(lost), "not_judged_set_up": first,
         "lost_while_link_moved": per_window,
         "link_move_ms": [round((r - l) * 1000, 1) for l, r in windows],
         "longest_transit_ms": round(longest * 1000, 1),
@@ -283,6 +288,7 @@ def main():
     c.add_argument("--sent", required=True)
     c.add_argument("--received", required=True)
     c.add_argument("--events", required=True)
+    c.add_argument("--from", dest="start", type=float, default=0.0, metavar="TIME")
     args = p.parse_args()
     {"tcp-send": tcp_send, "tcp-recv": tcp_recv, "udp-send": udp_send,
      "udp-recv": udp_recv, "judge": judge}[args.cmd](args)

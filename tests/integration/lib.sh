@@ -105,6 +105,7 @@ listening() { # port [tcp|udp]
 	local flag=$([ "${2:-tcp}" = udp ] && echo -lun || echo -ltn)
 	wait_for 100 lab exec server1 -- sh -c "ss $flag | grep -q ':$1 '" || fail "nothing listens on server1:$1/${2:-tcp}"
 }
+
 declare -A FLOW_SENDER FLOW_RECEIVER
 
 # A TCP transfer between client1 and server1:PORT (up: the client sends;
@@ -158,7 +159,9 @@ finish_transfer() { # port
 }
 
 # A stream of 100-byte sequence-numbered datagrams, client1 -> server1:PORT
-# at RATE/s, until finish_udp.
+# at RATE/s, until finish_udp. It returns once the stream flows steadily:
+# its set-up (the first datagrams wait for the coordinator, Fig. 11, and
+# leave in a burst) is over, and judging starts there (flow.py judge --from).
 start_udp() { # port rate
 	local f=$WORK/udp$1
 	lab exec server1 -- python3 "$FLOW" udp-recv --listen "$1" --until "$f.stop" --log "$f.rx.log" \
@@ -167,6 +170,9 @@ start_udp() { # port rate
 	listening "$1" udp
 	lab exec client1 -- python3 "$FLOW" udp-send "$SERVER:$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" >/dev/null 2>"$f.tx.err" &
 	FLOW_SENDER[udp$1]=$!
+	flowing "$1" 1 "(the stream's first datagram)"
+	flowing "$1" $(( $2 / 5 )) "(the stream after its set-up)"
+	date +%s.%N >"$f.from"
 }
 
 # Stops the stream and judges its losses against the lab's link moves
@@ -176,7 +182,8 @@ finish_udp() { # port
 	touch "$f.stop"
 	wait "${FLOW_SENDER[udp$1]}" || fail "the UDP sender failed: $(cat "$f.tx.err")"
 	wait "${FLOW_RECEIVER[udp$1]}" || fail "the UDP receiver failed: $(cat "$f.rx.err")"
-	JUDGED=$(python3 "$FLOW" judge --sent "$f.tx.log" --received "$f.rx.log" --events "$ROAMLAB_DIR/events.log") ||
+	JUDGED=$(python3 "$FLOW" judge --sent "$f.tx.log" --received "$f.rx.log" --events "$ROAMLAB_DIR/events.log" \
+		--from "$(cat "$f.from")") ||
 		fail "could not judge the UDP stream's losses"
 	echo "  udp stream: $JUDGED" | cut -c1-400
 }
