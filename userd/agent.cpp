@@ -1,14 +1,12 @@
 #include "agent.hpp"
 
 #include "../common/log.hpp"
-#include "../common/socket_util.hpp"
+#include "client_interface.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <random>
 #include <linux/netfilter.h>
 #include <net/if.h>
-#include <sys/epoll.h>
 
 namespace roamnat {
 
@@ -33,7 +31,11 @@ std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) cons
 
 Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
 	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
-	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()())
+	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()()),
+	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](uint32_t id, int v) { miss_q_.verdict(id, v); },
+		counters_),
+	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
+	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); })
 {
 }
 
@@ -48,24 +50,19 @@ bool Agent::start(std::string &error)
 	lh.link_up = [this](uint32_t i, const std::string &n) { link_up(i, n); };
 	lh.link_gone = [this](uint32_t i, const std::string &n) { link_gone(i, n); };
 	lh.neighbour_failed = [this](uint32_t i, Ipv4 a) {
-		for (const auto &[flow, rec] : fams_) {
-			if (rec.ifindex == i && flow.client.addr == a) {
-				client_departed(a, "neighbour unreachable");
-				return;
-			}
-		}
+		if (fams_.clients_on(i).count(a))
+			client_departed(a, "neighbour unreachable");
 	};
 	lh.neighbour_seen = [this](uint32_t i, Ipv4 a) {
 		char name[IF_NAMESIZE] = {};
-		if (if_indextoname(i, name) && is_client_iface(name))
+		if (if_indextoname(i, name) && opts_.dp.is_client_interface(name))
 			client_arrived(a, i, "neighbour entry");
 	};
 	if (!links_.open(loop_, lh, error))
 		return false;
 	coord_.on_push([this](const Message &m) { on_push(m); });
 	coord_.on_session([this] { resync(); });
-	start_control(error);
-	if (!error.empty())
+	if (!opts_.control_socket.empty() && !control_.open(opts_.control_socket, error))
 		return false;
 	uint32_t idle_min = std::min(opts_.dp.udp_idle_s, opts_.dp.tcp_idle_s);
 	idle_every_ = Millis(std::clamp<uint32_t>(idle_min * 1000 / 4, 1000, 30000));
@@ -85,63 +82,10 @@ void Agent::idle_tick()
 
 void Agent::stop()
 {
-	for (auto *table : {&held_out_, &held_in_}) {
-		std::vector<FlowKey> keys;
-		for (auto &[k, h] : *table)
-			keys.push_back(k);
-		for (auto &k : keys)
-			release(*table, k, NF_DROP, "agent stopping");
-	}
-}
-
-bool Agent::is_client_iface(const std::string &name) const
-{
-	return opts_.dp.is_client_interface(name);
+	held_.release_all(NF_DROP, "agent stopping");
 }
 
 // ---- packet path -----------------------------------------------------------
-
-bool Agent::hold(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, uint32_t id, const char *what)
-{
-	if (held_total_ >= opts_.max_held) {
-		count("held_overflow_dropped");
-		log_warn("miss queue full (", opts_.max_held, " packets held): dropping ", what, " packet of ", key.str());
-		miss_q_.verdict(id, NF_DROP);
-		return false;
-	}
-	Held &h = table[key];
-	h.ids.push_back(id);
-	++held_total_;
-	if (!h.timer) {
-		h.timer = loop_.after(opts_.miss_hold, [this, &table, key] {
-			auto it = table.find(key);
-			if (it != table.end())
-				it->second.timer = 0;
-			release(table, key, NF_DROP, "no answer within the hold time");
-		});
-	}
-	return true;
-}
-
-void Agent::release(std::unordered_map<FlowKey, Held> &table, const FlowKey &key, int verdict, const char *why)
-{
-	auto it = table.find(key);
-	if (it == table.end())
-		return;
-	for (uint32_t id : it->second.ids)
-		miss_q_.verdict(id, verdict);
-	size_t n = it->second.ids.size();
-	held_total_ -= n;
-	if (it->second.timer)
-		loop_.cancel(it->second.timer);
-	table.erase(it);
-	if (verdict == NF_DROP) {
-		count("held_dropped", n);
-		log_info("dropped ", n, " held packet(s) of ", key.str(), ": ", why);
-	} else {
-		count("held_released", n);
-	}
-}
 
 void Agent::on_miss(const NfQueue::Packet &p)
 {
@@ -173,23 +117,23 @@ void Agent::outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
 {
 	count("miss_outbound");
 	FlowKey flow{pi.proto, pi.src, pi.dst};
-	if (fams_.count(flow)) {
+	if (fams_.contains(flow)) {
 		count("miss_raced");
 		miss_q_.verdict(p.id, NF_REPEAT);
 		return;
 	}
-	if (!serves_client(flow.client.addr))
+	if (!fams_.serves(flow.client.addr))
 		client_arrived(flow.client.addr, p.in_ifindex, "first packet");
-	if (!hold(held_out_, flow, p.id, "outbound"))
+	if (!held_.hold(Way::outbound, flow, p.id)) // Fig. 6 640
 		return;
 	if (!in_setup_.insert(flow).second)
 		return; // already asked; this packet waits with the others
-	if (hams_.count(flow)) {
+	if (hams_.contains(flow)) {
 		ask_to_join(flow, p.in_ifindex, false); // back at its HAM
 		return;
 	}
 	bool opens = pi.syn_only() || pi.proto == L4::udp;
-	std::string ham = opts_.ham_policy.choose(flow, opts_.name);
+	std::string ham = opts_.ham_policy.choose(flow, opts_.name); // Fig. 9 900
 	if (ham == opts_.name && pi.syn_only()) {
 		anchor_here(flow, p.in_ifindex);
 		return;
@@ -208,25 +152,23 @@ void Agent::outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
 void Agent::inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
 {
 	count("miss_inbound");
-	MasqKey key{pi.proto, pi.src, pi.dst};
-	auto idx = ham_index_.find(key);
-	if (idx == ham_index_.end()) {
+	HamRec *rec = hams_.find(MasqKey{pi.proto, pi.src, pi.dst});
+	if (!rec) {
 		count("inbound_unknown_dropped");
-		log_debug("no HAM record for ", key.str(), ": dropped (Fig. 7 785)");
+		log_debug("no HAM record for ", MasqKey{pi.proto, pi.src, pi.dst}.str(), ": dropped (Fig. 7 785)");
 		miss_q_.verdict(p.id, NF_DROP);
 		return;
 	}
-	HamRec &rec = hams_.at(idx->second);
-	if (rec.installed == HamRec::Installed::remote || rec.installed == HamRec::Installed::local) {
+	if (rec->relays()) {
 		count("miss_raced");
 		miss_q_.verdict(p.id, NF_REPEAT);
 		return;
 	}
-	if (!hold(held_in_, rec.flow, p.id, "inbound"))
+	if (!held_.hold(Way::inbound, rec->flow, p.id))
 		return;
 	// Fig. 7 725 alternative: do not ask again while a recent query is unanswered.
-	if (loop_.now() - rec.last_query > Millis(250))
-		query_fams(rec);
+	if (loop_.now() - rec->last_query > Millis(250))
+		query_fams(*rec);
 }
 
 void Agent::on_dp_event(const DataPlaneEvent &ev)
@@ -249,15 +191,15 @@ void Agent::on_dp_event(const DataPlaneEvent &ev)
 void Agent::on_tcp_end(const FlowKey &tuple, bool rst)
 {
 	MasqKey as_in{tuple.proto, tuple.client, tuple.server};
-	const FlowKey *flow = nullptr;
+	std::optional<FlowKey> flow;
 	bool outbound = false;
-	if (auto f = fams_.find(tuple); f != fams_.end()) {
-		flow = &f->first;
+	if (fams_.contains(tuple)) {
+		flow = tuple;
 		outbound = true;
-	} else if (auto i = fam_in_index_.find(as_in); i != fam_in_index_.end()) {
-		flow = &i->second;
-	} else if (auto h = ham_index_.find(as_in); h != ham_index_.end()) {
-		flow = &h->second;
+	} else if (const FamRec *f = fams_.find_inbound(as_in)) {
+		flow = f->flow;
+	} else if (const HamRec *h = hams_.find(as_in)) {
+		flow = h->flow;
 	}
 	if (!flow)
 		return;
@@ -269,7 +211,7 @@ void Agent::on_tcp_end(const FlowKey &tuple, bool rst)
 		(outbound ? e.fin_out : e.fin_in) = true;
 	// A HAM relaying to a remote FAM never sees the client's FIN: one
 	// direction is enough there, the FAM's report or idle expiry does the rest.
-	bool ham_only = !fams_.count(key);
+	bool ham_only = !fams_.contains(key);
 	if ((e.fin_out && e.fin_in) || (ham_only && rst)) {
 		if (!e.timer) {
 			count("tcp_closed");
@@ -289,9 +231,7 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 {
 	auto port = ports_.allocate(loop_.now());
 	if (!port) {
-		count("ports_exhausted");
-		in_setup_.erase(flow);
-		release(held_out_, flow, NF_DROP, "no free masquerade port");
+		setup_failed(flow, "ports_exhausted", "no free masquerade port");
 		return;
 	}
 	Endpoint masq{opts_.address, *port};
@@ -299,32 +239,33 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 	ham.flow = flow;
 	ham.masq = masq;
 	ham.fams = {{opts_.name, masq}};
-	add_ham(ham);
+	ham.since = loop_.now();
+	hams_.add(ham);
 	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
 	in_setup_.erase(flow);
 	if (!commit("anchoring a new connection")) {
-		release(held_out_, flow, NF_DROP, "data plane refused the entries");
+		held_.release(Way::outbound, flow, NF_DROP, "data plane refused the entries");
 		forget(flow);
 		return;
 	}
 	count("connections_anchored");
-	release(held_out_, flow, NF_REPEAT, "");
+	held_.release(Way::outbound, flow, NF_REPEAT, "");
 	log_debug("HAM of ", flow.str(), " as ", masq.str());
-	register_ham(hams_.at(flow), false);
+	register_ham(*hams_.find(flow), false);
 }
 
+// Fig. 6 670 / Fig. 10: ask the coordinator to join the connection as its FAM.
 void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 {
-	bool fam_is_masq = hams_.count(flow) > 0;
+	const HamRec *anchored = hams_.find(flow);
+	bool fam_is_masq = anchored != nullptr;
 	Endpoint fam;
 	if (fam_is_masq) {
-		fam = hams_.at(flow).masq; // a HAM that is also the FAM uses one endpoint
+		fam = anchored->masq; // a HAM that is also the FAM uses one endpoint
 	} else {
 		auto port = ports_.allocate(loop_.now());
 		if (!port) {
-			count("ports_exhausted");
-			in_setup_.erase(flow);
-			release(held_out_, flow, NF_DROP, "no free FAM port");
+			setup_failed(flow, "ports_exhausted", "no free FAM port");
 			return;
 		}
 		fam = {opts_.address, *port};
@@ -341,6 +282,14 @@ void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 	});
 }
 
+void Agent::setup_failed(const FlowKey &flow, const char *counter, const char *why)
+{
+	in_setup_.erase(flow);
+	designate_ok_.erase(flow);
+	count(counter);
+	held_.release(Way::outbound, flow, NF_DROP, why);
+}
+
 void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message *r)
 {
 	auto give_back = [&] {
@@ -349,10 +298,8 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 	};
 	if (!r) {
 		give_back();
-		in_setup_.erase(flow);
-		count("coordinator_unanswered");
-		release(held_out_, flow, NF_DROP, coord_.up() ? "coordinator did not answer in time"
-							       : "coordinator unreachable");
+		setup_failed(flow, "coordinator_unanswered",
+			     coord_.up() ? "coordinator did not answer in time" : "coordinator unreachable");
 		return;
 	}
 	Status st = *r->status;
@@ -363,7 +310,7 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 		Endpoint masq = st == Status::became_ham ? fam : r->masq.value_or(Endpoint{});
 		if (masq.is_nil() || ham.empty()) {
 			give_back();
-			release(held_out_, flow, NF_DROP, "coordinator reply lacked the masquerade endpoint");
+			held_.release(Way::outbound, flow, NF_DROP, "coordinator reply lacked the masquerade endpoint");
 			return;
 		}
 		// The FAM entries go in first: held inbound packets are released
@@ -375,21 +322,22 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 			rec.flow = flow;
 			rec.masq = masq;
 			rec.fams = {{opts_.name, fam}};
-			add_ham(rec);
+			rec.since = loop_.now();
+			hams_.add(rec);
 			count("connections_anchored");
-		} else if (ham == opts_.name && hams_.count(flow)) {
-			auto fams = hams_.at(flow).fams;
+		} else if (const HamRec *home = ham == opts_.name ? hams_.find(flow) : nullptr) {
+			auto fams = home->fams; // back at its HAM: this AP is the newest FAM again
 			std::erase_if(fams, [&](const auto &f) { return f.agent == opts_.name; });
 			fams.insert(fams.begin(), {opts_.name, fam});
 			update_ham_fams(flow, fams);
 		}
 		if (!commit("installing a FAM record")) {
-			release(held_out_, flow, NF_DROP, "data plane refused the entries");
+			held_.release(Way::outbound, flow, NF_DROP, "data plane refused the entries");
 			forget(flow);
 			return;
 		}
 		count(st == Status::ok ? "fam_joined" : "fam_anchored");
-		release(held_out_, flow, NF_REPEAT, "");
+		held_.release(Way::outbound, flow, NF_REPEAT, "");
 		return;
 	}
 	give_back();
@@ -398,12 +346,9 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 		designate(flow, ifindex, ham);
 		return;
 	}
-	in_setup_.erase(flow);
-	designate_ok_.erase(flow);
-	count(st == Status::rejected ? "miss_rejected" : "miss_refused");
-	release(held_out_, flow, NF_DROP,
-		st == Status::rejected ? "coordinator knows no such connection (Fig. 10 1070)"
-				       : proto::status_name(st));
+	setup_failed(flow, st == Status::rejected ? "miss_rejected" : "miss_refused",
+		     st == Status::rejected ? "coordinator knows no such connection (Fig. 10 1070)"
+					    : proto::status_name(st));
 }
 
 // Fig. 9 980: another host is to anchor this connection.
@@ -417,10 +362,8 @@ void Agent::designate(const FlowKey &flow, uint32_t ifindex, const std::string &
 	m.ham_agent = ham;
 	coord_.request(m, [this, flow, ifindex, ham](const Message *r) {
 		if (!r || r->status != Status::ok) {
-			in_setup_.erase(flow);
-			count("designate_failed");
-			release(held_out_, flow, NF_DROP,
-				r && r->text ? r->text->c_str() : "designated HAM did not register the connection");
+			setup_failed(flow, "designate_failed",
+				     r && r->text ? r->text->c_str() : "designated HAM did not register the connection");
 			return;
 		}
 		// The designated HAM registered it: join as its FAM (Fig. 10).
@@ -428,11 +371,12 @@ void Agent::designate(const FlowKey &flow, uint32_t ifindex, const std::string &
 	});
 }
 
+// Fig. 9 940 at the designated host: anchor a connection another AP saw.
 void Agent::on_ham_designate(const Message &m)
 {
 	FlowKey flow = *m.flow();
-	if (auto it = hams_.find(flow); it != hams_.end()) {
-		register_ham(it->second, false);
+	if (const HamRec *rec = hams_.find(flow)) {
+		register_ham(*rec, false);
 		return;
 	}
 	auto port = ports_.allocate(loop_.now());
@@ -444,115 +388,48 @@ void Agent::on_ham_designate(const Message &m)
 	HamRec rec;
 	rec.flow = flow;
 	rec.masq = {opts_.address, *port};
-	add_ham(rec);
+	rec.since = loop_.now();
+	hams_.add(rec);
 	if (!commit("anchoring a designated connection")) {
 		drop_ham(flow);
 		return;
 	}
 	count("connections_designated");
-	register_ham(hams_.at(flow), false);
+	register_ham(*hams_.find(flow), false);
 }
 
-// ---- tables ----------------------------------------------------------------
+// ---- records ---------------------------------------------------------------
 
 void Agent::add_fam(FamRec rec)
 {
-	if (fams_.count(rec.flow))
-		drop_fam(rec.flow);
-	if (rec.via_ham)
-		dp_.add_fam_out({rec.flow, rec.fam, rec.masq});
-	else
-		dp_.add_fam_out({rec.flow, rec.masq, std::nullopt, rec.ifindex});
-	dp_.add_fam_in({rec.flow.proto, rec.flow.server, rec.fam, rec.flow.client});
-	fam_in_index_[MasqKey{rec.flow.proto, rec.flow.server, rec.fam}] = rec.flow;
-	fams_[rec.flow] = std::move(rec);
+	drop_fam(rec.flow);
+	fams_.add(std::move(rec));
 }
 
 void Agent::drop_fam(const FlowKey &flow)
 {
-	auto it = fams_.find(flow);
-	if (it == fams_.end())
+	auto rec = fams_.remove(flow);
+	if (!rec)
 		return;
-	const FamRec &rec = it->second;
-	if (rec.via_ham)
-		dp_.del_fam_out({rec.flow, rec.fam, rec.masq});
-	else
-		dp_.del_fam_out({rec.flow, rec.masq, std::nullopt});
-	dp_.del_fam_in({rec.flow.proto, rec.flow.server, rec.fam, rec.flow.client});
-	fam_in_index_.erase(MasqKey{rec.flow.proto, rec.flow.server, rec.fam});
-	auto ham = hams_.find(flow);
-	bool shared = ham != hams_.end() && ham->second.masq == rec.fam;
-	if (!shared && rec.fam.addr == opts_.address)
-		ports_.release(rec.fam.port, loop_.now());
-	fams_.erase(it);
-}
-
-void Agent::add_ham(HamRec rec)
-{
-	rec.since = loop_.now();
-	ham_index_[MasqKey{rec.flow.proto, rec.flow.server, rec.masq}] = rec.flow;
-	auto &stored = hams_[rec.flow] = std::move(rec);
-	program_ham(stored);
-}
-
-// Reconciles the data plane with the record's newest FAM (Fig. 12 1250).
-void Agent::program_ham(HamRec &rec)
-{
-	MasqKey key{rec.flow.proto, rec.flow.server, rec.masq};
-	HamRec::Installed want = HamRec::Installed::pending;
-	Endpoint fam;
-	if (!rec.fams.empty()) {
-		fam = rec.fams.front().fam;
-		want = rec.fams.front().agent == opts_.name ? HamRec::Installed::local : HamRec::Installed::remote;
-		if (want == HamRec::Installed::local && fam != rec.masq)
-			log_warn("HAM ", key.str(), ": local FAM endpoint ", fam.str(), " differs from the masquerade endpoint");
-	}
-	if (want == rec.installed && (want != HamRec::Installed::remote || fam == rec.installed_fam))
-		return;
-	if (rec.installed == HamRec::Installed::pending)
-		dp_.del_ham({key, std::nullopt, rec.flow.client});
-	else if (rec.installed == HamRec::Installed::remote)
-		dp_.del_ham({key, rec.installed_fam, rec.flow.client});
-	if (want == HamRec::Installed::pending)
-		dp_.add_ham({key, std::nullopt, rec.flow.client});
-	else if (want == HamRec::Installed::remote)
-		dp_.add_ham({key, fam, rec.flow.client});
-	if (opts_.dp.outbound == OutboundMode::via_ham) {
-		if (rec.installed == HamRec::Installed::remote)
-			dp_.del_ham_reverse({key.proto, rec.installed_fam, rec.masq, rec.flow.server});
-		if (want == HamRec::Installed::remote)
-			dp_.add_ham_reverse({key.proto, fam, rec.masq, rec.flow.server});
-	}
-	rec.installed = want;
-	rec.installed_fam = fam;
+	const HamRec *ham = hams_.find(flow);
+	bool shared = ham && ham->masq == rec->fam; // Fig. 11: one endpoint for both roles
+	if (!shared && rec->fam.addr == opts_.address)
+		ports_.release(rec->fam.port, loop_.now());
 }
 
 void Agent::update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams)
 {
-	auto it = hams_.find(flow);
-	if (it == hams_.end())
+	const HamRec *rec = hams_.set_fams(flow, std::move(fams));
+	if (!rec || !commit("updating a HAM record"))
 		return;
-	it->second.fams = std::move(fams);
-	program_ham(it->second);
-	if (!commit("updating a HAM record"))
-		return;
-	if (it->second.installed != HamRec::Installed::pending)
-		release(held_in_, flow, NF_REPEAT, "");
+	if (rec->installed != HamRec::Installed::pending)
+		held_.release(Way::inbound, flow, NF_REPEAT, "");
 }
 
 void Agent::drop_ham(const FlowKey &flow)
 {
-	auto it = hams_.find(flow);
-	if (it == hams_.end())
-		return;
-	HamRec &rec = it->second;
-	rec.fams.clear();
-	program_ham(rec); // leaves it pending
-	MasqKey key{rec.flow.proto, rec.flow.server, rec.masq};
-	dp_.del_ham({key, std::nullopt, rec.flow.client});
-	ham_index_.erase(key);
-	ports_.release(rec.masq.port, loop_.now());
-	hams_.erase(it);
+	if (auto rec = hams_.remove(flow))
+		ports_.release(rec->masq.port, loop_.now());
 }
 
 bool Agent::commit(const char *what)
@@ -570,8 +447,8 @@ void Agent::forget(const FlowKey &flow)
 	drop_fam(flow);
 	drop_ham(flow);
 	commit("removing a connection");
-	release(held_out_, flow, NF_DROP, "connection ended");
-	release(held_in_, flow, NF_DROP, "connection ended");
+	held_.release(Way::outbound, flow, NF_DROP, "connection ended");
+	held_.release(Way::inbound, flow, NF_DROP, "connection ended");
 	if (auto e = ending_.find(flow); e != ending_.end()) {
 		if (e->second.timer)
 			loop_.cancel(e->second.timer);
@@ -581,7 +458,7 @@ void Agent::forget(const FlowKey &flow)
 
 void Agent::end_connection(const FlowKey &flow, const std::string &why)
 {
-	if (!fams_.count(flow) && !hams_.count(flow))
+	if (!fams_.contains(flow) && !hams_.contains(flow))
 		return;
 	log_debug("ending ", flow.str(), ": ", why);
 	count("connections_ended");
@@ -602,7 +479,7 @@ void Agent::on_push(const Message &m)
 	switch (m.type) {
 	case MsgType::fam_update: // Fig. 12 push, Fig. 13 1350-1380
 		count("fam_updates");
-		if (hams_.count(*m.flow()))
+		if (hams_.contains(*m.flow()))
 			update_ham_fams(*m.flow(), m.fams);
 		return;
 	case MsgType::conn_removed:
@@ -617,6 +494,7 @@ void Agent::on_push(const Message &m)
 	}
 }
 
+// Fig. 7 725, Fig. 12: where is this connection's FAM now?
 void Agent::query_fams(HamRec &rec)
 {
 	rec.last_query = loop_.now();
@@ -635,12 +513,13 @@ void Agent::query_fams(HamRec &rec)
 			return;
 		}
 		count(r->status == Status::suspect ? "fam_query_suspect" : "fam_query_not_found");
-		release(held_in_, flow, NF_DROP,
-			r->status == Status::suspect ? "coordinator flagged the query as suspect"
-						     : "coordinator does not know the connection (Fig. 12 1280)");
+		held_.release(Way::inbound, flow, NF_DROP,
+			      r->status == Status::suspect ? "coordinator flagged the query as suspect"
+							   : "coordinator does not know the connection (Fig. 12 1280)");
 	});
 }
 
+// Fig. 9 950: tell the coordinator this AP anchors the connection.
 void Agent::register_ham(const HamRec &rec, bool resync)
 {
 	Message m;
@@ -655,8 +534,7 @@ void Agent::register_ham(const HamRec &rec, bool resync)
 	m.flags = resync ? proto::kFlagResync : 0;
 	FlowKey flow = rec.flow;
 	coord_.request(m, [this, flow, resync](const Message *r) {
-		auto it = hams_.find(flow);
-		if (it == hams_.end())
+		if (!hams_.contains(flow))
 			return;
 		if (!r) {
 			count("register_deferred"); // replayed by resync() on the next session
@@ -668,7 +546,8 @@ void Agent::register_ham(const HamRec &rec, bool resync)
 		// or a stale record. Step back and join as a FAM.
 		count("register_conflicts");
 		log_info("coordinator has another HAM for ", flow.str(), "; this agent joins as FAM instead");
-		uint32_t ifindex = fams_.count(flow) ? fams_.at(flow).ifindex : 0;
+		const FamRec *fam = fams_.find(flow);
+		uint32_t ifindex = fam ? fam->ifindex : 0;
 		forget(flow);
 		if (!resync && in_setup_.insert(flow).second)
 			ask_to_join(flow, ifindex, false);
@@ -693,27 +572,24 @@ void Agent::resync()
 		m.flags = proto::kFlagResync;
 		coord_.request(m, [](const Message *) {});
 	}
-	if (!hams_.empty() || !fams_.empty())
+	if (hams_.size() || fams_.size())
 		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
 }
 
-// ---- departures and expiry --------------------------------------------------
+// ---- departures, arrivals and expiry -------------------------------------------
 
 // Fig. 13 1300: tell the coordinator, which tells the HAMs.
 void Agent::client_departed(Ipv4 client, const char *why)
 {
-	std::vector<FlowKey> flows;
-	for (const auto &[flow, rec] : fams_)
-		if (flow.client.addr == client)
-			flows.push_back(flow);
+	std::vector<FlowKey> flows = fams_.flows_of(client);
 	for (const auto &flow : flows) {
 		drop_fam(flow);
-		if (auto h = hams_.find(flow); h != hams_.end()) {
-			std::erase_if(h->second.fams, [&](const auto &f) { return f.agent == opts_.name; });
-			program_ham(h->second); // hold inbound until the next FAM is known
-		}
+		hams_.drop_fam(flow, opts_.name); // hold inbound until the next FAM is known
 	}
 	commit("removing a departed client");
+	// Its next arrival is news however soon it comes: a client that only
+	// receives (a download) sends nothing a FAM could join it by.
+	arrivals_.erase(client);
 	count("departures");
 	log_info("client ", client.str(), " departed (", why, "): ", flows.size(), " connection(s) left this FAM");
 	Message m;
@@ -722,21 +598,13 @@ void Agent::client_departed(Ipv4 client, const char *why)
 	coord_.request(m, [](const Message *) {});
 }
 
-bool Agent::serves_client(Ipv4 client) const
-{
-	for (const auto &[flow, rec] : fams_)
-		if (flow.client.addr == client)
-			return true;
-	return false;
-}
-
 // A client appeared here: join every connection it has at once, so that the
 // HAMs switch to this FAM before the client next sends on each of them.
 void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 {
 	auto now = loop_.now();
 	auto last = arrivals_.find(client);
-	if (serves_client(client) || (last != arrivals_.end() && now - last->second < Millis(1000)))
+	if (fams_.serves(client) || (last != arrivals_.end() && now - last->second < Millis(1000)))
 		return;
 	arrivals_[client] = now;
 	if (arrivals_.size() > 4096)
@@ -750,7 +618,7 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 		if (!r || r->status != Status::ok)
 			return;
 		for (const auto &c : r->conns) {
-			if (fams_.count(c.flow) || !in_setup_.insert(c.flow).second)
+			if (fams_.contains(c.flow) || !in_setup_.insert(c.flow).second)
 				continue;
 			count("arrival_joins");
 			ask_to_join(c.flow, ifindex, false);
@@ -760,27 +628,22 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 
 void Agent::link_gone(uint32_t ifindex, const std::string &name)
 {
-	if (is_client_iface(name))
+	if (opts_.dp.is_client_interface(name))
 		dp_.client_interface(ifindex, false);
-	std::set<Ipv4> clients;
-	for (const auto &[flow, rec] : fams_)
-		if (rec.ifindex == ifindex)
-			clients.insert(flow.client.addr);
-	for (Ipv4 c : clients)
+	for (Ipv4 c : fams_.clients_on(ifindex))
 		client_departed(c, ("link " + name + " gone").c_str());
 }
 
 void Agent::link_up(uint32_t ifindex, const std::string &name)
 {
-	if (!is_client_iface(name) || name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+	if (!opts_.dp.is_client_interface(name))
 		return;
-	dp_.client_interface(ifindex, true);
-	// The masquerade source may be one of our own addresses (Fig. 11: the
-	// FAM is the HAM), which the kernel treats as martian on input otherwise.
-	for (const char *knob : {"accept_local", "rp_filter"}) {
-		std::ofstream f("/proc/sys/net/ipv4/conf/" + name + "/" + knob);
-		f << (std::string(knob) == "accept_local" ? "1" : "0");
+	std::string err;
+	if (!prepare_client_interface(name, err)) {
+		count("client_interface_errors");
+		log_warn("client interface ", name, ": ", err);
 	}
+	dp_.client_interface(ifindex, true);
 	log_debug("client interface ", name, " is up");
 }
 
@@ -799,7 +662,7 @@ void Agent::check_idle()
 	}
 	for (const auto &[flow, rec] : hams_) {
 		// With a FAM attached the FAM sees both directions and decides.
-		if (!rec.fams.empty() || fams_.count(flow))
+		if (!rec.fams.empty() || fams_.contains(flow))
 			continue;
 		bool seen = active->count(FlowKey{flow.proto, flow.server, rec.masq});
 		if (!seen && now - rec.since > idle_for(flow.proto))
@@ -822,7 +685,7 @@ void Agent::adopt(const Leftover &left)
 	size_t orphans = 0;
 	for (const auto &r : left.fam_out) {
 		auto f = fam_of.find({r.flow.proto, r.flow.server, r.flow.client});
-		if (f == fam_of.end() || fams_.count(r.flow)) {
+		if (f == fam_of.end() || fams_.contains(r.flow)) {
 			dp_.del_fam_out(r);
 			++orphans;
 			continue;
@@ -832,7 +695,6 @@ void Agent::adopt(const Leftover &left)
 		Endpoint masq = r.new_dst.value_or(r.new_src);
 		bool anchored_here = masq.addr == opts_.address;
 		FamRec rec{r.flow, masq, f->second, anchored_here ? opts_.name : "", bool(r.new_dst), r.ifindex, now};
-		fam_in_index_[MasqKey{r.flow.proto, r.flow.server, rec.fam}] = r.flow;
 		if (rec.fam.addr == opts_.address)
 			ports_.claim(rec.fam.port);
 		if (anchored_here) { // Fig. 11: this AP is FAM and HAM; FAM_IN serves both
@@ -843,12 +705,11 @@ void Agent::adopt(const Leftover &left)
 			ham.installed = HamRec::Installed::local;
 			ham.installed_fam = rec.fam;
 			ham.since = now;
-			ham_index_[MasqKey{r.flow.proto, r.flow.server, ham.masq}] = r.flow;
 			ports_.claim(ham.masq.port);
-			hams_[r.flow] = std::move(ham);
+			hams_.adopt(std::move(ham));
 		}
 		fam_of.erase(f);
-		fams_[r.flow] = std::move(rec);
+		fams_.adopt(std::move(rec));
 	}
 	for (const auto &[key, fam] : fam_of) { // FAM_IN without its FAM_OUT
 		dp_.del_fam_in({std::get<0>(key), std::get<1>(key), fam, std::get<2>(key)});
@@ -856,7 +717,7 @@ void Agent::adopt(const Leftover &left)
 	}
 	for (const auto &r : left.ham) {
 		FlowKey flow{r.key.proto, r.client, r.key.server};
-		if (r.client.is_nil() || hams_.count(flow)) {
+		if (r.client.is_nil() || hams_.contains(flow)) {
 			dp_.del_ham(r);
 			++orphans;
 			continue;
@@ -870,13 +731,11 @@ void Agent::adopt(const Leftover &left)
 			ham.fams = {{"", *r.fam}}; // the FAM's name comes with the next update
 			ham.installed_fam = *r.fam;
 		}
-		ham_index_[r.key] = flow;
 		ports_.claim(ham.masq.port);
-		hams_[flow] = std::move(ham);
+		hams_.adopt(std::move(ham));
 	}
 	for (const auto &r : left.ham_rev) { // kept with the HAM record it serves
-		auto idx = ham_index_.find(MasqKey{r.proto, r.server, r.masq});
-		const HamRec *ham = idx == ham_index_.end() ? nullptr : &hams_.at(idx->second);
+		const HamRec *ham = hams_.find(MasqKey{r.proto, r.server, r.masq});
 		if (!ham || ham->installed != HamRec::Installed::remote || ham->installed_fam != r.fam) {
 			dp_.del_ham_reverse(r);
 			++orphans;
@@ -892,75 +751,33 @@ void Agent::adopt(const Leftover &left)
 
 // ---- roamctl --agent ---------------------------------------------------------
 
-void Agent::start_control(std::string &error)
+bool Agent::dump(proto::DumpWhat what, Message &r)
 {
-	if (opts_.control_socket.empty())
-		return;
-	control_listener_ = unix_listen(opts_.control_socket, error);
-	if (!control_listener_)
-		return;
-	loop_.add(control_listener_.get(), EPOLLIN, [this](uint32_t) {
-		for (;;) {
-			UniqueFd fd = unix_accept(control_listener_.get());
-			if (!fd)
-				return;
-			auto c = std::make_unique<FramedConn>(loop_, std::move(fd), nullptr, "control client");
-			c->on_message([this](FramedConn &conn, Message &&m) { on_control(conn, std::move(m)); });
-			c->on_close([this](FramedConn &conn, const std::string &) { control_sessions_.erase(&conn); });
-			FramedConn *key = c.get();
-			control_sessions_.emplace(key, std::move(c));
-			key->start();
-		}
-	});
-}
-
-void Agent::on_control(FramedConn &c, Message &&m)
-{
-	if (m.type == MsgType::hello) {
-		Message ack;
-		ack.type = MsgType::hello_ack;
-		ack.request_id = m.request_id;
-		ack.status = Status::ok;
-		ack.agent_id = opts_.name;
-		c.send(ack);
-		return;
-	}
-	if (m.type != MsgType::dump_request) {
-		c.fail(Status::bad_message, "the agent's control socket only answers dump requests");
-		return;
-	}
-	Message r;
-	r.type = MsgType::dump_reply;
-	r.request_id = m.request_id;
-	r.status = Status::ok;
-	r.what = m.what;
-	switch (*m.what) {
+	switch (what) {
 	case proto::DumpWhat::fam_table:
 		for (const auto &[flow, rec] : fams_)
 			r.conns.push_back({flow, rec.masq, rec.ham_agent, 0, {{opts_.name, rec.fam}}});
-		break;
+		return true;
 	case proto::DumpWhat::ham_table:
 		for (const auto &[flow, rec] : hams_)
 			r.conns.push_back({flow, rec.masq, opts_.name, 0, rec.fams});
-		break;
+		return true;
 	case proto::DumpWhat::counters:
 		r.counters.push_back({"fam_records", fams_.size()});
 		r.counters.push_back({"ham_records", hams_.size()});
 		r.counters.push_back({"ports_in_use", ports_.in_use()});
 		r.counters.push_back({"ports_quarantined", ports_.quarantined()});
-		r.counters.push_back({"packets_held", held_total_});
+		r.counters.push_back({"packets_held", held_.total()});
 		r.counters.push_back({"coordinator_up", coord_.up() ? 1u : 0u});
 		r.counters.push_back({"coordinator_timeouts", coord_.timeouts()});
-		for (const auto &[k, v] : counters_)
+		for (const auto &[k, v] : counters_.values())
 			r.counters.push_back({k, v});
 		for (const auto &[k, v] : dp_.counters())
 			r.counters.push_back({std::string("dp_") + k, v});
-		break;
+		return true;
 	default:
-		r.status = Status::not_found;
+		return false;
 	}
-	r.conns.resize(std::min(r.conns.size(), proto::kMaxRecords - 1));
-	c.send(r);
 }
 
 } // namespace roamnat
