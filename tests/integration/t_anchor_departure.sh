@@ -13,8 +13,10 @@ read -r ham masq < <(json_get '"%s %s" % (d[0]["ham"], d[0]["masquerade"])' <<<"
 [ "$ham" = ap2 ] || fail "new connection anchored at $ham, not ap2: $conn"
 [ "${masq%:*}" = 10.201.0.102 ] || fail "masquerade $masq is not ap2's address"
 ok "connection opened on ap2 anchors at ap2 as $masq"
-# The same client's UDP flow opened here anchors here too (Fig. 11 path).
-lab exec client1 -- sh -c "echo probe | socat -u - UDP:$SERVER:5003" || true
+# The same client's UDP flow opened here anchors here too (Fig. 11 path). It
+# streams until checked: with a 3 s idle timeout a single datagram's flow
+# could expire on a slow machine before anyone looked.
+start_udp 5003 50
 wait_for 30 sh -c "'$ROOT/lab/roamlab' ctl connections | grep -q 'udp.*:5003.*ap2'" ||
 	fail "UDP flow not anchored at ap2: $(lab ctl connections)"
 ok "a UDP flow opened on ap2 anchors at ap2 (coordinator made it the HAM)"
@@ -31,6 +33,7 @@ fam=$(json_get '[c["fams"][0]["agent"] for c in d if c["proto"] == "tcp"]' <<<"$
 ok "ap2 stays HAM of the live connection, now relayed to ap3"
 finish_transfer 5002
 ok "transfer anchored at ap2 completed from ap3 ($TRANSFERRED bytes intact)"
+finish_udp 5003 >/dev/null
 
 # The UDP flow ends by idle timeout; the TCP one by FIN. Then ap2 is empty.
 wait_for 100 sh -c "[ \"\$('$ROOT/lab/roamlab' agentctl ap2 ham | awk 'NR > 1' | grep -c tcp)\" = 0 ]" ||
