@@ -1,6 +1,8 @@
 #include "tls.hpp"
 
+#include <cstdio>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 namespace roamnat {
@@ -65,17 +67,30 @@ SslPtr TlsContext::new_session(int fd) const
 	return ssl;
 }
 
-std::string tls_peer_name(SSL *ssl)
+namespace {
+// Takes the certificate's reference.
+std::string common_name(X509 *cert)
 {
-	if (!ssl || SSL_get_verify_result(ssl) != X509_V_OK)
-		return {};
-	X509 *cert = SSL_get1_peer_certificate(ssl);
 	if (!cert)
 		return {};
 	char cn[256] = {};
 	X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn));
 	X509_free(cert);
 	return cn;
+}
+} // namespace
+
+std::string tls_peer_name(SSL *ssl)
+{
+	if (!ssl || SSL_get_verify_result(ssl) != X509_V_OK)
+		return {};
+	return common_name(SSL_get1_peer_certificate(ssl));
+}
+
+std::string certificate_file_name(const std::string &path)
+{
+	std::unique_ptr<FILE, int (*)(FILE *)> f(fopen(path.c_str(), "r"), fclose);
+	return f ? common_name(PEM_read_X509(f.get(), nullptr, nullptr, nullptr)) : std::string();
 }
 
 } // namespace roamnat

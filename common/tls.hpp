@@ -36,6 +36,8 @@ private:
 
 // Common name of the verified peer certificate, empty when there is none.
 std::string tls_peer_name(SSL *ssl);
+// Common name of the certificate in a PEM file, empty when it has none.
+std::string certificate_file_name(const std::string &path);
 std::string tls_error_text();
 
 } // namespace roamnat

@@ -1,0 +1,18 @@
+// roamcoord's configuration keys (docs/configuration.md).
+#pragma once
+
+#include "../common/config_keys.hpp"
+
+namespace roamnat {
+
+inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
+	{"listen", "0.0.0.0:7447", "address:port for agents and roamctl"},
+	{"ca", nullptr, "CA certificate (PEM) that signs agents and roamctl"},
+	{"cert", nullptr, "this coordinator's certificate"},
+	{"key", nullptr, "this coordinator's private key"},
+	{"agents", "", "allowed agent names (CNs); empty: any the CA signed"},
+	{"push_fam_updates", "yes", "push new FAMs to HAMs at once (yes/no)"},
+	{"log_level", "info", "debug, info, warn or error"},
+};
+
+} // namespace roamnat

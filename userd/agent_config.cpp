@@ -1,0 +1,109 @@
+#include "agent_config.hpp"
+
+#include "../common/daemon_cli.hpp"
+#include "roamd_config_keys.hpp"
+
+#include <net/if.h>
+
+namespace roamnat {
+
+bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error)
+{
+	if (!check_config(cfg, kRoamdConfigKeys, error))
+		return false;
+	auto get = [&](const char *key) { return config_value(cfg, kRoamdConfigKeys, key); };
+	auto bad = [&](const std::string &what) {
+		error = cfg.path() + ": " + what;
+		return false;
+	};
+	auto number = [&](const char *key, unsigned long max, unsigned long &out) {
+		auto n = parse_number(get(key), max);
+		if (!n)
+			return bad(std::string(key) + " = '" + get(key) + "' is not a number up to " + std::to_string(max));
+		out = *n;
+		return true;
+	};
+	AgentOptions &o = c.opts;
+
+	auto coord = Endpoint::parse(get("coordinator"));
+	if (!coord)
+		return bad("coordinator = '" + get("coordinator") + "' is not address:port");
+	c.coordinator = *coord;
+	c.tls = {get("ca"), get("cert"), get("key")};
+	auto addr = Ipv4::parse(get("address"));
+	if (!addr || addr->is_unspecified())
+		return bad("address = '" + get("address") + "' is not an IPv4 address");
+	o.address = *addr;
+	o.dp.client_interfaces = split_words(get("client_interfaces"));
+	if (o.dp.client_interfaces.empty())
+		return bad("client_interfaces is empty");
+	for (const auto &i : o.dp.client_interfaces)
+		if (i.size() >= IFNAMSIZ || i.find('*') < i.size() - 1 || i.find('/') != std::string::npos)
+			return bad("client interface '" + i + "' is not a name or a 'prefix*' pattern");
+
+	std::string range = get("port_range");
+	auto dash = range.find('-');
+	auto lo = dash == std::string::npos ? std::nullopt : parse_number(range.substr(0, dash), 65535);
+	auto hi = dash == std::string::npos ? std::nullopt : parse_number(range.substr(dash + 1), 65535);
+	if (!lo || !hi || *lo < 1024 || *lo > *hi)
+		return bad("port_range = '" + range + "' is not FIRST-LAST within 1024-65535");
+	o.dp.port_min = uint16_t(*lo);
+	o.dp.port_max = uint16_t(*hi);
+
+	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, hold_ms, max_held;
+	if (!number("port_quarantine", 86400, quarantine_s) || !number("udp_idle_timeout", 86400, udp_idle) ||
+	    !number("tcp_idle_timeout", 864000, tcp_idle) || !number("miss_queue", 65535, miss_q) ||
+	    !number("event_queue", 65535, event_q) || !number("miss_hold_ms", 60000, hold_ms) ||
+	    !number("max_held_packets", 1000000, max_held))
+		return false;
+	if (miss_q == event_q)
+		return bad("miss_queue and event_queue must differ");
+	if (udp_idle == 0 || tcp_idle == 0)
+		return bad("idle timeouts must be at least one second");
+	if (max_held == 0)
+		return bad("max_held_packets must be at least 1");
+	o.port_quarantine = Millis(quarantine_s * 1000);
+	o.dp.udp_idle_s = uint32_t(udp_idle);
+	o.dp.tcp_idle_s = uint32_t(tcp_idle);
+	o.dp.miss_queue = uint16_t(miss_q);
+	o.dp.event_queue = uint16_t(event_q);
+	o.miss_hold = Millis(hold_ms);
+	o.max_held = max_held;
+
+	std::string policy = get("ham_policy");
+	if (policy == "local") {
+		o.ham_policy.kind = HamPolicy::Kind::local;
+	} else if (policy.rfind("host:", 0) == 0 && policy.size() > 5) {
+		o.ham_policy.kind = HamPolicy::Kind::host;
+		o.ham_policy.host = policy.substr(5);
+	} else if (policy == "port") {
+		o.ham_policy.kind = HamPolicy::Kind::port;
+		for (const auto &w : split_words(get("ham_ports"))) {
+			auto colon = w.find(':');
+			auto port = colon == std::string::npos ? std::nullopt : parse_number(w.substr(0, colon), 65535);
+			if (!port || colon + 1 >= w.size())
+				return bad("ham_ports entry '" + w + "' is not PORT:AGENT");
+			o.ham_policy.by_port[uint16_t(*port)] = w.substr(colon + 1);
+		}
+	} else {
+		return bad("ham_policy = '" + policy + "' is not local, host:AGENT or port");
+	}
+	std::string outbound = get("outbound");
+	if (outbound == "direct")
+		o.dp.outbound = OutboundMode::direct;
+	else if (outbound == "via-ham")
+		o.dp.outbound = OutboundMode::via_ham;
+	else
+		return bad("outbound = '" + outbound + "' is not direct or via-ham");
+	c.backend = get("backend");
+	if (c.backend != "auto" && c.backend != "nftables" && c.backend != "kmod")
+		return bad("backend = '" + c.backend + "' is not kmod, nftables or auto");
+	o.control_socket = get("control_socket");
+	auto level = parse_log_level(get("log_level"));
+	if (!level)
+		return bad("log_level = '" + get("log_level") + "' is not debug, info, warn or error");
+	c.log_level = *level;
+	return true;
+}
+
+} // namespace roamnat

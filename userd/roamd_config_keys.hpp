@@ -1,0 +1,31 @@
+// roamd's configuration keys (docs/configuration.md).
+#pragma once
+
+#include "../common/config_keys.hpp"
+
+namespace roamnat {
+
+inline constexpr ConfigKey kRoamdConfigKeys[] = {
+	{"coordinator", nullptr, "coordinator address:port"},
+	{"ca", nullptr, "CA certificate (PEM) that signs the coordinator"},
+	{"cert", nullptr, "this agent's certificate; its CN is the agent's name"},
+	{"key", nullptr, "this agent's private key"},
+	{"address", nullptr, "backbone IPv4 address: masquerade and FAM address"},
+	{"client_interfaces", nullptr, "client-facing interfaces; 'wlan*' matches a prefix"},
+	{"port_range", "40000-59999", "masquerade and FAM ports, reserved from local use"},
+	{"port_quarantine", "120", "seconds a released port waits before reuse"},
+	{"ham_policy", "local", "local | host:AGENT | port (Fig. 9 900)"},
+	{"ham_ports", "", "with ham_policy = port: 'PORT:AGENT ...'"},
+	{"outbound", "direct", "direct | via-ham"},
+	{"udp_idle_timeout", "60", "seconds without traffic before a UDP flow ends"},
+	{"tcp_idle_timeout", "7200", "the same for TCP (FIN/RST end it sooner)"},
+	{"miss_queue", "0", "NFQUEUE number for misses"},
+	{"event_queue", "1", "NFQUEUE number for TCP FIN/RST"},
+	{"miss_hold_ms", "2000", "longest a packet is held for an answer"},
+	{"max_held_packets", "4096", "packets held at once; more are dropped"},
+	{"backend", "auto", "kmod | nftables | auto (kmod if roamnat.ko is loaded)"},
+	{"control_socket", "/run/roamnat/roamd.sock", "socket for 'roamctl --agent'; empty: none"},
+	{"log_level", "info", "debug, info, warn or error"},
+};
+
+} // namespace roamnat
