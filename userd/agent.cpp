@@ -47,6 +47,12 @@ bool Agent::start(std::string &error)
 	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
 		return false;
 	LinkMonitor::Handlers lh;
+	lh.link_exists = [this](uint32_t i, const std::string &n, bool present) {
+		if (present)
+			link_exists(i, n);
+		else if (opts_.dp.is_client_interface(n))
+			dp_.client_interface(i, false);
+	};
 	lh.link_up = [this](uint32_t i, const std::string &n) { link_up(i, n); };
 	lh.link_gone = [this](uint32_t i, const std::string &n) { link_gone(i, n); };
 	lh.neighbour_failed = [this](uint32_t i, Ipv4 a) {
@@ -626,15 +632,16 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 	});
 }
 
+// A client interface down or gone: its clients departed (Fig. 13 1300).
 void Agent::link_gone(uint32_t ifindex, const std::string &name)
 {
-	if (opts_.dp.is_client_interface(name))
-		dp_.client_interface(ifindex, false);
 	for (Ipv4 c : fams_.clients_on(ifindex))
 		client_departed(c, ("link " + name + " gone").c_str());
 }
 
-void Agent::link_up(uint32_t ifindex, const std::string &name)
+// Set up as soon as it exists, before it is up: a packet it carries before
+// the data plane knows it for a client interface would pass untranslated.
+void Agent::link_exists(uint32_t ifindex, const std::string &name)
 {
 	if (!opts_.dp.is_client_interface(name))
 		return;
@@ -644,6 +651,13 @@ void Agent::link_up(uint32_t ifindex, const std::string &name)
 		log_warn("client interface ", name, ": ", err);
 	}
 	dp_.client_interface(ifindex, true);
+}
+
+void Agent::link_up(uint32_t ifindex, const std::string &name)
+{
+	if (!opts_.dp.is_client_interface(name))
+		return;
+	link_exists(ifindex, name);
 	log_debug("client interface ", name, " is up");
 }
 

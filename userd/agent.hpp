@@ -94,6 +94,7 @@ private:
 	void client_departed(Ipv4 client, const char *why);
 	void client_arrived(Ipv4 client, uint32_t ifindex, const char *why);
 	void link_gone(uint32_t ifindex, const std::string &name);
+	void link_exists(uint32_t ifindex, const std::string &name);
 	void check_idle();
 	void idle_tick();
 

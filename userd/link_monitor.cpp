@@ -61,6 +61,7 @@ void LinkMonitor::readable()
 					if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_STRING) >= 0)
 						name = mnl_attr_get_str(attr);
 				}
+				h_.link_exists(uint32_t(ifi->ifi_index), name, nlh->nlmsg_type == RTM_NEWLINK);
 				bool carrier = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
 				if (nlh->nlmsg_type == RTM_DELLINK || !(ifi->ifi_flags & IFF_UP))
 					h_.link_gone(uint32_t(ifi->ifi_index), name);

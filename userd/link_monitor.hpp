@@ -16,6 +16,10 @@ namespace roamnat {
 class LinkMonitor {
 public:
 	struct Handlers {
+		// An interface exists in this namespace (created or moved here, up
+		// or not) or has left it: the data plane learns it before it
+		// carries a packet.
+		std::function<void(uint32_t ifindex, const std::string &name, bool present)> link_exists;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_up;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_gone;
 		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_failed;
