@@ -51,7 +51,8 @@ struct roamnat_entry {
 struct roamnat_config {
 	u16 port_min;
 	u16 port_max;
-	u16 miss_queue;
+	u16 miss_queue;			/* FAM_OUT misses (Fig. 6) */
+	u16 ham_miss_queue;		/* HAM misses and their ICMP errors (Fig. 7) */
 	u32 udp_idle_s;			/* 0: no idle events */
 	u32 tcp_idle_s;
 	u64 cookie;

@@ -142,8 +142,10 @@ unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *c
 
 	roamnat_count(rn, ROAMNAT_C_MISSES, 1);
 	roamnat_notify(rn, table, &shown, ROAMNAT_EV_MISS);
-	/* Held in the queue until roamd installs the entry and repeats it. */
-	return NF_QUEUE_NR(cfg->miss_queue);
+	/* Held in the queue until roamd installs the entry and repeats it; the
+	 * queue tells roamd which flowchart the miss belongs to.
+	 */
+	return NF_QUEUE_NR(table == ROAMNAT_TABLE_HAM ? cfg->ham_miss_queue : cfg->miss_queue);
 }
 
 static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,

@@ -29,6 +29,7 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1024),
 	[ROAMNAT_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1024),
 	[ROAMNAT_A_MISS_QUEUE] = { .type = NLA_U16 },
+	[ROAMNAT_A_HAM_MISS_QUEUE] = { .type = NLA_U16 },
 	[ROAMNAT_A_CLIENT_IFINDEX] = {
 		.type = NLA_BINARY,
 		.len = ROAMNAT_MAX_CLIENT_IFS * sizeof(u32),
@@ -338,6 +339,11 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->port_max = nla_get_u16(a[ROAMNAT_A_PORT_MAX]);
 	if (a[ROAMNAT_A_MISS_QUEUE])
 		cfg->miss_queue = nla_get_u16(a[ROAMNAT_A_MISS_QUEUE]);
+	/* Misses at the HAM share the FAM's queue unless told otherwise. */
+	if (a[ROAMNAT_A_HAM_MISS_QUEUE])
+		cfg->ham_miss_queue = nla_get_u16(a[ROAMNAT_A_HAM_MISS_QUEUE]);
+	else if (a[ROAMNAT_A_MISS_QUEUE] && !old)
+		cfg->ham_miss_queue = cfg->miss_queue;
 	if (a[ROAMNAT_A_UDP_IDLE_S])
 		cfg->udp_idle_s = nla_get_u32(a[ROAMNAT_A_UDP_IDLE_S]);
 	if (a[ROAMNAT_A_TCP_IDLE_S])
@@ -398,6 +404,7 @@ static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 		if (!nla_put_u16(msg, ROAMNAT_A_PORT_MIN, cfg->port_min) &&
 		    !nla_put_u16(msg, ROAMNAT_A_PORT_MAX, cfg->port_max) &&
 		    !nla_put_u16(msg, ROAMNAT_A_MISS_QUEUE, cfg->miss_queue) &&
+		    !nla_put_u16(msg, ROAMNAT_A_HAM_MISS_QUEUE, cfg->ham_miss_queue) &&
 		    !nla_put_u32(msg, ROAMNAT_A_UDP_IDLE_S, cfg->udp_idle_s) &&
 		    !nla_put_u32(msg, ROAMNAT_A_TCP_IDLE_S, cfg->tcp_idle_s) &&
 		    !nla_put_u64_64bit(msg, ROAMNAT_A_COOKIE, cfg->cookie, ROAMNAT_A_PAD) &&

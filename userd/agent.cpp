@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <random>
-#include <linux/netfilter.h>
 #include <net/if.h>
 
 namespace roamnat {
@@ -32,7 +31,7 @@ std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) cons
 Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
 	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
 	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()()),
-	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](uint32_t id, int v) { miss_q_.verdict(id, v); },
+	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
 		counters_),
 	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
 	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); })
@@ -41,8 +40,7 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 
 bool Agent::start(std::string &error)
 {
-	if (!miss_q_.open(loop_, opts_.dp.miss_queue, uint32_t(opts_.max_held),
-			  [this](const NfQueue::Packet &p) { on_miss(p); }, error))
+	if (!dp_.start_misses(loop_, uint32_t(opts_.max_held), [this](const Miss &m) { on_miss(m); }, error))
 		return false;
 	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
 		return false;
@@ -88,89 +86,84 @@ void Agent::idle_tick()
 
 void Agent::stop()
 {
-	held_.release_all(NF_DROP, "agent stopping");
+	held_.release_all(Verdict::drop, "agent stopping");
 }
 
 // ---- packet path -----------------------------------------------------------
 
-void Agent::on_miss(const NfQueue::Packet &p)
+// Fig. 6 630 / Fig. 7 720 "no": the data plane has no entry for the packet
+// and says which of the two it is.
+void Agent::on_miss(const Miss &m)
 {
-	std::string why;
-	auto pi = parse_packet(p.payload, why);
-	if (!pi) {
-		count("miss_unparsable");
-		log_debug("dropping queued packet: ", why);
-		miss_q_.verdict(p.id, NF_DROP);
+	if (m.way == Direction::inbound) {
+		inbound_miss(m);
 		return;
 	}
-	bool to_us = pi->dst.addr == opts_.address && pi->dst.port >= opts_.dp.port_min &&
-		     pi->dst.port <= opts_.dp.port_max;
-	if (pi->icmp_error && !to_us) {
-		// Only errors to a masquerade endpoint wait for an answer; roamnat.ko
-		// queues no other, and an error never opens a connection.
+	if (m.packet.icmp_error) {
+		// An error never opens a connection; those that wait for an answer
+		// are the ones to a masquerade endpoint, queued inbound.
 		count("miss_icmp_passed");
-		miss_q_.verdict(p.id, NF_ACCEPT);
+		dp_.verdict(m.id, Verdict::accept);
 		return;
 	}
-	if (to_us)
-		inbound_miss(*pi, p);
-	else
-		outbound_miss(*pi, p);
+	outbound_miss(m);
 }
 
 // Fig. 6 630 "no": the FAM has no record for this client and server.
-void Agent::outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
+void Agent::outbound_miss(const Miss &m)
 {
 	count("miss_outbound");
-	FlowKey flow{pi.proto, pi.src, pi.dst};
+	const PacketInfo &pi = m.packet;
+	FlowKey flow = m.flow();
 	if (fams_.contains(flow)) {
 		count("miss_raced");
-		miss_q_.verdict(p.id, NF_REPEAT);
+		dp_.verdict(m.id, Verdict::repeat);
 		return;
 	}
 	if (!fams_.serves(flow.client.addr))
-		client_arrived(flow.client.addr, p.in_ifindex, "first packet");
-	if (!held_.hold(Way::outbound, flow, p.id)) // Fig. 6 640
+		client_arrived(flow.client.addr, m.ifindex, "first packet");
+	if (!held_.hold(Way::outbound, flow, m.id)) // Fig. 6 640
 		return;
 	if (!in_setup_.insert(flow).second)
 		return; // already asked; this packet waits with the others
 	if (hams_.contains(flow)) {
-		ask_to_join(flow, p.in_ifindex, false); // back at its HAM
+		ask_to_join(flow, m.ifindex, false); // back at its HAM
 		return;
 	}
 	bool opens = pi.syn_only() || pi.proto == L4::udp;
 	std::string ham = opts_.ham_policy.choose(flow, opts_.name); // Fig. 9 900
 	if (ham == opts_.name && pi.syn_only()) {
-		anchor_here(flow, p.in_ifindex);
+		anchor_here(flow, m.ifindex);
 		return;
 	}
 	if (ham == opts_.name) {
-		ask_to_join(flow, p.in_ifindex, opens);
+		ask_to_join(flow, m.ifindex, opens);
 		return;
 	}
 	// Fig. 6 670 first (the client may be roaming), then Fig. 9 980.
 	if (opens)
 		designate_ok_.insert(flow);
-	ask_to_join(flow, p.in_ifindex, false);
+	ask_to_join(flow, m.ifindex, false);
 }
 
 // Fig. 7 720 "no": the HAM knows the connection but not its FAM.
-void Agent::inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p)
+void Agent::inbound_miss(const Miss &m)
 {
 	count("miss_inbound");
-	HamRec *rec = hams_.find(MasqKey{pi.proto, pi.src, pi.dst});
+	MasqKey key{m.packet.proto, m.packet.src, m.packet.dst};
+	HamRec *rec = hams_.find(key);
 	if (!rec) {
 		count("inbound_unknown_dropped");
-		log_debug("no HAM record for ", MasqKey{pi.proto, pi.src, pi.dst}.str(), ": dropped (Fig. 7 785)");
-		miss_q_.verdict(p.id, NF_DROP);
+		log_debug("no HAM record for ", key.str(), ": dropped (Fig. 7 785)");
+		dp_.verdict(m.id, Verdict::drop);
 		return;
 	}
 	if (rec->relays()) {
 		count("miss_raced");
-		miss_q_.verdict(p.id, NF_REPEAT);
+		dp_.verdict(m.id, Verdict::repeat);
 		return;
 	}
-	if (!held_.hold(Way::inbound, rec->flow, p.id))
+	if (!held_.hold(Way::inbound, rec->flow, m.id))
 		return;
 	// Fig. 7 725 alternative: do not ask again while a recent query is unanswered.
 	if (loop_.now() - rec->last_query > Millis(250))
@@ -250,12 +243,12 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
 	in_setup_.erase(flow);
 	if (!commit("anchoring a new connection")) {
-		held_.release(Way::outbound, flow, NF_DROP, "data plane refused the entries");
+		held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
 		forget(flow);
 		return;
 	}
 	count("connections_anchored");
-	held_.release(Way::outbound, flow, NF_REPEAT, "");
+	held_.release(Way::outbound, flow, Verdict::repeat, "");
 	log_debug("HAM of ", flow.str(), " as ", masq.str());
 	register_ham(*hams_.find(flow), false);
 }
@@ -276,14 +269,7 @@ void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 		}
 		fam = {opts_.address, *port};
 	}
-	Message m;
-	m.type = MsgType::fam_request;
-	m.proto = flow.proto;
-	m.client = flow.client;
-	m.server = flow.server;
-	m.fam = fam;
-	m.flags = may_anchor ? proto::kFlagCombined : 0;
-	coord_.request(m, [this, flow, ifindex, fam, fam_is_masq](const Message *r) {
+	coord_.fam_request(flow, fam, may_anchor, false, [this, flow, ifindex, fam, fam_is_masq](const Message *r) {
 		on_fam_reply(flow, ifindex, fam, fam_is_masq, r);
 	});
 }
@@ -293,7 +279,7 @@ void Agent::setup_failed(const FlowKey &flow, const char *counter, const char *w
 	in_setup_.erase(flow);
 	designate_ok_.erase(flow);
 	count(counter);
-	held_.release(Way::outbound, flow, NF_DROP, why);
+	held_.release(Way::outbound, flow, Verdict::drop, why);
 }
 
 void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message *r)
@@ -316,7 +302,7 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 		Endpoint masq = st == Status::became_ham ? fam : r->masq.value_or(Endpoint{});
 		if (masq.is_nil() || ham.empty()) {
 			give_back();
-			held_.release(Way::outbound, flow, NF_DROP, "coordinator reply lacked the masquerade endpoint");
+			held_.release(Way::outbound, flow, Verdict::drop, "coordinator reply lacked the masquerade endpoint");
 			return;
 		}
 		// The FAM entries go in first: held inbound packets are released
@@ -338,12 +324,12 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 			update_ham_fams(flow, fams);
 		}
 		if (!commit("installing a FAM record")) {
-			held_.release(Way::outbound, flow, NF_DROP, "data plane refused the entries");
+			held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
 			forget(flow);
 			return;
 		}
 		count(st == Status::ok ? "fam_joined" : "fam_anchored");
-		held_.release(Way::outbound, flow, NF_REPEAT, "");
+		held_.release(Way::outbound, flow, Verdict::repeat, "");
 		return;
 	}
 	give_back();
@@ -360,13 +346,7 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 // Fig. 9 980: another host is to anchor this connection.
 void Agent::designate(const FlowKey &flow, uint32_t ifindex, const std::string &ham)
 {
-	Message m;
-	m.type = MsgType::ham_designate;
-	m.proto = flow.proto;
-	m.client = flow.client;
-	m.server = flow.server;
-	m.ham_agent = ham;
-	coord_.request(m, [this, flow, ifindex, ham](const Message *r) {
+	coord_.ham_designate(flow, ham, [this, flow, ifindex](const Message *r) {
 		if (!r || r->status != Status::ok) {
 			setup_failed(flow, "designate_failed",
 				     r && r->text ? r->text->c_str() : "designated HAM did not register the connection");
@@ -429,7 +409,7 @@ void Agent::update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> f
 	if (!rec || !commit("updating a HAM record"))
 		return;
 	if (rec->installed != HamRec::Installed::pending)
-		held_.release(Way::inbound, flow, NF_REPEAT, "");
+		held_.release(Way::inbound, flow, Verdict::repeat, "");
 }
 
 void Agent::drop_ham(const FlowKey &flow)
@@ -453,8 +433,8 @@ void Agent::forget(const FlowKey &flow)
 	drop_fam(flow);
 	drop_ham(flow);
 	commit("removing a connection");
-	held_.release(Way::outbound, flow, NF_DROP, "connection ended");
-	held_.release(Way::inbound, flow, NF_DROP, "connection ended");
+	held_.release(Way::outbound, flow, Verdict::drop, "connection ended");
+	held_.release(Way::inbound, flow, Verdict::drop, "connection ended");
 	if (auto e = ending_.find(flow); e != ending_.end()) {
 		if (e->second.timer)
 			loop_.cancel(e->second.timer);
@@ -468,13 +448,7 @@ void Agent::end_connection(const FlowKey &flow, const std::string &why)
 		return;
 	log_debug("ending ", flow.str(), ": ", why);
 	count("connections_ended");
-	Message m;
-	m.type = MsgType::conn_end;
-	m.proto = flow.proto;
-	m.client = flow.client;
-	m.server = flow.server;
-	m.text = why;
-	coord_.request(m, [](const Message *) {});
+	coord_.conn_end(flow, why);
 	forget(flow);
 }
 
@@ -505,13 +479,8 @@ void Agent::query_fams(HamRec &rec)
 {
 	rec.last_query = loop_.now();
 	count("fam_queries");
-	Message m;
-	m.type = MsgType::fam_query;
-	m.proto = rec.flow.proto;
-	m.server = rec.flow.server;
-	m.masq = rec.masq;
 	FlowKey flow = rec.flow;
-	coord_.request(m, [this, flow](const Message *r) {
+	coord_.fam_query(flow.proto, flow.server, rec.masq, [this, flow](const Message *r) {
 		if (!r)
 			return; // the hold timer decides
 		if (r->status == Status::ok) {
@@ -519,7 +488,7 @@ void Agent::query_fams(HamRec &rec)
 			return;
 		}
 		count(r->status == Status::suspect ? "fam_query_suspect" : "fam_query_not_found");
-		held_.release(Way::inbound, flow, NF_DROP,
+		held_.release(Way::inbound, flow, Verdict::drop,
 			      r->status == Status::suspect ? "coordinator flagged the query as suspect"
 							   : "coordinator does not know the connection (Fig. 12 1280)");
 	});
@@ -528,18 +497,12 @@ void Agent::query_fams(HamRec &rec)
 // Fig. 9 950: tell the coordinator this AP anchors the connection.
 void Agent::register_ham(const HamRec &rec, bool resync)
 {
-	Message m;
-	m.type = MsgType::ham_register;
-	m.proto = rec.flow.proto;
-	m.client = rec.flow.client;
-	m.server = rec.flow.server;
-	m.masq = rec.masq;
+	std::optional<Endpoint> own_fam;
 	for (const auto &f : rec.fams)
 		if (f.agent == opts_.name)
-			m.fam = f.fam;
-	m.flags = resync ? proto::kFlagResync : 0;
+			own_fam = f.fam;
 	FlowKey flow = rec.flow;
-	coord_.request(m, [this, flow, resync](const Message *r) {
+	coord_.ham_register(flow, rec.masq, own_fam, resync, [this, flow, resync](const Message *r) {
 		if (!hams_.contains(flow))
 			return;
 		if (!r) {
@@ -569,14 +532,7 @@ void Agent::resync()
 	for (const auto &[flow, rec] : fams_) {
 		if (rec.ham_agent == opts_.name)
 			continue;
-		Message m;
-		m.type = MsgType::fam_request;
-		m.proto = flow.proto;
-		m.client = flow.client;
-		m.server = flow.server;
-		m.fam = rec.fam;
-		m.flags = proto::kFlagResync;
-		coord_.request(m, [](const Message *) {});
+		coord_.fam_request(flow, rec.fam, false, true, [](const Message *) {});
 	}
 	if (hams_.size() || fams_.size())
 		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
@@ -598,10 +554,7 @@ void Agent::client_departed(Ipv4 client, const char *why)
 	arrivals_.erase(client);
 	count("departures");
 	log_info("client ", client.str(), " departed (", why, "): ", flows.size(), " connection(s) left this FAM");
-	Message m;
-	m.type = MsgType::client_departed;
-	m.client_addr = client;
-	coord_.request(m, [](const Message *) {});
+	coord_.client_departed(client);
 }
 
 // A client appeared here: join every connection it has at once, so that the
@@ -617,10 +570,7 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 		std::erase_if(arrivals_, [&](const auto &a) { return now - a.second > Millis(1000); });
 	count("arrivals");
 	log_debug("client ", client.str(), " arrived (", why, ")");
-	Message m;
-	m.type = MsgType::client_arrived;
-	m.client_addr = client;
-	coord_.request(m, [this, ifindex](const Message *r) {
+	coord_.client_arrived(client, [this, ifindex](const Message *r) {
 		if (!r || r->status != Status::ok)
 			return;
 		for (const auto &c : r->conns) {

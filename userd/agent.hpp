@@ -11,7 +11,6 @@
 #include "ham_table.hpp"
 #include "held_packets.hpp"
 #include "link_monitor.hpp"
-#include "nfqueue.hpp"
 #include "port_allocator.hpp"
 
 #include <map>
@@ -51,6 +50,11 @@ public:
 	// Rebuilds the records of a previous run from the entries it left in the
 	// data plane (Leftover), before the coordinator session starts.
 	void adopt(const Leftover &left);
+	// Station events: the link monitor's today, hostapd's next.
+	// Fig. 13 1300: the client left this AP.
+	void client_departed(Ipv4 client, const char *why);
+	// The client is here: join each of its connections at once.
+	void client_arrived(Ipv4 client, uint32_t ifindex, const char *why);
 
 private:
 	using Way = HeldPackets::Way;
@@ -60,9 +64,9 @@ private:
 	};
 
 	// Packet path: misses (Figs. 6, 7) and events from the data plane.
-	void on_miss(const NfQueue::Packet &p);
-	void outbound_miss(const PacketInfo &pi, const NfQueue::Packet &p);
-	void inbound_miss(const PacketInfo &pi, const NfQueue::Packet &p);
+	void on_miss(const Miss &m);
+	void outbound_miss(const Miss &m);
+	void inbound_miss(const Miss &m);
 	void on_dp_event(const DataPlaneEvent &ev);
 	void on_tcp_end(const FlowKey &tuple, bool rst);
 
@@ -90,9 +94,7 @@ private:
 	void resync();
 	void register_ham(const HamRec &rec, bool resync);
 
-	// Departures (Fig. 13), arrivals and idle expiry.
-	void client_departed(Ipv4 client, const char *why);
-	void client_arrived(Ipv4 client, uint32_t ifindex, const char *why);
+	// Links and idle expiry.
 	void link_gone(uint32_t ifindex, const std::string &name);
 	void link_exists(uint32_t ifindex, const std::string &name);
 	void check_idle();
@@ -109,7 +111,6 @@ private:
 	CoordinatorLink &coord_;
 	Counters counters_;
 	PortAllocator ports_;
-	NfQueue miss_q_;
 	HeldPackets held_;
 	LinkMonitor links_;
 	FamTable fams_;

@@ -50,14 +50,15 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.port_min = uint16_t(*lo);
 	o.dp.port_max = uint16_t(*hi);
 
-	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, hold_ms, max_held;
+	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, ham_miss_q, hold_ms, max_held;
 	if (!number("port_quarantine", 86400, quarantine_s) || !number("udp_idle_timeout", 86400, udp_idle) ||
 	    !number("tcp_idle_timeout", 864000, tcp_idle) || !number("miss_queue", 65535, miss_q) ||
-	    !number("event_queue", 65535, event_q) || !number("miss_hold_ms", 60000, hold_ms) ||
+	    !number("event_queue", 65535, event_q) || !number("ham_miss_queue", 65535, ham_miss_q) ||
+	    !number("miss_hold_ms", 60000, hold_ms) ||
 	    !number("max_held_packets", 1000000, max_held))
 		return false;
-	if (miss_q == event_q)
-		return bad("miss_queue and event_queue must differ");
+	if (miss_q == event_q || miss_q == ham_miss_q || event_q == ham_miss_q)
+		return bad("miss_queue, event_queue and ham_miss_queue must differ");
 	if (udp_idle == 0 || tcp_idle == 0)
 		return bad("idle timeouts must be at least one second");
 	if (max_held == 0)
@@ -67,6 +68,7 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.tcp_idle_s = uint32_t(tcp_idle);
 	o.dp.miss_queue = uint16_t(miss_q);
 	o.dp.event_queue = uint16_t(event_q);
+	o.dp.ham_miss_queue = uint16_t(ham_miss_q);
 	o.miss_hold = Millis(hold_ms);
 	o.max_held = max_held;
 

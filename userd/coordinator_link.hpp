@@ -1,12 +1,13 @@
-// roamd's session with the coordinator: connects (and reconnects with
-// back-off), says hello, matches replies to requests and times them out.
+// What the agent asks of the roaming coordinator and hears from it
+// (docs/protocol.md), one typed call per request so that no caller builds a
+// message by hand. CoordinatorSession is the TLS session behind it; unit tests
+// put a fake in its place.
 #pragma once
 
-#include "../common/framed_conn.hpp"
+#include "../common/protocol.hpp"
 
 #include <functional>
-#include <memory>
-#include <unordered_map>
+#include <string>
 
 namespace roamnat {
 
@@ -15,49 +16,39 @@ public:
 	using ReplyHandler = std::function<void(const proto::Message *reply)>; // nullptr: no answer
 	using PushHandler = std::function<void(const proto::Message &)>;
 
-	CoordinatorLink(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr);
-	void on_push(PushHandler h) { on_push_ = std::move(h); }
-	// Runs after every successful hello, so the agent can replay its state.
-	void on_session(std::function<void()> h) { on_session_ = std::move(h); }
-	void start();
+	virtual ~CoordinatorLink() = default;
 
-	bool up() const { return conn_ && conn_->is_open() && hello_done_; }
-	bool push_enabled() const { return push_; }
-	// Sends a request; the handler runs once, with the reply or nullptr after
-	// the timeout or a lost session.
-	void request(proto::Message msg, ReplyHandler handler, Millis timeout = Millis(2000));
-	void send(const proto::Message &msg);
-	uint64_t timeouts() const { return timeouts_; }
-	// The coordinator keeps an agent's records across a reconnect with the
-	// same instance; a restarted roamd that adopted its data plane reuses it.
-	uint64_t instance() const { return instance_; }
-	void set_instance(uint64_t instance) { instance_ = instance; }
+	// Pushes: fam_update, conn_removed, ham_designate (docs/protocol.md).
+	virtual void on_push(PushHandler h) = 0;
+	// Runs after every new session, so the agent can replay its state.
+	virtual void on_session(std::function<void()> h) = 0;
+	virtual bool up() const = 0;
+	virtual uint64_t timeouts() const = 0;
 
-private:
-	void connect();
-	void schedule_reconnect();
-	void lost(const std::string &reason);
+	// Each handler runs once: with the reply, or with nullptr after the
+	// timeout or a lost session.
 
-	struct Pending {
-		ReplyHandler handler;
-		EventLoop::TimerId timer;
-	};
+	// Fig. 10 1010: join a connection as its FAM at fam; combined: Fig. 11,
+	// the coordinator may make this agent the HAM. resync: replayed after a
+	// reconnect.
+	void fam_request(const FlowKey &flow, Endpoint fam, bool combined, bool resync, ReplyHandler h);
+	// Fig. 9 930 / 950: this agent anchors the connection at masq, and is its
+	// FAM at fam when it serves the client too.
+	void ham_register(const FlowKey &flow, Endpoint masq, std::optional<Endpoint> fam, bool resync,
+			  ReplyHandler h);
+	// Fig. 12 1200: where is the FAM of the connection at masq now?
+	void fam_query(L4 proto, Endpoint server, Endpoint masq, ReplyHandler h);
+	// Fig. 9 980: have agent ham anchor the connection.
+	void ham_designate(const FlowKey &flow, const std::string &ham, ReplyHandler h);
+	// Fig. 13 1300: the client left this FAM.
+	void client_departed(Ipv4 client);
+	// The client appeared at this FAM: which connections does it have?
+	void client_arrived(Ipv4 client, ReplyHandler h);
+	// FIN/RST or idle: the connection is over.
+	void conn_end(const FlowKey &flow, const std::string &why);
 
-	EventLoop &loop_;
-	const TlsContext &tls_;
-	Endpoint coordinator_;
-	Ipv4 agent_addr_;
-	std::unique_ptr<FramedConn> conn_;
-	bool hello_done_ = false;
-	bool push_ = false;
-	uint32_t next_id_ = 1;
-	Millis backoff_{200};
-	std::unordered_map<uint32_t, Pending> pending_;
-	PushHandler on_push_;
-	std::function<void()> on_session_;
-	uint64_t timeouts_ = 0;
-	uint64_t instance_; // random per run: tells the coordinator when we restarted
-	bool warned_ = false;
+protected:
+	virtual void request(proto::Message msg, ReplyHandler h) = 0;
 };
 
 } // namespace roamnat

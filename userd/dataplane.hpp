@@ -4,6 +4,7 @@
 
 #include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
+#include "miss.hpp"
 
 #include <functional>
 #include <map>
@@ -27,8 +28,9 @@ struct DataPlaneConfig {
 	}
 	uint16_t port_min = 40000;                  // masquerade and FAM ports
 	uint16_t port_max = 59999;
-	uint16_t miss_queue = 0;   // NFQUEUE number for misses (Figs. 6 and 7)
-	uint16_t event_queue = 1;  // NFQUEUE number for TCP FIN/RST
+	uint16_t miss_queue = 0;     // NFQUEUE number for misses at the FAM (Fig. 6)
+	uint16_t event_queue = 1;    // NFQUEUE number for TCP FIN/RST
+	uint16_t ham_miss_queue = 2; // NFQUEUE number for misses at the HAM (Fig. 7)
 	uint32_t udp_idle_s = 60;
 	uint32_t tcp_idle_s = 7200;
 	OutboundMode outbound = OutboundMode::direct;
@@ -111,6 +113,11 @@ public:
 	// (protocol, source, destination) of every translated packet seen within
 	// its idle timeout, before rewriting; FlowKey's client field is the source.
 	virtual std::optional<std::set<FlowKey>> active_tuples() = 0;
+
+	// Misses (Fig. 6 630, Fig. 7 720), each held in the kernel until verdict()
+	// is given its id; at most max_held wait at once.
+	virtual bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) = 0;
+	virtual void verdict(MissId id, Verdict v) = 0;
 
 	// TCP FIN/RST (and, where reports_idle(), idle entries) as they happen.
 	using EventHandler = std::function<void(const DataPlaneEvent &)>;

@@ -2,11 +2,9 @@
 
 #include "../common/log.hpp"
 
-#include <linux/netfilter.h>
-
 namespace roamnat {
 
-HeldPackets::HeldPackets(EventLoop &loop, Millis max_hold, size_t max_total, Verdict verdict, Counters &counters)
+HeldPackets::HeldPackets(EventLoop &loop, Millis max_hold, size_t max_total, GiveVerdict verdict, Counters &counters)
 	: loop_(loop), max_hold_(max_hold), max_total_(max_total), verdict_(std::move(verdict)), counters_(counters)
 {
 }
@@ -19,13 +17,13 @@ HeldPackets::~HeldPackets()
 				loop_.cancel(h.timer);
 }
 
-bool HeldPackets::hold(Way way, const FlowKey &flow, uint32_t id)
+bool HeldPackets::hold(Way way, const FlowKey &flow, MissId id)
 {
 	const char *what = way == Way::outbound ? "outbound" : "inbound";
 	if (total_ >= max_total_) {
 		counters_.add("held_overflow_dropped");
 		log_warn("miss queue full (", max_total_, " packets held): dropping ", what, " packet of ", flow.str());
-		verdict_(id, NF_DROP);
+		verdict_(id, Verdict::drop);
 		return false;
 	}
 	Held &h = table(way)[flow];
@@ -36,13 +34,13 @@ bool HeldPackets::hold(Way way, const FlowKey &flow, uint32_t id)
 			auto it = table(way).find(flow);
 			if (it != table(way).end())
 				it->second.timer = 0;
-			release(way, flow, NF_DROP, "no answer within the hold time");
+			release(way, flow, Verdict::drop, "no answer within the hold time");
 		});
 	}
 	return true;
 }
 
-void HeldPackets::release(Way way, const FlowKey &flow, int verdict, const char *why)
+void HeldPackets::release(Way way, const FlowKey &flow, Verdict verdict, const char *why)
 {
 	Table &t = table(way);
 	auto it = t.find(flow);
@@ -53,9 +51,9 @@ void HeldPackets::release(Way way, const FlowKey &flow, int verdict, const char 
 	if (h.timer)
 		loop_.cancel(h.timer);
 	total_ -= h.ids.size();
-	for (uint32_t id : h.ids)
+	for (MissId id : h.ids)
 		verdict_(id, verdict);
-	if (verdict == NF_DROP) {
+	if (verdict == Verdict::drop) {
 		counters_.add("held_dropped", h.ids.size());
 		log_info("dropped ", h.ids.size(), " held packet(s) of ", flow.str(), ": ", why);
 	} else {
@@ -63,7 +61,7 @@ void HeldPackets::release(Way way, const FlowKey &flow, int verdict, const char 
 	}
 }
 
-void HeldPackets::release_all(int verdict, const char *why)
+void HeldPackets::release_all(Verdict verdict, const char *why)
 {
 	for (Way way : {Way::outbound, Way::inbound}) {
 		std::vector<FlowKey> flows;

@@ -7,6 +7,7 @@
 #include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
 #include "counters.hpp"
+#include "miss.hpp"
 
 #include <functional>
 #include <unordered_map>
@@ -17,27 +18,27 @@ namespace roamnat {
 class HeldPackets {
 public:
 	// Inbound packets wait under the flow of the HAM record they belong to.
-	enum class Way { outbound, inbound };
-	// Gives a queued packet its verdict (NF_ACCEPT, NF_DROP, NF_REPEAT).
-	using Verdict = std::function<void(uint32_t id, int verdict)>;
+	using Way = Direction;
+	// Gives a queued packet its verdict (DataPlane::verdict).
+	using GiveVerdict = std::function<void(MissId id, Verdict v)>;
 
-	HeldPackets(EventLoop &loop, Millis max_hold, size_t max_total, Verdict verdict, Counters &counters);
+	HeldPackets(EventLoop &loop, Millis max_hold, size_t max_total, GiveVerdict verdict, Counters &counters);
 	~HeldPackets();
 	HeldPackets(const HeldPackets &) = delete;
 	HeldPackets &operator=(const HeldPackets &) = delete;
 
 	// false when max_total packets are held already: this one was dropped.
-	bool hold(Way way, const FlowKey &flow, uint32_t id);
-	// Every packet held for the flow gets the verdict; NF_REPEAT runs the
-	// hook again, so the packet takes the entries installed meanwhile.
-	void release(Way way, const FlowKey &flow, int verdict, const char *why);
-	void release_all(int verdict, const char *why);
+	bool hold(Way way, const FlowKey &flow, MissId id);
+	// Every packet held for the flow gets the verdict; Verdict::repeat runs
+	// the hook again, so the packet takes the entries installed meanwhile.
+	void release(Way way, const FlowKey &flow, Verdict verdict, const char *why);
+	void release_all(Verdict verdict, const char *why);
 	size_t total() const { return total_; }
 	size_t held(Way way, const FlowKey &flow) const;
 
 private:
 	struct Held {
-		std::vector<uint32_t> ids;
+		std::vector<MissId> ids;
 		EventLoop::TimerId timer = 0;
 	};
 	using Table = std::unordered_map<FlowKey, Held>;
@@ -47,7 +48,7 @@ private:
 	EventLoop &loop_;
 	Millis max_hold_;
 	size_t max_total_;
-	Verdict verdict_;
+	GiveVerdict verdict_;
 	Counters &counters_;
 	Table out_, in_;
 	size_t total_ = 0;

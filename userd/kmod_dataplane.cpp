@@ -64,6 +64,7 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	kcfg_.port_min = cfg.port_min;
 	kcfg_.port_max = cfg.port_max;
 	kcfg_.miss_queue = cfg.miss_queue;
+	kcfg_.ham_miss_queue = cfg.ham_miss_queue;
 	kcfg_.udp_idle_s = cfg.udp_idle_s;
 	kcfg_.tcp_idle_s = cfg.tcp_idle_s;
 	// The previous run's instance stays until set_instance(): leftover() reads it.
@@ -200,6 +201,7 @@ std::map<std::string, uint64_t> KmodDataPlane::counters()
 		auto same = kSameAsNft.find(name);
 		out[same == kSameAsNft.end() ? name : same->second] = value;
 	}
+	misses_.add_counters(out);
 	return out;
 }
 

@@ -1,10 +1,11 @@
 // roamd's kernel module back end: the translation tables live in roamnat.ko
-// (kmod/), programmed over generic netlink (kmod_netlink.hpp). The module
+// (kmod/), programmed over generic netlink (kmod/lib/netlink_client.hpp). The module
 // keeps forwarding while roamd restarts; the next run adopts its entries.
 #pragma once
 
 #include "dataplane.hpp"
-#include "kmod_netlink.hpp"
+#include "miss_queues.hpp"
+#include "../kmod/lib/netlink_client.hpp"
 
 namespace roamnat {
 
@@ -30,6 +31,13 @@ public:
 	std::map<std::string, uint64_t> counters() override;
 	std::optional<std::set<FlowKey>> active_tuples() override;
 
+	// The module queues FAM_OUT misses to miss_queue and HAM misses (and the
+	// ICMP errors that wait with them) to ham_miss_queue.
+	bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) override
+	{
+		return misses_.open(loop, cfg_.miss_queue, cfg_.ham_miss_queue, max_held, std::move(handler), error);
+	}
+	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
 	bool reports_idle() const override { return true; }
 	void client_interface(uint32_t ifindex, bool present) override;
@@ -42,6 +50,7 @@ private:
 	std::optional<std::vector<kmod::Entry>> dump_all(); // every table; nullopt (logged) on error
 
 	DataPlaneConfig cfg_;
+	MissQueues misses_;
 	kmod::Client nl_;
 	kmod::Config kcfg_;
 	std::vector<kmod::Change> staged_;

@@ -5,8 +5,9 @@
 // callbacks (docs/architecture.md, "Station events").
 #pragma once
 
+#include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
-#include "nft_dataplane.hpp"
+#include "mnl_socket.hpp"
 
 #include <functional>
 #include <string>
@@ -30,7 +31,7 @@ public:
 
 private:
 	void readable();
-	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	MnlSocket nl_;
 	Handlers h_;
 };
 

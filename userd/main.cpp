@@ -4,7 +4,7 @@
 #include "../common/log.hpp"
 #include "agent.hpp"
 #include "agent_config.hpp"
-#include "coordinator_link.hpp"
+#include "coordinator_session.hpp"
 #include "kmod_dataplane.hpp"
 #include "nft_dataplane.hpp"
 #include "roamd_config_keys.hpp"
@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	DataPlane &dp = *dp_owner;
 	if (!dp.init(opts.dp, err))
 		return fail(err);
-	CoordinatorLink coord(loop, *tls, conf.coordinator, opts.address);
+	CoordinatorSession coord(loop, *tls, conf.coordinator, opts.address);
 	Agent agent(loop, opts, dp, coord);
 	// A data plane that kept forwarding while roamd was down: take over its
 	// entries and the previous run's instance, so the coordinator keeps them.

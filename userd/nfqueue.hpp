@@ -3,7 +3,7 @@
 #pragma once
 
 #include "../common/event_loop.hpp"
-#include "nft_dataplane.hpp"
+#include "mnl_socket.hpp"
 #include "packet_info.hpp"
 
 #include <functional>
@@ -28,7 +28,7 @@ private:
 	void readable();
 	bool config(uint8_t cmd_or_zero, bool params, uint32_t max_len, std::string &error);
 
-	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	MnlSocket nl_;
 	uint16_t num_ = 0;
 	Handler handler_;
 };

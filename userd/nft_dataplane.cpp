@@ -559,7 +559,7 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	{
 		// Fig. 7 720 -> 725: a known connection whose FAM is not known yet.
 		Rule r("to_local");
-		r.key5().lookup(kHamPending).count("miss_ham").queue(cfg_.miss_queue, false);
+		r.key5().lookup(kHamPending).count("miss_ham").queue(cfg_.ham_miss_queue, false);
 		rule_msg(r);
 	}
 	{
@@ -713,6 +713,7 @@ std::map<std::string, uint64_t> NftDataPlane::counters()
 		}
 		nftnl_obj_free(got);
 	}
+	misses_.add_counters(out);
 	return out;
 }
 

@@ -4,15 +4,12 @@
 #pragma once
 
 #include "dataplane.hpp"
+#include "miss_queues.hpp"
+#include "mnl_socket.hpp"
 
-#include <libmnl/libmnl.h>
 #include <memory>
 
 namespace roamnat {
-
-struct MnlSocketClose {
-	void operator()(mnl_socket *s) const { mnl_socket_close(s); }
-};
 
 class NfQueue;
 
@@ -38,6 +35,13 @@ public:
 	bool commit(std::string &error) override;
 	std::map<std::string, uint64_t> counters() override;
 	std::optional<std::set<FlowKey>> active_tuples() override;
+	// Misses are queued to miss_queue by the client-interface chain and to
+	// ham_miss_queue by the HAM chain.
+	bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) override
+	{
+		return misses_.open(loop, cfg_.miss_queue, cfg_.ham_miss_queue, max_held, std::move(handler), error);
+	}
+	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
 	// TCP FIN/RST arrive as packets on the event NFQUEUE (accepted at once).
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
 
@@ -53,7 +57,8 @@ private:
 	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
 
 	DataPlaneConfig cfg_;
-	std::unique_ptr<mnl_socket, MnlSocketClose> nl_;
+	MissQueues misses_;
+	MnlSocket nl_;
 	uint32_t seq_ = 1;
 	std::vector<Op> staged_;
 	std::unique_ptr<NfQueue> events_;

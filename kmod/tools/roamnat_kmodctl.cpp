@@ -1,7 +1,7 @@
 // roamnat-kmodctl: talks to roamnat.ko over generic netlink (docs/netlink.md),
-// through the same client as roamd's kmod back end (userd/kmod_netlink.hpp).
+// through the same client as roamd's kmod back end (kmod/lib/netlink_client.hpp).
 // For operators and for the module's tests.
-#include "../../userd/kmod_netlink.hpp"
+#include "../lib/netlink_client.hpp"
 #include "../uapi/roamnat.h"
 
 #include <cstdio>
@@ -148,9 +148,9 @@ int main(int argc, char **argv)
 		auto c = nl.get_config(err);
 		if (!c)
 			return refused(cmd, err.empty() ? "not configured" : err);
-		printf("ports %u-%u miss_queue %u udp_idle %u tcp_idle %u cookie %llx interfaces",
-		       c->port_min, c->port_max, c->miss_queue, c->udp_idle_s, c->tcp_idle_s,
-		       (unsigned long long)c->cookie);
+		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u cookie %llx interfaces",
+		       c->port_min, c->port_max, c->miss_queue, c->ham_miss_queue.value_or(c->miss_queue), c->udp_idle_s,
+		       c->tcp_idle_s, (unsigned long long)c->cookie);
 		for (uint32_t i : c->client_ifindexes)
 			printf(" %u", i);
 		printf("\n");

@@ -79,6 +79,7 @@ enum roamnat_attr {
 	ROAMNAT_A_ORIG_ADDR,		/* be32, HAM: the connection's client */
 	ROAMNAT_A_ORIG_PORT,		/* be16 */
 	ROAMNAT_A_IFINDEX,		/* u32, FAM_OUT: the client's interface */
+	ROAMNAT_A_HAM_MISS_QUEUE,	/* u16, NFQUEUE for HAM misses; default MISS_QUEUE */
 	__ROAMNAT_A_MAX,
 };
 

@@ -51,12 +51,20 @@ public:
 		events = std::move(h);
 		return true;
 	}
+	bool start_misses(EventLoop &, uint32_t, MissHandler h, std::string &) override
+	{
+		misses = std::move(h);
+		return true;
+	}
+	void verdict(MissId id, Verdict v) override { verdicts.push_back({id.packet, v}); }
 
 	// The entries the data plane holds, as "table key -> rewrite" strings.
 	std::set<std::string> entries;
 	std::vector<std::string> staged;
 	std::optional<std::set<FlowKey>> active;
 	EventHandler events;
+	MissHandler misses;
+	std::vector<std::pair<uint32_t, Verdict>> verdicts; // (packet id, verdict) in order
 	bool refuse_commits = false;
 	int commits = 0;
 

@@ -7,7 +7,6 @@
 #include "fake_dataplane.hpp"
 
 #include <catch2/catch.hpp>
-#include <linux/netfilter.h>
 
 using namespace roamnat;
 using roamnat::test::FakeDataPlane;
@@ -144,27 +143,27 @@ TEST_CASE("held packets: released with the verdict, bounded in total, dropped af
 	set_log_level(LogLevel::error);
 	EventLoop loop;
 	Counters counters;
-	std::vector<std::pair<uint32_t, int>> verdicts;
-	HeldPackets held(loop, Millis(50), 3, [&](uint32_t id, int v) { verdicts.push_back({id, v}); }, counters);
+	std::vector<std::pair<uint32_t, Verdict>> verdicts;
+	HeldPackets held(loop, Millis(50), 3, [&](MissId id, Verdict v) { verdicts.push_back({id.packet, v}); }, counters);
 	using Way = HeldPackets::Way;
 	FlowKey other = kFlow;
 	other.client.port = 5001;
 
-	CHECK(held.hold(Way::outbound, kFlow, 1));
-	CHECK(held.hold(Way::outbound, kFlow, 2));
-	CHECK(held.hold(Way::inbound, other, 3));
-	CHECK_FALSE(held.hold(Way::inbound, other, 4)); // the bound is across both ways
-	CHECK(verdicts == std::vector<std::pair<uint32_t, int>>{{4, NF_DROP}});
+	CHECK(held.hold(Way::outbound, kFlow, MissId{0, 1}));
+	CHECK(held.hold(Way::outbound, kFlow, MissId{0, 2}));
+	CHECK(held.hold(Way::inbound, other, MissId{0, 3}));
+	CHECK_FALSE(held.hold(Way::inbound, other, MissId{0, 4})); // the bound is across both ways
+	CHECK(verdicts == std::vector<std::pair<uint32_t, Verdict>>{{4, Verdict::drop}});
 	CHECK(counters.get("held_overflow_dropped") == 1);
 	CHECK(held.total() == 3);
 
-	held.release(Way::outbound, kFlow, NF_REPEAT, "");
+	held.release(Way::outbound, kFlow, Verdict::repeat, "");
 	CHECK(verdicts.size() == 3);
-	CHECK(verdicts[1] == std::pair<uint32_t, int>{1, NF_REPEAT});
-	CHECK(verdicts[2] == std::pair<uint32_t, int>{2, NF_REPEAT});
+	CHECK(verdicts[1] == std::pair<uint32_t, Verdict>{1, Verdict::repeat});
+	CHECK(verdicts[2] == std::pair<uint32_t, Verdict>{2, Verdict::repeat});
 	CHECK(counters.get("held_released") == 2);
 	CHECK(held.total() == 1);
-	held.release(Way::outbound, other, NF_REPEAT, ""); // nothing held that way
+	held.release(Way::outbound, other, Verdict::repeat, ""); // nothing held that way
 	CHECK(held.held(Way::inbound, other) == 1);
 
 	// No answer: the hold timer drops what waits.
@@ -172,7 +171,7 @@ TEST_CASE("held packets: released with the verdict, bounded in total, dropped af
 	while (held.total() && Clock::now() < until)
 		loop.run_once(Millis(10));
 	CHECK(held.total() == 0);
-	CHECK(verdicts.back() == std::pair<uint32_t, int>{3, NF_DROP});
+	CHECK(verdicts.back() == std::pair<uint32_t, Verdict>{3, Verdict::drop});
 	CHECK(counters.get("held_dropped") == 1);
 }
 
@@ -181,11 +180,11 @@ TEST_CASE("held packets: everything still held is dropped when the agent stops")
 	set_log_level(LogLevel::error);
 	EventLoop loop;
 	Counters counters;
-	std::vector<std::pair<uint32_t, int>> verdicts;
-	HeldPackets held(loop, Millis(60000), 10, [&](uint32_t id, int v) { verdicts.push_back({id, v}); }, counters);
-	held.hold(HeldPackets::Way::outbound, kFlow, 1);
-	held.hold(HeldPackets::Way::inbound, kFlow, 2);
-	held.release_all(NF_DROP, "agent stopping");
+	std::vector<std::pair<uint32_t, Verdict>> verdicts;
+	HeldPackets held(loop, Millis(60000), 10, [&](MissId id, Verdict v) { verdicts.push_back({id.packet, v}); }, counters);
+	held.hold(HeldPackets::Way::outbound, kFlow, MissId{0, 1});
+	held.hold(HeldPackets::Way::inbound, kFlow, MissId{0, 2});
+	held.release_all(Verdict::drop, "agent stopping");
 	CHECK(held.total() == 0);
 	CHECK(verdicts.size() == 2);
 	CHECK(counters.get("held_dropped") == 2);

@@ -3,7 +3,7 @@
 // "events" multicast group. Used by roamd's kmod back end and roamnat-kmodctl.
 #pragma once
 
-#include "../common/endpoint.hpp"
+#include "../../common/endpoint.hpp"
 
 #include <functional>
 #include <map>
@@ -35,6 +35,7 @@ struct Entry {
 
 struct Config {
 	uint16_t port_min = 40000, port_max = 59999, miss_queue = 0;
+	std::optional<uint16_t> ham_miss_queue;  // unset: the module uses miss_queue
 	uint32_t udp_idle_s = 0, tcp_idle_s = 0; // 0: no idle events
 	uint64_t cookie = 0;                     // roamd's instance
 	std::vector<uint32_t> client_ifindexes;

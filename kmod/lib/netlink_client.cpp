@@ -1,6 +1,6 @@
-#include "kmod_netlink.hpp"
+#include "netlink_client.hpp"
 
-#include "../kmod/uapi/roamnat.h"
+#include "../uapi/roamnat.h"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -238,6 +238,8 @@ bool Client::set_config(const Config &cfg, std::string &error)
 	nla_put_u16(msg.get(), ROAMNAT_A_PORT_MIN, cfg.port_min);
 	nla_put_u16(msg.get(), ROAMNAT_A_PORT_MAX, cfg.port_max);
 	nla_put_u16(msg.get(), ROAMNAT_A_MISS_QUEUE, cfg.miss_queue);
+	if (cfg.ham_miss_queue)
+		nla_put_u16(msg.get(), ROAMNAT_A_HAM_MISS_QUEUE, *cfg.ham_miss_queue);
 	nla_put_u32(msg.get(), ROAMNAT_A_UDP_IDLE_S, cfg.udp_idle_s);
 	nla_put_u32(msg.get(), ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
 	nla_put_u64(msg.get(), ROAMNAT_A_COOKIE, cfg.cookie);
@@ -261,6 +263,8 @@ std::optional<Config> Client::get_config(std::string &error)
 		    u16(ROAMNAT_A_PORT_MIN, cfg.port_min);
 		    u16(ROAMNAT_A_PORT_MAX, cfg.port_max);
 		    u16(ROAMNAT_A_MISS_QUEUE, cfg.miss_queue);
+		    if (a[ROAMNAT_A_HAM_MISS_QUEUE])
+			    cfg.ham_miss_queue = nla_get_u16(a[ROAMNAT_A_HAM_MISS_QUEUE]);
 		    u32(ROAMNAT_A_UDP_IDLE_S, cfg.udp_idle_s);
 		    u32(ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
 		    if (a[ROAMNAT_A_COOKIE])

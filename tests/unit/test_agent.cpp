@@ -1,0 +1,400 @@
+// The agent's flowcharts (Figs. 6, 7, 9-13), connection end and adoption,
+// driven through a data plane and a coordinator link that record what the
+// agent asks of them. No namespaces, no root, no packets: the misses are
+// handed to the agent as the data plane would hand them.
+#include "../../common/log.hpp"
+#include "../../userd/agent.hpp"
+#include "fake_coordinator.hpp"
+#include "fake_dataplane.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace roamnat;
+using proto::Message;
+using proto::MsgType;
+using proto::Status;
+using roamnat::test::FakeCoordinator;
+using roamnat::test::FakeDataPlane;
+
+namespace {
+Endpoint ep(const char *s) { return *Endpoint::parse(s); }
+const Endpoint kClient = ep("10.202.0.11:5000");
+const Endpoint kServer = ep("10.201.0.10:80");
+const Ipv4 kSelf = ep("10.201.0.101:0").addr;
+const Endpoint kRemoteMasq = ep("10.201.0.102:45000"); // anchored at ap2
+const Endpoint kRemoteFam = ep("10.201.0.103:46000");  // the client moved on to ap3
+constexpr uint32_t kIfindex = 7;
+constexpr uint8_t kSyn = 0x02, kAck = 0x10;
+
+std::string fam_out(L4 p, Endpoint src) { return "fam_out " + FlowKey{p, kClient, kServer}.str() + " src " + src.str(); }
+std::string fam_in(L4 p, Endpoint fam)
+{
+	return "fam_in " + std::string(l4_name(p)) + " " + kServer.str() + " -> " + fam.str() + " dst " + kClient.str();
+}
+std::string ham(L4 p, Endpoint masq, std::optional<Endpoint> fam)
+{
+	return "ham " + MasqKey{p, kServer, masq}.str() + (fam ? " fam " + fam->str() : " pending");
+}
+
+Message reply(Status st)
+{
+	Message r;
+	r.status = st;
+	return r;
+}
+
+Message joined(const char *ham_agent, Endpoint masq)
+{
+	Message r = reply(Status::ok);
+	r.ham_agent = ham_agent;
+	r.masq = masq;
+	return r;
+}
+
+struct Lab {
+	EventLoop loop;
+	FakeDataPlane dp;
+	FakeCoordinator coord;
+	std::unique_ptr<Agent> agent;
+	uint32_t next_id = 1;
+
+	// client_here: the client has arrived already (its ARP on the link), so
+	// its first packet asks nothing more than its flowchart does.
+	explicit Lab(HamPolicy policy = {}, bool client_here = true)
+	{
+		set_log_level(LogLevel::error);
+		AgentOptions o;
+		o.name = "ap1";
+		o.address = kSelf;
+		o.dp.client_interfaces = {"rn-unit-test-none"}; // no real interface is one
+		o.ham_policy = std::move(policy);
+		o.end_linger = Millis(1);
+		agent = std::make_unique<Agent>(loop, o, dp, coord);
+		std::string err;
+		REQUIRE(agent->start(err));
+		if (client_here) {
+			agent->client_arrived(kClient.addr, kIfindex, "test");
+			REQUIRE(coord.asked.size() == 1);
+			Message none = reply(Status::ok);
+			coord.answer(0, &none);
+			coord.asked.clear();
+		}
+	}
+
+	// What the data plane hands the agent for a packet without an entry.
+	uint32_t miss(Direction way, L4 proto, Endpoint src, Endpoint dst, uint8_t tcp_flags = 0)
+	{
+		Miss m;
+		m.id = {uint16_t(way == Direction::outbound ? 0 : 2), next_id++};
+		m.way = way;
+		m.ifindex = way == Direction::outbound ? kIfindex : 3;
+		m.packet.proto = proto;
+		m.packet.src = src;
+		m.packet.dst = dst;
+		m.packet.tcp_flags = tcp_flags;
+		dp.misses(m);
+		return m.id.packet;
+	}
+	uint32_t from_client(L4 proto, uint8_t tcp_flags = 0)
+	{
+		return miss(Direction::outbound, proto, kClient, kServer, tcp_flags);
+	}
+	// Runs timers until pred holds; the bound is one only a broken timer reaches.
+	template <typename Pred> bool run_until(Pred pred)
+	{
+		auto until = Clock::now() + Millis(10000);
+		while (!pred() && Clock::now() < until)
+			loop.run_once(Millis(5));
+		return pred();
+	}
+	std::vector<std::pair<uint32_t, Verdict>> verdicts() const { return dp.verdicts; }
+	// Anchors a TCP connection here (Fig. 9) and returns its masquerade endpoint.
+	Endpoint anchored_tcp()
+	{
+		from_client(L4::tcp, kSyn);
+		REQUIRE(coord.asked.size() == 1);
+		REQUIRE(coord.last().type == MsgType::ham_register);
+		Endpoint masq = *coord.last().masq;
+		coord.answer(0, Status::ok);
+		return masq;
+	}
+};
+} // namespace
+
+TEST_CASE("Fig. 6 -> Fig. 9: a SYN anchors here at once; the coordinator learns of it afterwards")
+{
+	Lab lab;
+	uint32_t syn = lab.from_client(L4::tcp, kSyn);
+	// Released before the coordinator has answered anything: no round trip.
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{syn, Verdict::repeat}});
+	REQUIRE(lab.coord.asked.size() == 1);
+	const Message &reg = lab.coord.last();
+	CHECK(reg.type == MsgType::ham_register);
+	CHECK(reg.flow() == FlowKey{L4::tcp, kClient, kServer});
+	REQUIRE(reg.masq);
+	Endpoint masq = *reg.masq;
+	CHECK(masq.addr == kSelf);
+	CHECK(reg.fam == masq); // Fig. 11: one endpoint for both roles
+	CHECK_FALSE(reg.has_flag(proto::kFlagResync));
+	// HAM and FAM here: the FAM entries serve both roles.
+	CHECK(lab.dp.entries == std::set<std::string>{fam_out(L4::tcp, masq), fam_in(L4::tcp, masq)});
+
+	SECTION("someone else anchors it: this agent steps back and joins as a FAM (Fig. 10)")
+	{
+		lab.coord.answer(0, Status::conflict);
+		CHECK(lab.dp.entries.empty());
+		REQUIRE(lab.coord.asked.size() == 2);
+		CHECK(lab.coord.last().type == MsgType::fam_request);
+		CHECK_FALSE(lab.coord.last().has_flag(proto::kFlagCombined));
+	}
+}
+
+TEST_CASE("Fig. 6 -> Fig. 11: a new UDP flow asks once with the combined flag and becomes its HAM")
+{
+	Lab lab;
+	uint32_t first = lab.from_client(L4::udp);
+	uint32_t second = lab.from_client(L4::udp);
+	CHECK(lab.verdicts().empty()); // both held (Fig. 6 640)
+	REQUIRE(lab.coord.asked.size() == 1); // one question for the flow
+	const Message &req = lab.coord.last();
+	CHECK(req.type == MsgType::fam_request);
+	CHECK(req.has_flag(proto::kFlagCombined));
+	REQUIRE(req.fam);
+	Endpoint fam = *req.fam;
+
+	lab.coord.answer(0, Status::became_ham); // Fig. 11 1175
+	CHECK(lab.verdicts() ==
+	      std::vector<std::pair<uint32_t, Verdict>>{{first, Verdict::repeat}, {second, Verdict::repeat}});
+	CHECK(lab.dp.entries == std::set<std::string>{fam_out(L4::udp, fam), fam_in(L4::udp, fam)});
+}
+
+TEST_CASE("Fig. 10: a mid-stream packet joins a connection anchored elsewhere")
+{
+	Lab lab;
+	uint32_t id = lab.from_client(L4::tcp, kAck);
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::fam_request);
+	CHECK_FALSE(lab.coord.last().has_flag(proto::kFlagCombined)); // only a SYN or UDP may open one
+	Endpoint fam = *lab.coord.last().fam;
+
+	SECTION("the coordinator names its HAM (Fig. 10 1060)")
+	{
+		Message r = joined("ap2", kRemoteMasq);
+		lab.coord.answer(0, &r);
+		CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::repeat}});
+		// Out with the HAM's masquerade source; in at this FAM's own endpoint.
+		CHECK(lab.dp.entries == std::set<std::string>{fam_out(L4::tcp, kRemoteMasq), fam_in(L4::tcp, fam)});
+	}
+	SECTION("no such connection (Fig. 10 1070): dropped, nothing installed")
+	{
+		lab.coord.answer(0, Status::rejected);
+		CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::drop}});
+		CHECK(lab.dp.entries.empty());
+	}
+	SECTION("no answer: dropped, and the next packet asks again")
+	{
+		lab.coord.answer(0, nullptr);
+		CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::drop}});
+		lab.from_client(L4::tcp, kAck);
+		CHECK(lab.coord.asked.size() == 2);
+	}
+}
+
+TEST_CASE("Fig. 9 980: a flow the HAM policy gives to another host is designated there, then joined")
+{
+	HamPolicy policy;
+	policy.kind = HamPolicy::Kind::host;
+	policy.host = "ap2";
+	Lab lab(policy);
+	uint32_t id = lab.from_client(L4::udp);
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::fam_request); // Fig. 6 670 first: it may be roaming
+	CHECK_FALSE(lab.coord.last().has_flag(proto::kFlagCombined));
+	lab.coord.answer(0, Status::rejected);
+
+	REQUIRE(lab.coord.asked.size() == 2);
+	CHECK(lab.coord.last().type == MsgType::ham_designate);
+	CHECK(lab.coord.last().ham_agent == "ap2");
+	CHECK(lab.verdicts().empty());
+
+	SECTION("the designated host registered it: join it (Fig. 10)")
+	{
+		lab.coord.answer(1, Status::ok);
+		REQUIRE(lab.coord.asked.size() == 3);
+		CHECK(lab.coord.last().type == MsgType::fam_request);
+		Message r = joined("ap2", kRemoteMasq);
+		lab.coord.answer(2, &r);
+		CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::repeat}});
+		CHECK(lab.dp.entries.count(fam_out(L4::udp, kRemoteMasq)));
+	}
+	SECTION("the designated host did not: dropped")
+	{
+		lab.coord.answer(1, nullptr);
+		CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::drop}});
+		CHECK(lab.dp.entries.empty());
+	}
+}
+
+TEST_CASE("Fig. 9 940 at the designated host: a pushed designation anchors the flow and registers it")
+{
+	Lab lab;
+	Message d;
+	d.type = MsgType::ham_designate;
+	d.proto = L4::udp;
+	d.client = kClient;
+	d.server = kServer;
+	d.ham_agent = "ap1";
+	lab.coord.push(d);
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::ham_register);
+	Endpoint masq = *lab.coord.last().masq;
+	CHECK_FALSE(lab.coord.last().fam); // not this AP's client
+	CHECK(lab.dp.entries == std::set<std::string>{ham(L4::udp, masq, std::nullopt)});
+}
+
+TEST_CASE("Fig. 7 at the HAM: known FAM relays; unknown FAM is asked for while packets wait")
+{
+	Lab lab;
+	Endpoint masq = lab.anchored_tcp();
+
+	// Fig. 13 1300: the client leaves; the HAM holds inbound until it hears.
+	lab.agent->client_departed(kClient.addr, "test");
+	REQUIRE(lab.coord.asked.size() == 2);
+	CHECK(lab.coord.last().type == MsgType::client_departed);
+	CHECK(lab.coord.last().client_addr == kClient.addr);
+	CHECK(lab.dp.entries == std::set<std::string>{ham(L4::tcp, masq, std::nullopt)});
+
+	uint32_t first = lab.miss(Direction::inbound, L4::tcp, kServer, masq, kAck);
+	uint32_t second = lab.miss(Direction::inbound, L4::tcp, kServer, masq, kAck);
+	REQUIRE(lab.coord.asked.size() == 3); // one query for both (Fig. 7 725)
+	const Message &q = lab.coord.last();
+	CHECK(q.type == MsgType::fam_query);
+	CHECK(q.masq_key() == MasqKey{L4::tcp, kServer, masq});
+	CHECK(lab.verdicts().size() == 1); // only the SYN so far
+
+	SECTION("Fig. 12 1240: the FAM is known; the HAM relays to it (Fig. 7 730)")
+	{
+		Message r = reply(Status::ok);
+		r.fams = {{"ap3", kRemoteFam}};
+		lab.coord.answer(2, &r);
+		CHECK(lab.dp.entries == std::set<std::string>{ham(L4::tcp, masq, kRemoteFam)});
+		auto v = lab.verdicts();
+		REQUIRE(v.size() == 3);
+		CHECK(v[1] == std::pair<uint32_t, Verdict>{first, Verdict::repeat});
+		CHECK(v[2] == std::pair<uint32_t, Verdict>{second, Verdict::repeat});
+	}
+	SECTION("Fig. 12 1280: the coordinator does not know it; dropped")
+	{
+		lab.coord.answer(2, Status::not_found);
+		auto v = lab.verdicts();
+		REQUIRE(v.size() == 3);
+		CHECK(v[1].second == Verdict::drop);
+		CHECK(v[2].second == Verdict::drop);
+	}
+	SECTION("the coordinator pushes the new FAM first (Fig. 12, push)")
+	{
+		Message u;
+		u.type = MsgType::fam_update;
+		u.proto = L4::tcp;
+		u.client = kClient;
+		u.server = kServer;
+		u.masq = masq;
+		u.fams = {{"ap3", kRemoteFam}};
+		lab.coord.push(u);
+		CHECK(lab.dp.entries == std::set<std::string>{ham(L4::tcp, masq, kRemoteFam)});
+		CHECK(lab.verdicts().size() == 3);
+	}
+}
+
+TEST_CASE("Fig. 7 785: a packet to a masquerade endpoint nobody anchors is dropped")
+{
+	Lab lab;
+	uint32_t id = lab.miss(Direction::inbound, L4::udp, kServer, ep("10.201.0.101:40123"));
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::drop}});
+	CHECK(lab.coord.asked.empty());
+}
+
+TEST_CASE("arrival: a client that appears joins each of its connections at once")
+{
+	Lab lab({}, false);
+	lab.agent->client_arrived(kClient.addr, kIfindex, "test");
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::client_arrived);
+	Message flows = reply(Status::ok);
+	FlowKey tcp{L4::tcp, kClient, kServer}, udp{L4::udp, kClient, kServer};
+	flows.conns = {{tcp, kRemoteMasq, "ap2", 0, {}}, {udp, kRemoteMasq, "ap2", 0, {}}};
+	lab.coord.answer(0, &flows);
+	REQUIRE(lab.coord.asked.size() == 3);
+	CHECK(lab.coord.asked[1].msg.type == MsgType::fam_request);
+	CHECK(lab.coord.asked[1].msg.flow() == tcp);
+	CHECK(lab.coord.asked[2].msg.flow() == udp);
+	// Asked again within a second, or its first packet: once is enough.
+	lab.agent->client_arrived(kClient.addr, kIfindex, "test");
+	CHECK(lab.coord.asked.size() == 3);
+}
+
+TEST_CASE("arrival: a client's first packet here is its arrival")
+{
+	Lab lab({}, false);
+	lab.from_client(L4::tcp, kAck);
+	REQUIRE(lab.coord.asked.size() == 2);
+	CHECK(lab.coord.asked[0].msg.type == MsgType::client_arrived);
+	CHECK(lab.coord.asked[0].msg.client_addr == kClient.addr);
+	CHECK(lab.coord.asked[1].msg.type == MsgType::fam_request);
+}
+
+TEST_CASE("connection end: FIN both ways ends the connection after the linger")
+{
+	Lab lab;
+	Endpoint masq = lab.anchored_tcp();
+	lab.dp.events({DataPlaneEvent::Kind::tcp_fin, FlowKey{L4::tcp, kClient, kServer}});
+	lab.dp.events({DataPlaneEvent::Kind::tcp_fin, FlowKey{L4::tcp, kServer, masq}});
+	REQUIRE(lab.run_until([&] { return lab.coord.count(MsgType::conn_end) == 1; }));
+	CHECK(lab.coord.last().flow() == FlowKey{L4::tcp, kClient, kServer});
+	CHECK(lab.dp.entries.empty());
+}
+
+TEST_CASE("connection end: one FIN is not the end")
+{
+	Lab lab;
+	lab.anchored_tcp();
+	lab.dp.events({DataPlaneEvent::Kind::tcp_fin, FlowKey{L4::tcp, kClient, kServer}});
+	lab.loop.run_once(Millis(20));
+	CHECK(lab.coord.count(MsgType::conn_end) == 0);
+	CHECK(lab.dp.entries.size() == 2);
+}
+
+TEST_CASE("adoption after a restart: records rebuilt from the data plane, replayed to the coordinator")
+{
+	Lab lab;
+	const FlowKey here{L4::tcp, kClient, kServer};           // anchored and served here
+	const FlowKey relayed{L4::udp, ep("10.202.0.12:6000"), kServer}; // anchored here, its client on ap3
+	const Endpoint masq = ep("10.201.0.101:40010"), masq2 = ep("10.201.0.101:40011");
+	Leftover left;
+	left.fam_out = {{here, masq, std::nullopt, kIfindex}};
+	left.fam_in = {{L4::tcp, kServer, masq, kClient}};
+	left.ham = {{MasqKey{L4::udp, kServer, masq2}, kRemoteFam, relayed.client}};
+	// An entry without its other half is removed, not adopted.
+	left.fam_in.push_back({L4::udp, kServer, ep("10.201.0.101:40012"), ep("10.202.0.13:7000")});
+	lab.agent->adopt(left);
+	CHECK(lab.dp.entries.empty()); // the fake holds nothing: only the orphan's removal was staged
+	CHECK(lab.dp.commits == 1);
+
+	lab.coord.new_session();
+	REQUIRE(lab.coord.count(MsgType::ham_register) == 2);
+	for (const auto &a : lab.coord.asked) {
+		CHECK(a.msg.type == MsgType::ham_register);
+		CHECK(a.msg.has_flag(proto::kFlagResync));
+		if (a.msg.flow() == here) {
+			CHECK(a.msg.masq == masq);
+			CHECK(a.msg.fam == masq);
+		} else {
+			CHECK(a.msg.flow() == relayed);
+			CHECK(a.msg.masq == masq2);
+		}
+	}
+	// The adopted records serve: an inbound miss for the relayed flow is
+	// raced (its entry exists), not unknown.
+	uint32_t id = lab.miss(Direction::inbound, L4::udp, kServer, masq2);
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::repeat}});
+}

@@ -1,0 +1,129 @@
+#include "coordinator_session.hpp"
+
+#include "../common/log.hpp"
+#include "../common/socket_util.hpp"
+
+#include <random>
+
+namespace roamnat {
+
+CoordinatorSession::CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr)
+	: loop_(loop), tls_(tls), coordinator_(coordinator), agent_addr_(agent_addr)
+{
+	std::random_device rd;
+	instance_ = (uint64_t(rd()) << 32) | rd();
+}
+
+void CoordinatorSession::start()
+{
+	connect();
+}
+
+void CoordinatorSession::connect()
+{
+	std::string err;
+	UniqueFd fd = tcp_connect(coordinator_, err);
+	if (!fd) {
+		if (!warned_)
+			log_warn("coordinator ", coordinator_.str(), ": ", err, "; retrying");
+		warned_ = true;
+		schedule_reconnect();
+		return;
+	}
+	auto ssl = tls_.new_session(fd.get());
+	conn_ = std::make_unique<FramedConn>(loop_, std::move(fd), std::move(ssl), "coordinator " + coordinator_.str());
+	conn_->on_open([this](FramedConn &c) {
+		proto::Message hello;
+		hello.type = proto::MsgType::hello;
+		hello.role = proto::Role::agent;
+		hello.agent_addr = agent_addr_;
+		hello.instance = instance_;
+		hello.request_id = next_id_++;
+		c.send(hello);
+	});
+	conn_->on_message([this](FramedConn &c, proto::Message &&m) {
+		if (!hello_done_) {
+			if (m.type != proto::MsgType::hello_ack || m.status != proto::Status::ok) {
+				log_error("coordinator refused this agent: ", m.text.value_or(proto::status_name(m.status.value_or(proto::Status::internal))));
+				c.close("refused");
+				return;
+			}
+			hello_done_ = true;
+			push_ = m.has_flag(proto::kFlagPush);
+			backoff_ = Millis(200);
+			warned_ = false;
+			log_info("connected to coordinator ", coordinator_.str(), " as ", c.peer_name().empty() ? "?" : "agent",
+				 ", FAM push ", push_ ? "on" : "off");
+			if (on_session_)
+				on_session_();
+			return;
+		}
+		if (m.type == proto::MsgType::error) {
+			log_error("coordinator reported an error: ", m.text.value_or("(no text)"));
+			return;
+		}
+		auto it = pending_.find(m.request_id);
+		bool is_reply = m.type == proto::MsgType::fam_reply || m.type == proto::MsgType::register_reply ||
+				m.type == proto::MsgType::fam_list || m.type == proto::MsgType::departed_ack ||
+				m.type == proto::MsgType::conn_end_ack || m.type == proto::MsgType::client_flows ||
+				(m.type == proto::MsgType::ham_designate && m.status);
+		if (is_reply) {
+			if (it == pending_.end())
+				return; // answered after its timeout
+			auto handler = std::move(it->second.handler);
+			loop_.cancel(it->second.timer);
+			pending_.erase(it);
+			handler(&m);
+			return;
+		}
+		if (on_push_)
+			on_push_(m);
+	});
+	conn_->on_close([this](FramedConn &, const std::string &reason) { lost(reason); });
+	conn_->start();
+}
+
+void CoordinatorSession::lost(const std::string &reason)
+{
+	if (hello_done_ || !warned_)
+		log_warn("coordinator session lost: ", reason, "; reconnecting");
+	warned_ = true;
+	hello_done_ = false;
+	auto pending = std::move(pending_);
+	pending_.clear();
+	for (auto &[id, p] : pending) {
+		loop_.cancel(p.timer);
+		p.handler(nullptr);
+	}
+	loop_.after(Millis(0), [this] { conn_.reset(); schedule_reconnect(); });
+}
+
+void CoordinatorSession::schedule_reconnect()
+{
+	loop_.after(backoff_, [this] { connect(); });
+	backoff_ = std::min(backoff_ * 2, Millis(5000));
+}
+
+void CoordinatorSession::request(proto::Message msg, ReplyHandler handler)
+{
+	constexpr Millis timeout{2000};
+	if (!up()) {
+		loop_.after(Millis(0), [handler] { handler(nullptr); });
+		return;
+	}
+	msg.request_id = next_id_++;
+	uint32_t id = msg.request_id;
+	auto timer = loop_.after(timeout, [this, id] {
+		auto it = pending_.find(id);
+		if (it == pending_.end())
+			return;
+		++timeouts_;
+		auto h = std::move(it->second.handler);
+		pending_.erase(it);
+		h(nullptr);
+	});
+	pending_.emplace(id, Pending{std::move(handler), timer});
+	conn_->send(msg);
+}
+
+} // namespace roamnat

@@ -1,0 +1,62 @@
+// roamd's session with the coordinator: connects (and reconnects with
+// back-off) over mutual TLS, says hello, matches replies to requests and
+// times them out.
+#pragma once
+
+#include "../common/framed_conn.hpp"
+#include "coordinator_link.hpp"
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+namespace roamnat {
+
+class CoordinatorSession final : public CoordinatorLink {
+public:
+	CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr);
+	void on_push(PushHandler h) override { on_push_ = std::move(h); }
+	void on_session(std::function<void()> h) override { on_session_ = std::move(h); }
+	void start();
+
+	bool up() const override { return conn_ && conn_->is_open() && hello_done_; }
+	bool push_enabled() const { return push_; }
+	uint64_t timeouts() const override { return timeouts_; }
+	// The coordinator keeps an agent's records across a reconnect with the
+	// same instance; a restarted roamd that adopted its data plane reuses it.
+	uint64_t instance() const { return instance_; }
+	void set_instance(uint64_t instance) { instance_ = instance; }
+
+protected:
+	// Sends a request; the handler runs once, with the reply or nullptr after
+	// the timeout (two seconds) or a lost session.
+	void request(proto::Message msg, ReplyHandler handler) override;
+
+private:
+	void connect();
+	void schedule_reconnect();
+	void lost(const std::string &reason);
+
+	struct Pending {
+		ReplyHandler handler;
+		EventLoop::TimerId timer;
+	};
+
+	EventLoop &loop_;
+	const TlsContext &tls_;
+	Endpoint coordinator_;
+	Ipv4 agent_addr_;
+	std::unique_ptr<FramedConn> conn_;
+	bool hello_done_ = false;
+	bool push_ = false;
+	uint32_t next_id_ = 1;
+	Millis backoff_{200};
+	std::unordered_map<uint32_t, Pending> pending_;
+	PushHandler on_push_;
+	std::function<void()> on_session_;
+	uint64_t timeouts_ = 0;
+	uint64_t instance_; // random per run: tells the coordinator when we restarted
+	bool warned_ = false;
+};
+
+} // namespace roamnat
