@@ -1,4 +1,4 @@
-// IPv4 transport endpoints and the flow keys that index every roamnat table.
+// Transport endpoints and the flow keys that index every roamnat table.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +18,15 @@ struct Ipv4 {
 	static std::optional<Ipv4> parse(std::string_view text);
 };
 
+// The address family is a property of this one type. Everything above the
+// codecs names Address; IPv6 makes it a variant of Ipv4 and an Ipv6 type, and
+// only what reads or writes addresses changes: parse/str/hash here, the
+// protocol's Wire<Address> (common/protocol.cpp), socket_util.cpp, the packet
+// parser (userd/packet_info.cpp) and the data planes' key builders.
+using Address = Ipv4;
+
 struct Endpoint {
-	Ipv4 addr;
+	Address addr;
 	uint16_t port = 0;
 	friend auto operator<=>(const Endpoint &, const Endpoint &) = default;
 	bool is_nil() const { return addr.is_unspecified() && port == 0; }
@@ -50,26 +57,29 @@ struct MasqKey {
 };
 
 size_t hash_mix(size_t seed, uint64_t value);
+inline size_t hash_of(const Address &a, size_t seed = 0) { return hash_mix(seed, a.value); }
+inline size_t hash_of(const Endpoint &e, size_t seed = 0)
+{
+	return hash_mix(seed, uint64_t(e.addr.value) << 16 | e.port);
+}
 
 } // namespace roamnat
 
+template <> struct std::hash<roamnat::Address> {
+	size_t operator()(const roamnat::Address &a) const noexcept { return roamnat::hash_of(a); }
+};
 template <> struct std::hash<roamnat::Endpoint> {
-	size_t operator()(const roamnat::Endpoint &e) const noexcept
-	{
-		return roamnat::hash_mix(0, (uint64_t(e.addr.value) << 16) | e.port);
-	}
+	size_t operator()(const roamnat::Endpoint &e) const noexcept { return roamnat::hash_of(e); }
 };
 template <> struct std::hash<roamnat::FlowKey> {
 	size_t operator()(const roamnat::FlowKey &k) const noexcept
 	{
-		size_t h = roamnat::hash_mix(uint8_t(k.proto), (uint64_t(k.client.addr.value) << 16) | k.client.port);
-		return roamnat::hash_mix(h, (uint64_t(k.server.addr.value) << 16) | k.server.port);
+		return roamnat::hash_of(k.server, roamnat::hash_of(k.client, uint8_t(k.proto)));
 	}
 };
 template <> struct std::hash<roamnat::MasqKey> {
 	size_t operator()(const roamnat::MasqKey &k) const noexcept
 	{
-		size_t h = roamnat::hash_mix(uint8_t(k.proto), (uint64_t(k.server.addr.value) << 16) | k.server.port);
-		return roamnat::hash_mix(h, (uint64_t(k.masq.addr.value) << 16) | k.masq.port);
+		return roamnat::hash_of(k.masq, roamnat::hash_of(k.server, uint8_t(k.proto)));
 	}
 };

@@ -1,39 +1,135 @@
 #include "protocol.hpp"
 
+#include <array>
 #include <bitset>
-#include <cstring>
+#include <variant>
 
 namespace roamnat::proto {
 namespace {
 
-enum Attr : uint16_t {
-	A_STATUS = 1,
-	A_AGENT_ID = 2,
-	A_TEXT = 3,
-	A_HAM_AGENT = 4,
-	A_AGENT_ADDR = 5,
-	A_CLIENT_ADDR = 6,
-	A_PROTO = 7,
-	A_CLIENT = 8,
-	A_SERVER = 9,
-	A_MASQ = 10,
-	A_FAM = 11,
-	A_FLAGS = 12,
-	A_GENERATION = 13,
-	A_COUNT = 14,
-	A_ROLE = 15,
-	A_WHAT = 16,
-	A_FAM_RECORD = 17,
-	A_CONN_RECORD = 18,
-	A_AGENT_RECORD = 19,
-	A_COUNTER_RECORD = 20,
-	A_VALUE64 = 21,
-	A_INSTANCE = 22,
-	A_MAX = 22,
+constexpr size_t kAttrHeader = 4;
+
+// ---- the specification --------------------------------------------------------
+
+// How each value type is on the wire: its length and, for enumerations, the
+// numbers it may take. A new value type is one Wire specialisation.
+template <typename T> struct Wire;
+template <> struct Wire<Status> {
+	static constexpr size_t len = 2;
+	static constexpr unsigned min = 0, max = unsigned(Status::internal);
+	static constexpr const char *what = "status";
+};
+template <> struct Wire<Role> {
+	static constexpr size_t len = 1;
+	static constexpr unsigned min = unsigned(Role::agent), max = unsigned(Role::ctl);
+	static constexpr const char *what = "role";
+};
+template <> struct Wire<DumpWhat> {
+	static constexpr size_t len = 1;
+	static constexpr unsigned min = unsigned(DumpWhat::connections), max = unsigned(DumpWhat::ham_table);
+	static constexpr const char *what = "dump selector";
+};
+template <> struct Wire<L4> { static constexpr size_t len = 1; };
+// The codec of the address family (endpoint.hpp): IPv6 adds its alternative here.
+template <> struct Wire<Address> { static constexpr size_t len = 4; };
+template <> struct Wire<Endpoint> { static constexpr size_t len = 6; }; // address, port
+template <> struct Wire<uint32_t> { static constexpr size_t len = 4; };
+template <> struct Wire<uint64_t> { static constexpr size_t len = 8; };
+
+// The message's slot for a scalar attribute.
+using Field = std::variant<std::optional<Status> Message::*, std::optional<std::string> Message::*,
+			   std::optional<Address> Message::*, std::optional<L4> Message::*,
+			   std::optional<Endpoint> Message::*, std::optional<uint32_t> Message::*,
+			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
+			   std::optional<DumpWhat> Message::*>;
+
+struct AttrSpec {
+	Attr id;
+	const char *name;
+	std::optional<Field> field; // nullopt: a record (repeatable) or a record's own field
 };
 
-constexpr size_t kAttrHeader = 4;
-constexpr size_t kEndpointSize = 6;
+const AttrSpec kAttrs[] = {
+	{Attr::status, "status", &Message::status},
+	{Attr::agent_id, "agent_id", &Message::agent_id},
+	{Attr::text, "text", &Message::text},
+	{Attr::ham_agent, "ham_agent", &Message::ham_agent},
+	{Attr::agent_addr, "agent_addr", &Message::agent_addr},
+	{Attr::client_addr, "client_addr", &Message::client_addr},
+	{Attr::proto, "proto", &Message::proto},
+	{Attr::client, "client", &Message::client},
+	{Attr::server, "server", &Message::server},
+	{Attr::masq, "masq", &Message::masq},
+	{Attr::fam, "fam", &Message::fam},
+	{Attr::flags, "flags", &Message::flags},
+	{Attr::generation, "generation", &Message::generation},
+	{Attr::count, "count", &Message::count},
+	{Attr::role, "role", &Message::role},
+	{Attr::what, "what", &Message::what},
+	{Attr::fam_record, "fam_record", std::nullopt},
+	{Attr::conn_record, "conn_record", std::nullopt},
+	{Attr::agent_record, "agent_record", std::nullopt},
+	{Attr::counter_record, "counter_record", std::nullopt},
+	{Attr::value64, "value64", std::nullopt},
+	{Attr::instance, "instance", &Message::instance},
+};
+static_assert(std::size(kAttrs) == kMaxAttr);
+
+const AttrSpec *attr_spec(uint16_t id)
+{
+	return id >= 1 && id <= kMaxAttr ? &kAttrs[id - 1] : nullptr;
+}
+
+std::string hello_more(const Message &m)
+{
+	return m.role == Role::agent && !(m.agent_addr && m.instance) ? "agent_addr and instance (an agent's hello)" : "";
+}
+
+std::string designate_more(const Message &m)
+{
+	// The request names the flow; the answer carries a status.
+	return !m.status && !m.flow() ? "proto, client and server" : "";
+}
+
+using A = Attr;
+constexpr AttrSet kFlow = attrs({A::proto, A::client, A::server});
+constexpr AttrSet kStatus = attrs({A::status});
+constexpr AttrSet kText = attrs({A::text});
+
+const MessageSpec kMessages[] = {
+	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance}), {}, false, hello_more},
+	{MsgType::hello_ack, "hello_ack", kStatus, attrs({A::flags, A::text}), MsgType::hello},
+	{MsgType::fam_request, "fam_request", kFlow | attrs({A::fam}), attrs({A::flags}), {}},
+	{MsgType::fam_reply, "fam_reply", kStatus, attrs({A::masq, A::ham_agent, A::generation, A::text}),
+	 MsgType::fam_request},
+	{MsgType::ham_register, "ham_register", kFlow | attrs({A::masq}), attrs({A::fam, A::flags}), {}},
+	{MsgType::register_reply, "register_reply", kStatus, kText | attrs({A::ham_agent}), MsgType::ham_register},
+	{MsgType::fam_query, "fam_query", attrs({A::proto, A::server, A::masq}), 0, {}},
+	{MsgType::fam_list, "fam_list", kStatus, attrs({A::fam_record, A::generation}), MsgType::fam_query},
+	{MsgType::fam_update, "fam_update", kFlow | attrs({A::masq}), attrs({A::fam_record, A::generation}), {}},
+	{MsgType::client_departed, "client_departed", attrs({A::client_addr}), 0, {}},
+	{MsgType::departed_ack, "departed_ack", kStatus, attrs({A::count}), MsgType::client_departed},
+	{MsgType::conn_end, "conn_end", kFlow, kText, {}},
+	{MsgType::conn_end_ack, "conn_end_ack", kStatus, 0, MsgType::conn_end},
+	{MsgType::conn_removed, "conn_removed", kFlow | attrs({A::masq}), kText | attrs({A::ham_agent, A::generation}),
+	 {}},
+	{MsgType::dump_request, "dump_request", attrs({A::what}), 0, {}},
+	{MsgType::dump_reply, "dump_reply", kStatus,
+	 attrs({A::flags, A::conn_record, A::agent_record, A::counter_record}), MsgType::dump_request},
+	{MsgType::error, "error", kStatus, kText, {}},
+	{MsgType::ham_designate, "ham_designate", 0, kFlow | kStatus | kText | attrs({A::ham_agent}),
+	 MsgType::ham_designate, true, designate_more},
+	{MsgType::client_arrived, "client_arrived", attrs({A::client_addr}), 0, {}},
+	{MsgType::client_flows, "client_flows", kStatus, attrs({A::conn_record}), MsgType::client_arrived},
+};
+
+const char *const kStatusNames[] = {
+	"ok", "rejected", "became_ham", "not_found", "conflict", "suspect", "bad_message", "unauthorized",
+	"bad_version", "internal",
+};
+static_assert(std::size(kStatusNames) == Wire<Status>::max + 1);
+
+// ---- writing ---------------------------------------------------------------------
 
 class Writer {
 public:
@@ -55,10 +151,10 @@ public:
 		u32(uint32_t(v >> 32));
 		u32(uint32_t(v));
 	}
-	size_t begin(uint16_t type)
+	size_t begin(Attr type)
 	{
 		size_t at = out.size();
-		u16(type);
+		u16(uint16_t(type));
 		u16(0);
 		return at;
 	}
@@ -70,29 +166,65 @@ public:
 		while (out.size() % 4)
 			u8(0);
 	}
-	void attr_u8(uint16_t t, uint8_t v) { auto a = begin(t); u8(v); end(a); }
-	void attr_u16(uint16_t t, uint16_t v) { auto a = begin(t); u16(v); end(a); }
-	void attr_u32(uint16_t t, uint32_t v) { auto a = begin(t); u32(v); end(a); }
-	void attr_u64(uint16_t t, uint64_t v) { auto a = begin(t); u64(v); end(a); }
-	void attr_ep(uint16_t t, const Endpoint &e)
+
+	void value(Status v) { u16(uint16_t(v)); }
+	void value(Role v) { u8(uint8_t(v)); }
+	void value(DumpWhat v) { u8(uint8_t(v)); }
+	void value(L4 v) { u8(uint8_t(v)); }
+	void value(Address a) { u32(a.value); }
+	void value(const Endpoint &e)
 	{
-		auto a = begin(t);
-		u32(e.addr.value);
+		value(e.addr);
 		u16(e.port);
-		end(a);
 	}
-	void attr_str(uint16_t t, const std::string &s)
+	void value(uint32_t v) { u32(v); }
+	void value(uint64_t v) { u64(v); }
+	void value(const std::string &s)
 	{
-		auto a = begin(t);
 		size_t n = std::min(s.size(), kMaxString);
 		out.insert(out.end(), s.begin(), s.begin() + long(n));
+	}
+	template <typename T> void attr(Attr type, const T &v)
+	{
+		auto a = begin(type);
+		value(v);
 		end(a);
 	}
 };
 
+void put_fam(Writer &w, const FamRecord &f)
+{
+	auto a = w.begin(A::fam_record);
+	w.attr(A::agent_id, f.agent);
+	w.attr(A::fam, f.fam);
+	w.end(a);
+}
+
+void put_conn(Writer &w, const ConnRecord &c)
+{
+	auto a = w.begin(A::conn_record);
+	w.attr(A::proto, c.flow.proto);
+	w.attr(A::client, c.flow.client);
+	w.attr(A::server, c.flow.server);
+	w.attr(A::masq, c.masq);
+	w.attr(A::ham_agent, c.ham_agent);
+	w.attr(A::generation, c.generation);
+	for (const auto &f : c.fams)
+		put_fam(w, f);
+	w.end(a);
+}
+
+// ---- reading ---------------------------------------------------------------------
+
 uint16_t rd16(const uint8_t *p) { return uint16_t(p[0] << 8 | p[1]); }
 uint32_t rd32(const uint8_t *p) { return uint32_t(rd16(p)) << 16 | rd16(p + 2); }
 uint64_t rd64(const uint8_t *p) { return uint64_t(rd32(p)) << 32 | rd32(p + 4); }
+
+std::string attr_label(uint16_t type)
+{
+	const AttrSpec *s = attr_spec(type);
+	return s ? std::string(s->name) + " (" + std::to_string(type) + ")" : std::to_string(type);
+}
 
 // Walks attributes; calls fn(type, value) for each. Returns false with err set
 // on any length that does not fit.
@@ -107,7 +239,7 @@ template <typename Fn> bool walk(std::span<const uint8_t> buf, DecodeError &err,
 		uint16_t type = rd16(&buf[off]);
 		uint16_t len = rd16(&buf[off + 2]);
 		if (len > buf.size() - off - kAttrHeader) {
-			err.what = "attribute " + std::to_string(type) + " overruns its message";
+			err.what = "attribute " + attr_label(type) + " overruns its message";
 			return false;
 		}
 		if (!fn(type, buf.subspan(off + kAttrHeader, len)))
@@ -122,20 +254,82 @@ bool need_len(std::span<const uint8_t> v, size_t n, uint16_t type, DecodeError &
 {
 	if (v.size() == n)
 		return true;
-	err.what = "attribute " + std::to_string(type) + " has length " + std::to_string(v.size()) +
-		   ", expected " + std::to_string(n);
+	err.what = "attribute " + attr_label(type) + " has length " + std::to_string(v.size()) + ", expected " +
+		   std::to_string(n);
 	return false;
 }
 
-bool get_str(std::span<const uint8_t> v, uint16_t type, std::string &out, DecodeError &err)
+template <typename T> bool read_enum(std::span<const uint8_t> v, uint16_t type, T &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<T>::len, type, err))
+		return false;
+	unsigned n = Wire<T>::len == 2 ? rd16(v.data()) : v[0];
+	if (n < Wire<T>::min || n > Wire<T>::max) {
+		err.what = std::string("unknown ") + Wire<T>::what + " " + std::to_string(n);
+		return false;
+	}
+	out = T(n);
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, Status &out, DecodeError &err) { return read_enum(v, type, out, err); }
+bool read(std::span<const uint8_t> v, uint16_t type, Role &out, DecodeError &err) { return read_enum(v, type, out, err); }
+bool read(std::span<const uint8_t> v, uint16_t type, DumpWhat &out, DecodeError &err) { return read_enum(v, type, out, err); }
+
+bool read(std::span<const uint8_t> v, uint16_t type, L4 &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<L4>::len, type, err))
+		return false;
+	auto p = l4_from_number(v[0]);
+	if (!p) {
+		err.what = "unsupported transport protocol " + std::to_string(v[0]);
+		return false;
+	}
+	out = *p;
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, Address &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<Address>::len, type, err))
+		return false;
+	out = Address{rd32(v.data())};
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, Endpoint &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<Endpoint>::len, type, err) || !read(v.first(Wire<Address>::len), type, out.addr, err))
+		return false;
+	out.port = rd16(v.data() + Wire<Address>::len);
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, uint32_t &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<uint32_t>::len, type, err))
+		return false;
+	out = rd32(v.data());
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, uint64_t &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<uint64_t>::len, type, err))
+		return false;
+	out = rd64(v.data());
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, std::string &out, DecodeError &err)
 {
 	if (v.size() > kMaxString) {
-		err.what = "string attribute " + std::to_string(type) + " too long";
+		err.what = "string attribute " + attr_label(type) + " too long";
 		return false;
 	}
 	for (uint8_t c : v) {
 		if (c < 0x20 || c > 0x7e) {
-			err.what = "string attribute " + std::to_string(type) + " holds a non-printable byte";
+			err.what = "string attribute " + attr_label(type) + " holds a non-printable byte";
 			return false;
 		}
 	}
@@ -143,42 +337,15 @@ bool get_str(std::span<const uint8_t> v, uint16_t type, std::string &out, Decode
 	return true;
 }
 
-Endpoint get_ep(std::span<const uint8_t> v)
-{
-	return Endpoint{Ipv4{rd32(v.data())}, rd16(v.data() + 4)};
-}
-
-bool get_proto(std::span<const uint8_t> v, uint16_t type, std::optional<L4> &out, DecodeError &err)
-{
-	if (!need_len(v, 1, type, err))
-		return false;
-	out = l4_from_number(v[0]);
-	if (!out) {
-		err.what = "unsupported transport protocol " + std::to_string(v[0]);
-		return false;
-	}
-	return true;
-}
-
-void put_fam(Writer &w, const FamRecord &f)
-{
-	auto a = w.begin(A_FAM_RECORD);
-	w.attr_str(A_AGENT_ID, f.agent);
-	w.attr_ep(A_FAM, f.fam);
-	w.end(a);
-}
-
 bool get_fam(std::span<const uint8_t> v, FamRecord &f, DecodeError &err)
 {
 	bool have_fam = false;
 	bool ok = walk(v, err, [&](uint16_t t, std::span<const uint8_t> val) {
-		if (t == A_AGENT_ID)
-			return get_str(val, t, f.agent, err);
-		if (t == A_FAM) {
+		if (t == uint16_t(A::agent_id))
+			return read(val, t, f.agent, err);
+		if (t == uint16_t(A::fam)) {
 			have_fam = true;
-			if (!need_len(val, kEndpointSize, t, err))
-				return false;
-			f.fam = get_ep(val);
+			return read(val, t, f.fam, err);
 		}
 		return true;
 	});
@@ -191,93 +358,115 @@ bool get_fam(std::span<const uint8_t> v, FamRecord &f, DecodeError &err)
 
 bool get_conn(std::span<const uint8_t> v, ConnRecord &c, DecodeError &err)
 {
-	std::optional<L4> proto;
-	unsigned seen = 0;
+	AttrSet seen = 0;
 	bool ok = walk(v, err, [&](uint16_t t, std::span<const uint8_t> val) {
-		switch (t) {
-		case A_PROTO:
-			seen |= 1;
-			if (!get_proto(val, t, proto, err))
-				return false;
-			c.flow.proto = *proto;
-			return true;
-		case A_CLIENT:
-		case A_SERVER:
-		case A_MASQ:
-			if (!need_len(val, kEndpointSize, t, err))
-				return false;
-			seen |= t == A_CLIENT ? 2 : t == A_SERVER ? 4 : 8;
-			(t == A_CLIENT ? c.flow.client : t == A_SERVER ? c.flow.server : c.masq) = get_ep(val);
-			return true;
-		case A_HAM_AGENT:
-			return get_str(val, t, c.ham_agent, err);
-		case A_GENERATION:
-			if (!need_len(val, 4, t, err))
-				return false;
-			c.generation = rd32(val.data());
-			return true;
-		case A_FAM_RECORD:
+		switch (A(t)) {
+		case A::proto:
+			seen |= attrs({A::proto});
+			return read(val, t, c.flow.proto, err);
+		case A::client:
+			seen |= attrs({A::client});
+			return read(val, t, c.flow.client, err);
+		case A::server:
+			seen |= attrs({A::server});
+			return read(val, t, c.flow.server, err);
+		case A::masq:
+			seen |= attrs({A::masq});
+			return read(val, t, c.masq, err);
+		case A::ham_agent:
+			return read(val, t, c.ham_agent, err);
+		case A::generation:
+			return read(val, t, c.generation, err);
+		case A::fam_record:
 			if (c.fams.size() >= kMaxRecords) {
 				err.what = "too many FAM records";
 				return false;
 			}
-			c.fams.emplace_back();
-			return get_fam(val, c.fams.back(), err);
+			return get_fam(val, c.fams.emplace_back(), err);
 		default:
 			return true;
 		}
 	});
-	if (ok && seen != 15) {
+	if (ok && seen != (kFlow | attrs({A::masq}))) {
 		err.what = "connection record lacks protocol, client, server or masquerade";
 		return false;
 	}
 	return ok;
 }
 
+bool get_agent(std::span<const uint8_t> v, AgentRecord &a, DecodeError &err)
+{
+	return walk(v, err, [&](uint16_t t, std::span<const uint8_t> val) {
+		switch (A(t)) {
+		case A::agent_id: return read(val, t, a.id, err);
+		case A::agent_addr: return read(val, t, a.addr, err);
+		case A::count: return read(val, t, a.connected, err);
+		case A::value64: return read(val, t, a.requests, err);
+		default: return true;
+		}
+	});
+}
+
+bool get_counter(std::span<const uint8_t> v, CounterRecord &c, DecodeError &err)
+{
+	return walk(v, err, [&](uint16_t t, std::span<const uint8_t> val) {
+		switch (A(t)) {
+		case A::text: return read(val, t, c.name, err);
+		case A::value64: return read(val, t, c.value, err);
+		default: return true;
+		}
+	});
+}
+
+bool is_record(uint16_t t)
+{
+	return t == uint16_t(A::fam_record) || t == uint16_t(A::conn_record) || t == uint16_t(A::agent_record) ||
+	       t == uint16_t(A::counter_record);
+}
+
+bool get_record(Message &m, uint16_t t, std::span<const uint8_t> v, DecodeError &err)
+{
+	if (m.fams.size() + m.conns.size() + m.agents.size() + m.counters.size() >= kMaxRecords) {
+		err.what = "too many records";
+		return false;
+	}
+	switch (A(t)) {
+	case A::fam_record: return get_fam(v, m.fams.emplace_back(), err);
+	case A::conn_record: return get_conn(v, m.conns.emplace_back(), err);
+	case A::agent_record: return get_agent(v, m.agents.emplace_back(), err);
+	default: return get_counter(v, m.counters.emplace_back(), err);
+	}
+}
+
 } // namespace
+
+// ---- public ------------------------------------------------------------------------
+
+const char *attr_name(Attr a)
+{
+	const AttrSpec *s = attr_spec(uint16_t(a));
+	return s ? s->name : "unknown";
+}
+
+const MessageSpec *message_spec(MsgType type)
+{
+	for (const auto &s : kMessages)
+		if (s.type == type)
+			return &s;
+	return nullptr;
+}
+
+std::span<const MessageSpec> message_specs() { return kMessages; }
 
 const char *msg_type_name(MsgType type)
 {
-	switch (type) {
-	case MsgType::hello: return "hello";
-	case MsgType::hello_ack: return "hello_ack";
-	case MsgType::fam_request: return "fam_request";
-	case MsgType::fam_reply: return "fam_reply";
-	case MsgType::ham_register: return "ham_register";
-	case MsgType::register_reply: return "register_reply";
-	case MsgType::fam_query: return "fam_query";
-	case MsgType::fam_list: return "fam_list";
-	case MsgType::fam_update: return "fam_update";
-	case MsgType::client_departed: return "client_departed";
-	case MsgType::departed_ack: return "departed_ack";
-	case MsgType::conn_end: return "conn_end";
-	case MsgType::conn_end_ack: return "conn_end_ack";
-	case MsgType::conn_removed: return "conn_removed";
-	case MsgType::dump_request: return "dump_request";
-	case MsgType::dump_reply: return "dump_reply";
-	case MsgType::error: return "error";
-	case MsgType::ham_designate: return "ham_designate";
-	case MsgType::client_arrived: return "client_arrived";
-	case MsgType::client_flows: return "client_flows";
-	}
-	return "unknown";
+	const MessageSpec *s = message_spec(type);
+	return s ? s->name : "unknown";
 }
 
 const char *status_name(Status status)
 {
-	switch (status) {
-	case Status::ok: return "ok";
-	case Status::rejected: return "rejected";
-	case Status::became_ham: return "became_ham";
-	case Status::not_found: return "not_found";
-	case Status::conflict: return "conflict";
-	case Status::suspect: return "suspect";
-	case Status::bad_message: return "bad_message";
-	case Status::unauthorized: return "unauthorized";
-	case Status::bad_version: return "bad_version";
-	case Status::internal: return "internal";
-	}
-	return "unknown";
+	return unsigned(status) < std::size(kStatusNames) ? kStatusNames[unsigned(status)] : "unknown";
 }
 
 std::optional<FlowKey> Message::flow() const
@@ -302,66 +491,30 @@ std::vector<uint8_t> encode(const Message &m)
 	w.u8(uint8_t(m.type));
 	w.u16(0);
 	w.u32(m.request_id);
-	if (m.status)
-		w.attr_u16(A_STATUS, uint16_t(*m.status));
-	if (m.agent_id)
-		w.attr_str(A_AGENT_ID, *m.agent_id);
-	if (m.text)
-		w.attr_str(A_TEXT, *m.text);
-	if (m.ham_agent)
-		w.attr_str(A_HAM_AGENT, *m.ham_agent);
-	if (m.agent_addr)
-		w.attr_u32(A_AGENT_ADDR, m.agent_addr->value);
-	if (m.client_addr)
-		w.attr_u32(A_CLIENT_ADDR, m.client_addr->value);
-	if (m.proto)
-		w.attr_u8(A_PROTO, uint8_t(*m.proto));
-	if (m.client)
-		w.attr_ep(A_CLIENT, *m.client);
-	if (m.server)
-		w.attr_ep(A_SERVER, *m.server);
-	if (m.masq)
-		w.attr_ep(A_MASQ, *m.masq);
-	if (m.fam)
-		w.attr_ep(A_FAM, *m.fam);
-	if (m.flags)
-		w.attr_u32(A_FLAGS, *m.flags);
-	if (m.generation)
-		w.attr_u32(A_GENERATION, *m.generation);
-	if (m.count)
-		w.attr_u32(A_COUNT, *m.count);
-	if (m.instance)
-		w.attr_u64(A_INSTANCE, *m.instance);
-	if (m.role)
-		w.attr_u8(A_ROLE, uint8_t(*m.role));
-	if (m.what)
-		w.attr_u8(A_WHAT, uint8_t(*m.what));
+	for (const auto &spec : kAttrs) {
+		if (!spec.field)
+			continue;
+		std::visit([&](auto field) {
+			if (const auto &v = m.*field)
+				w.attr(spec.id, *v);
+		}, *spec.field);
+	}
 	for (const auto &f : m.fams)
 		put_fam(w, f);
-	for (const auto &c : m.conns) {
-		auto a = w.begin(A_CONN_RECORD);
-		w.attr_u8(A_PROTO, uint8_t(c.flow.proto));
-		w.attr_ep(A_CLIENT, c.flow.client);
-		w.attr_ep(A_SERVER, c.flow.server);
-		w.attr_ep(A_MASQ, c.masq);
-		w.attr_str(A_HAM_AGENT, c.ham_agent);
-		w.attr_u32(A_GENERATION, c.generation);
-		for (const auto &f : c.fams)
-			put_fam(w, f);
-		w.end(a);
-	}
+	for (const auto &c : m.conns)
+		put_conn(w, c);
 	for (const auto &ag : m.agents) {
-		auto a = w.begin(A_AGENT_RECORD);
-		w.attr_str(A_AGENT_ID, ag.id);
-		w.attr_u32(A_AGENT_ADDR, ag.addr.value);
-		w.attr_u32(A_COUNT, ag.connected);
-		w.attr_u64(A_VALUE64, ag.requests);
+		auto a = w.begin(A::agent_record);
+		w.attr(A::agent_id, ag.id);
+		w.attr(A::agent_addr, ag.addr);
+		w.attr(A::count, ag.connected);
+		w.attr(A::value64, ag.requests);
 		w.end(a);
 	}
 	for (const auto &c : m.counters) {
-		auto a = w.begin(A_COUNTER_RECORD);
-		w.attr_str(A_TEXT, c.name);
-		w.attr_u64(A_VALUE64, c.value);
+		auto a = w.begin(A::counter_record);
+		w.attr(A::text, c.name);
+		w.attr(A::value64, c.value);
 		w.end(a);
 	}
 	uint32_t len = uint32_t(w.out.size() - kLengthPrefix);
@@ -398,134 +551,24 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 	}
 	Message m;
 	m.type = MsgType(body[1]);
-	if (body[1] < uint8_t(MsgType::hello) || body[1] > uint8_t(MsgType::client_flows)) {
+	if (!message_spec(m.type)) {
 		err.what = "unknown message type " + std::to_string(body[1]);
 		return std::nullopt;
 	}
 	m.request_id = rd32(&body[4]);
-	std::bitset<A_MAX + 1> seen;
+	std::bitset<kMaxAttr + 1> seen;
 	bool ok = walk(body.subspan(kHeaderSize), err, [&](uint16_t t, std::span<const uint8_t> v) {
-		bool repeatable = t == A_FAM_RECORD || t == A_CONN_RECORD || t == A_AGENT_RECORD ||
-				  t == A_COUNTER_RECORD;
-		if (t <= A_MAX && !repeatable) {
-			if (seen[t]) {
-				err.what = "attribute " + std::to_string(t) + " repeated";
-				return false;
-			}
-			seen[t] = true;
-		}
-		size_t records = m.fams.size() + m.conns.size() + m.agents.size() + m.counters.size();
-		if (repeatable && records >= kMaxRecords) {
-			err.what = "too many records";
+		if (is_record(t))
+			return get_record(m, t, v, err);
+		const AttrSpec *spec = attr_spec(t);
+		if (!spec || !spec->field)
+			return true; // unknown attributes are skipped so that newer peers can add fields
+		if (seen[t]) {
+			err.what = "attribute " + attr_label(t) + " repeated";
 			return false;
 		}
-		switch (t) {
-		case A_STATUS:
-			if (!need_len(v, 2, t, err))
-				return false;
-			if (rd16(v.data()) > uint16_t(Status::internal)) {
-				err.what = "unknown status " + std::to_string(rd16(v.data()));
-				return false;
-			}
-			m.status = Status(rd16(v.data()));
-			return true;
-		case A_AGENT_ID:
-			return get_str(v, t, m.agent_id.emplace(), err);
-		case A_TEXT:
-			return get_str(v, t, m.text.emplace(), err);
-		case A_HAM_AGENT:
-			return get_str(v, t, m.ham_agent.emplace(), err);
-		case A_AGENT_ADDR:
-		case A_CLIENT_ADDR:
-			if (!need_len(v, 4, t, err))
-				return false;
-			(t == A_AGENT_ADDR ? m.agent_addr : m.client_addr) = Ipv4{rd32(v.data())};
-			return true;
-		case A_PROTO:
-			return get_proto(v, t, m.proto, err);
-		case A_CLIENT:
-		case A_SERVER:
-		case A_MASQ:
-		case A_FAM: {
-			if (!need_len(v, kEndpointSize, t, err))
-				return false;
-			auto &slot = t == A_CLIENT ? m.client : t == A_SERVER ? m.server : t == A_MASQ ? m.masq : m.fam;
-			slot = get_ep(v);
-			return true;
-		}
-		case A_FLAGS:
-		case A_GENERATION:
-		case A_COUNT: {
-			if (!need_len(v, 4, t, err))
-				return false;
-			auto &slot = t == A_FLAGS ? m.flags : t == A_GENERATION ? m.generation : m.count;
-			slot = rd32(v.data());
-			return true;
-		}
-		case A_INSTANCE:
-			if (!need_len(v, 8, t, err))
-				return false;
-			m.instance = rd64(v.data());
-			return true;
-		case A_ROLE:
-			if (!need_len(v, 1, t, err))
-				return false;
-			if (v[0] != uint8_t(Role::agent) && v[0] != uint8_t(Role::ctl)) {
-				err.what = "unknown role " + std::to_string(v[0]);
-				return false;
-			}
-			m.role = Role(v[0]);
-			return true;
-		case A_WHAT:
-			if (!need_len(v, 1, t, err))
-				return false;
-			if (v[0] < uint8_t(DumpWhat::connections) || v[0] > uint8_t(DumpWhat::ham_table)) {
-				err.what = "unknown dump selector " + std::to_string(v[0]);
-				return false;
-			}
-			m.what = DumpWhat(v[0]);
-			return true;
-		case A_FAM_RECORD:
-			m.fams.emplace_back();
-			return get_fam(v, m.fams.back(), err);
-		case A_CONN_RECORD:
-			m.conns.emplace_back();
-			return get_conn(v, m.conns.back(), err);
-		case A_AGENT_RECORD: {
-			AgentRecord &a = m.agents.emplace_back();
-			return walk(v, err, [&](uint16_t at, std::span<const uint8_t> av) {
-				if (at == A_AGENT_ID)
-					return get_str(av, at, a.id, err);
-				if (at == A_AGENT_ADDR || at == A_COUNT) {
-					if (!need_len(av, 4, at, err))
-						return false;
-					(at == A_AGENT_ADDR ? a.addr.value : a.connected) = rd32(av.data());
-				}
-				if (at == A_VALUE64) {
-					if (!need_len(av, 8, at, err))
-						return false;
-					a.requests = rd64(av.data());
-				}
-				return true;
-			});
-		}
-		case A_COUNTER_RECORD: {
-			CounterRecord &c = m.counters.emplace_back();
-			return walk(v, err, [&](uint16_t ct, std::span<const uint8_t> cv) {
-				if (ct == A_TEXT)
-					return get_str(cv, ct, c.name, err);
-				if (ct == A_VALUE64) {
-					if (!need_len(cv, 8, ct, err))
-						return false;
-					c.value = rd64(cv.data());
-				}
-				return true;
-			});
-		}
-		default:
-			// Unknown attributes are skipped so that newer peers can add fields.
-			return true;
-		}
+		seen[t] = true;
+		return std::visit([&](auto field) { return read(v, t, (m.*field).emplace(), err); }, *spec->field);
 	});
 	if (!ok)
 		return std::nullopt;
@@ -534,57 +577,28 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 
 std::string validate(const Message &m)
 {
-	auto need = [&](bool have, const char *what) { return have ? std::string() : std::string(what); };
-	std::string miss;
-	switch (m.type) {
-	case MsgType::hello:
-		miss = need(m.role.has_value(), "role");
-		if (miss.empty() && m.role == Role::agent)
-			miss = need(m.agent_addr && m.instance, "agent address and instance");
-		break;
-	case MsgType::fam_request:
-		miss = need(m.flow() && m.fam, "protocol, client, server and FAM endpoint");
-		break;
-	case MsgType::ham_register:
-		miss = need(m.flow() && m.masq, "protocol, client, server and masquerade endpoint");
-		break;
-	case MsgType::ham_designate:
-		// The request names the flow; the answer carries a status.
-		if (!m.status)
-			miss = need(m.flow().has_value(), "protocol, client and server");
-		break;
-	case MsgType::fam_query:
-		miss = need(m.masq_key().has_value(), "protocol, server and masquerade endpoint");
-		break;
-	case MsgType::fam_update:
-	case MsgType::conn_removed:
-		miss = need(m.flow() && m.masq, "protocol, client, server and masquerade endpoint");
-		break;
-	case MsgType::client_departed:
-	case MsgType::client_arrived:
-		miss = need(m.client_addr.has_value(), "client address");
-		break;
-	case MsgType::conn_end:
-		miss = need(m.flow().has_value(), "protocol, client and server");
-		break;
-	case MsgType::dump_request:
-		miss = need(m.what.has_value(), "dump selector");
-		break;
-	case MsgType::hello_ack:
-	case MsgType::fam_reply:
-	case MsgType::register_reply:
-	case MsgType::fam_list:
-	case MsgType::departed_ack:
-	case MsgType::conn_end_ack:
-	case MsgType::dump_reply:
-	case MsgType::client_flows:
-	case MsgType::error:
-		miss = need(m.status.has_value(), "status");
-		break;
+	const MessageSpec *spec = message_spec(m.type);
+	if (!spec)
+		return "unknown message type " + std::to_string(unsigned(m.type));
+	std::string missing;
+	for (const auto &a : kAttrs) {
+		if (!has(spec->required, a.id) || !a.field)
+			continue;
+		bool present = std::visit([&](auto field) { return (m.*field).has_value(); }, *a.field);
+		if (!present)
+			missing += (missing.empty() ? "" : ", ") + std::string(a.name);
 	}
-	if (miss.empty())
-		return miss;
-	return std::string(msg_type_name(m.type)) + " lacks " + miss;
+	if (missing.empty() && spec->more)
+		missing = spec->more(m);
+	return missing.empty() ? missing : std::string(spec->name) + " lacks " + missing;
+}
+
+std::optional<MsgType> answers(const Message &m)
+{
+	const MessageSpec *spec = message_spec(m.type);
+	if (!spec || (spec->reply_only_with_status && !m.status))
+		return std::nullopt;
+	return spec->answers;
 }
 
 } // namespace roamnat::proto

@@ -2,9 +2,11 @@
 // carrying a fixed header and netlink-style attributes.
 #pragma once
 
+#include "connection_record.hpp"
 #include "endpoint.hpp"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -61,30 +63,77 @@ enum class Role : uint8_t { agent = 1, ctl = 2 };
 
 enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5 };
 
+// Attribute types (docs/protocol.md). Records nest the scalar attributes.
+enum class Attr : uint16_t {
+	status = 1,
+	agent_id = 2,
+	text = 3,
+	ham_agent = 4,
+	agent_addr = 5,
+	client_addr = 6,
+	proto = 7,
+	client = 8,
+	server = 9,
+	masq = 10,
+	fam = 11,
+	flags = 12,
+	generation = 13,
+	count = 14,
+	role = 15,
+	what = 16,
+	fam_record = 17,     // agent_id, fam; repeatable
+	conn_record = 18,    // proto, client, server, masq, ham_agent, generation, fam_record*; repeatable
+	agent_record = 19,   // agent_id, agent_addr, count, value64; repeatable
+	counter_record = 20, // text, value64; repeatable
+	value64 = 21,
+	instance = 22,
+};
+inline constexpr uint16_t kMaxAttr = 22;
+const char *attr_name(Attr a);
+
+using AttrSet = uint32_t;
+constexpr AttrSet attrs(std::initializer_list<Attr> list)
+{
+	AttrSet set = 0;
+	for (Attr a : list)
+		set |= AttrSet(1) << unsigned(a);
+	return set;
+}
+constexpr bool has(AttrSet set, Attr a) { return set & (AttrSet(1) << unsigned(a)); }
+
+struct Message;
+
+// One row per message type; encode, decode, validate and the agents' and
+// roamctl's reply matching read these. A new message type is a row here
+// plus its handler.
+struct MessageSpec {
+	MsgType type;
+	const char *name;
+	AttrSet required;
+	AttrSet optional;
+	// The request this type answers (a reply carries its request id).
+	std::optional<MsgType> answers;
+	// ham_designate is a request and, with a status, its own answer.
+	bool reply_only_with_status = false;
+	// What presence alone cannot say: returns what is missing, or empty.
+	std::string (*more)(const Message &) = nullptr;
+};
+// nullptr for a type no row describes.
+const MessageSpec *message_spec(MsgType type);
+std::span<const MessageSpec> message_specs();
+
 // Flag bits in Attr::flags.
 inline constexpr uint32_t kFlagCombined = 1u << 0; // fam_request: Fig. 11 path allowed
 inline constexpr uint32_t kFlagPush = 1u << 1;     // hello_ack: coordinator pushes new FAMs
 inline constexpr uint32_t kFlagMore = 1u << 2;     // dump_reply: more frames follow
 inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request replayed after reconnect
 
-struct FamRecord {
-	std::string agent;
-	Endpoint fam;
-	friend bool operator==(const FamRecord &, const FamRecord &) = default;
-};
-
-struct ConnRecord {
-	FlowKey flow;
-	Endpoint masq;
-	std::string ham_agent;
-	uint32_t generation = 0;
-	std::vector<FamRecord> fams;
-	friend bool operator==(const ConnRecord &, const ConnRecord &) = default;
-};
+using roamnat::ConnRecord;
+using roamnat::FamRecord;
 
 struct AgentRecord {
 	std::string id;
-	Ipv4 addr;
+	Address addr;
 	uint32_t connected = 0;
 	uint64_t requests = 0;
 	friend bool operator==(const AgentRecord &, const AgentRecord &) = default;
@@ -105,8 +154,8 @@ struct Message {
 	std::optional<std::string> agent_id;
 	std::optional<std::string> text;
 	std::optional<std::string> ham_agent;
-	std::optional<Ipv4> agent_addr;
-	std::optional<Ipv4> client_addr;
+	std::optional<Address> agent_addr;
+	std::optional<Address> client_addr;
 	std::optional<L4> proto;
 	std::optional<Endpoint> client;
 	std::optional<Endpoint> server;
@@ -142,6 +191,9 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err);
 
 // Returns a description of what a message of its type lacks, or empty.
 std::string validate(const Message &msg);
+
+// The request a message answers, or nullopt for a request or a push.
+std::optional<MsgType> answers(const Message &msg);
 
 // Given the first bytes of a stream, how long the next frame body is;
 // nullopt until four bytes are available. Sets err when the length is illegal.

@@ -4,53 +4,53 @@
 
 namespace roamnat {
 
-ConnectionTable::AddResult ConnectionTable::add(const Connection &conn)
+ConnectionTable::AddResult ConnectionTable::add(const ConnRecord &conn)
 {
 	if (auto it = by_flow_.find(conn.flow); it != by_flow_.end()) {
-		const Connection &have = it->second;
+		const ConnRecord &have = it->second;
 		bool same = have.masq == conn.masq && have.ham_agent == conn.ham_agent;
 		return same ? AddResult::same : AddResult::conflict;
 	}
-	uint64_t mk = masq_index(conn.flow.proto, conn.masq);
+	MasqIndex mk{conn.flow.proto, conn.masq};
 	if (by_masq_.count(mk))
 		return AddResult::conflict;
 	by_flow_.emplace(conn.flow, conn);
 	by_masq_.emplace(mk, conn.flow);
-	by_client_.emplace(conn.flow.client.addr.value, conn.flow);
+	by_client_.emplace(conn.flow.client.addr, conn.flow);
 	by_ham_[conn.ham_agent].insert(conn.flow);
 	return AddResult::added;
 }
 
-const Connection *ConnectionTable::find(const FlowKey &flow) const
+const ConnRecord *ConnectionTable::find(const FlowKey &flow) const
 {
 	auto it = by_flow_.find(flow);
 	return it == by_flow_.end() ? nullptr : &it->second;
 }
 
-const Connection *ConnectionTable::find_masq(L4 proto, const Endpoint &masq) const
+const ConnRecord *ConnectionTable::find_masq(L4 proto, const Endpoint &masq) const
 {
-	auto it = by_masq_.find(masq_index(proto, masq));
+	auto it = by_masq_.find(MasqIndex{proto, masq});
 	return it == by_masq_.end() ? nullptr : find(it->second);
 }
 
-const Connection *ConnectionTable::add_fam(const FlowKey &flow, const FamEntry &fam)
+const ConnRecord *ConnectionTable::add_fam(const FlowKey &flow, const FamRecord &fam)
 {
 	auto it = by_flow_.find(flow);
 	if (it == by_flow_.end())
 		return nullptr;
 	auto &fams = it->second.fams;
-	std::erase_if(fams, [&](const FamEntry &f) { return f.agent == fam.agent; });
+	std::erase_if(fams, [&](const FamRecord &f) { return f.agent == fam.agent; });
 	fams.insert(fams.begin(), fam);
 	return &it->second;
 }
 
-std::vector<FlowKey> ConnectionTable::remove_fams_of_client(Ipv4 client, const std::string &agent)
+std::vector<FlowKey> ConnectionTable::remove_fams_of_client(Address client, const std::string &agent)
 {
 	std::vector<FlowKey> changed;
-	auto range = by_client_.equal_range(client.value);
+	auto range = by_client_.equal_range(client);
 	for (auto it = range.first; it != range.second; ++it) {
 		auto &fams = by_flow_.at(it->second).fams;
-		if (std::erase_if(fams, [&](const FamEntry &f) { return f.agent == agent; }))
+		if (std::erase_if(fams, [&](const FamRecord &f) { return f.agent == agent; }))
 			changed.push_back(it->second);
 	}
 	return changed;
@@ -60,20 +60,20 @@ std::vector<FlowKey> ConnectionTable::remove_fams_of_agent(const std::string &ag
 {
 	std::vector<FlowKey> changed;
 	for (auto &[flow, conn] : by_flow_)
-		if (std::erase_if(conn.fams, [&](const FamEntry &f) { return f.agent == agent; }))
+		if (std::erase_if(conn.fams, [&](const FamRecord &f) { return f.agent == agent; }))
 			changed.push_back(flow);
 	return changed;
 }
 
-std::optional<Connection> ConnectionTable::remove(const FlowKey &flow)
+std::optional<ConnRecord> ConnectionTable::remove(const FlowKey &flow)
 {
 	auto it = by_flow_.find(flow);
 	if (it == by_flow_.end())
 		return std::nullopt;
-	Connection conn = std::move(it->second);
+	ConnRecord conn = std::move(it->second);
 	by_flow_.erase(it);
-	by_masq_.erase(masq_index(flow.proto, conn.masq));
-	auto range = by_client_.equal_range(flow.client.addr.value);
+	by_masq_.erase(MasqIndex{flow.proto, conn.masq});
+	auto range = by_client_.equal_range(flow.client.addr);
 	for (auto c = range.first; c != range.second; ++c) {
 		if (c->second == flow) {
 			by_client_.erase(c);
@@ -88,10 +88,10 @@ std::optional<Connection> ConnectionTable::remove(const FlowKey &flow)
 	return conn;
 }
 
-std::vector<FlowKey> ConnectionTable::flows_of_client(Ipv4 client) const
+std::vector<FlowKey> ConnectionTable::flows_of_client(Address client) const
 {
 	std::vector<FlowKey> out;
-	auto range = by_client_.equal_range(client.value);
+	auto range = by_client_.equal_range(client);
 	for (auto it = range.first; it != range.second; ++it)
 		out.push_back(it->second);
 	return out;

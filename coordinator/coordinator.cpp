@@ -21,19 +21,7 @@ Message reply(MsgType type, const Message &req, Status status)
 	return r;
 }
 
-proto::ConnRecord to_record(const Connection &c)
-{
-	proto::ConnRecord r;
-	r.flow = c.flow;
-	r.masq = c.masq;
-	r.ham_agent = c.ham_agent;
-	r.generation = c.generation;
-	for (const auto &f : c.fams)
-		r.fams.push_back({f.agent, f.fam});
-	return r;
-}
-
-void fill_conn(Message &m, const Connection &c)
+void fill_conn(Message &m, const ConnRecord &c)
 {
 	m.proto = c.flow.proto;
 	m.client = c.flow.client;
@@ -192,7 +180,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 void Coordinator::on_fam_request(Session &s, const Message &m)
 {
 	FlowKey flow = *m.flow();
-	const Connection *conn = table_.add_fam(flow, {s.agent, *m.fam});
+	const ConnRecord *conn = table_.add_fam(flow, {s.agent, *m.fam});
 	if (conn) {
 		Message r = reply(MsgType::fam_reply, m, Status::ok);
 		fill_conn(r, *conn);
@@ -208,7 +196,7 @@ void Coordinator::on_fam_request(Session &s, const Message &m)
 	}
 	// Fig. 11 1170: the FAM endpoint becomes the masquerade endpoint.
 	supersede_stale(s.agent, flow.proto, *m.fam, flow);
-	Connection c;
+	ConnRecord c;
 	c.flow = flow;
 	c.masq = *m.fam;
 	c.ham_agent = s.agent;
@@ -229,7 +217,7 @@ void Coordinator::on_fam_request(Session &s, const Message &m)
 // as the first FAM (the local fast path) so no second request is needed.
 void Coordinator::on_ham_register(Session &s, const Message &m)
 {
-	Connection c;
+	ConnRecord c;
 	c.flow = *m.flow();
 	c.masq = *m.masq;
 	c.ham_agent = s.agent;
@@ -261,7 +249,7 @@ void Coordinator::on_ham_register(Session &s, const Message &m)
 // Fig. 12: the HAM asks for the current FAMs of a masquerade endpoint.
 void Coordinator::on_fam_query(Session &s, const Message &m)
 {
-	const Connection *conn = table_.find_masq(*m.proto, *m.masq);
+	const ConnRecord *conn = table_.find_masq(*m.proto, *m.masq);
 	if (!conn) {
 		count("fam_query_not_found");
 		s.conn->send(reply(MsgType::fam_list, m, Status::not_found)); // Fig. 12 1280
@@ -304,10 +292,10 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 	count("arrivals");
 	Message r = reply(MsgType::client_flows, m, Status::ok);
 	for (const auto &flow : table_.flows_of_client(*m.client_addr)) {
-		const Connection *c = table_.find(flow);
+		const ConnRecord *c = table_.find(flow);
 		if (!c->fams.empty() && c->fams.front().agent == s.agent)
 			continue; // already served here
-		r.conns.push_back(to_record(*c));
+		r.conns.push_back(*c);
 		if (r.conns.size() + 1 >= proto::kMaxRecords)
 			break;
 	}
@@ -316,17 +304,17 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 
 void Coordinator::on_conn_end(Session &s, const Message &m)
 {
-	const Connection *conn = table_.find(*m.flow());
+	const ConnRecord *conn = table_.find(*m.flow());
 	Message r = reply(MsgType::conn_end_ack, m, conn ? Status::ok : Status::not_found);
 	s.conn->send(r);
 	if (!conn)
 		return;
 	log_debug(s.agent, " ended ", conn->flow.str(), m.text ? " (" + *m.text + ")" : "");
-	remove_connection(Connection(*conn), m.text.value_or("ended"));
+	remove_connection(ConnRecord(*conn), m.text.value_or("ended"));
 }
 
 // Removes a connection and tells its HAM and every FAM to drop their records.
-void Coordinator::remove_connection(const Connection &conn, const std::string &why)
+void Coordinator::remove_connection(const ConnRecord &conn, const std::string &why)
 {
 	table_.remove(conn.flow);
 	count("connections_ended");
@@ -349,7 +337,7 @@ void Coordinator::forget_agent_state(const std::string &agent)
 {
 	auto anchored = table_.flows_of_ham(agent);
 	for (const auto &flow : anchored)
-		remove_connection(Connection(*table_.find(flow)), "HAM " + agent + " restarted");
+		remove_connection(ConnRecord(*table_.find(flow)), "HAM " + agent + " restarted");
 	auto served = table_.remove_fams_of_agent(agent);
 	for (const auto &flow : served)
 		push_fams(*table_.find(flow), true);
@@ -362,12 +350,12 @@ void Coordinator::forget_agent_state(const std::string &agent)
 // it: an older record with that endpoint and the same HAM is stale.
 void Coordinator::supersede_stale(const std::string &agent, L4 proto, const Endpoint &masq, const FlowKey &flow)
 {
-	const Connection *old = table_.find_masq(proto, masq);
+	const ConnRecord *old = table_.find_masq(proto, masq);
 	if (!old || old->ham_agent != agent || old->flow == flow)
 		return;
 	count("stale_superseded");
 	log_warn(agent, " reused ", masq.str(), "; dropping the stale record of ", old->flow.str());
-	remove_connection(Connection(*old), "superseded by a new connection on its masquerade endpoint");
+	remove_connection(ConnRecord(*old), "superseded by a new connection on its masquerade endpoint");
 }
 
 // Fig. 9 980: the requester's policy names another host as HAM; that host runs
@@ -408,7 +396,7 @@ void Coordinator::on_dump(Session &s, const Message &m)
 	};
 	switch (*m.what) {
 	case proto::DumpWhat::connections:
-		table_.for_each([&](const Connection &c) { fresh().conns.push_back(to_record(c)); });
+		table_.for_each([&](const ConnRecord &c) { fresh().conns.push_back(c); });
 		break;
 	case proto::DumpWhat::agents:
 		for (const auto &[id, addr] : known_agents_) {
@@ -443,7 +431,7 @@ void Coordinator::on_dump(Session &s, const Message &m)
 // Fig. 12 alternative: the HAM learns its FAMs as soon as they change, which
 // removes a coordinator round trip from every roam. A FAM that is gone is
 // always reported (Fig. 13 1340), push or not.
-void Coordinator::push_fams(const Connection &conn, bool departure)
+void Coordinator::push_fams(const ConnRecord &conn, bool departure)
 {
 	if (!opts_.push_fam_updates && !departure)
 		return;

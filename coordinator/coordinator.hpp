@@ -15,7 +15,7 @@
 namespace roamnat {
 
 struct CoordinatorOptions {
-	Endpoint listen{Ipv4{0}, 7447};
+	Endpoint listen{Address{0}, 7447};
 	TlsFiles tls;
 	std::set<std::string> allowed_agents; // empty: any certificate the CA signed
 	bool push_fam_updates = true;
@@ -36,7 +36,7 @@ private:
 		bool hello = false;
 		proto::Role role = proto::Role::agent;
 		std::string agent;
-		Ipv4 addr;
+		Address addr;
 		uint64_t requests = 0;
 	};
 	struct Designation {
@@ -56,8 +56,8 @@ private:
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
-	void push_fams(const Connection &conn, bool departure = false);
-	void remove_connection(const Connection &conn, const std::string &why);
+	void push_fams(const ConnRecord &conn, bool departure = false);
+	void remove_connection(const ConnRecord &conn, const std::string &why);
 	void forget_agent_state(const std::string &agent);
 	void supersede_stale(const std::string &agent, L4 proto, const Endpoint &masq, const FlowKey &flow);
 	void send_to_agent(const std::string &agent, const proto::Message &m);
@@ -69,7 +69,7 @@ private:
 	UniqueFd listener_;
 	std::unordered_map<FramedConn *, Session> sessions_;
 	std::unordered_map<std::string, FramedConn *> agents_;
-	std::map<std::string, Ipv4> known_agents_; // every agent ever seen, for listings
+	std::map<std::string, Address> known_agents_; // every agent ever seen, for listings
 	std::map<std::string, uint64_t> instances_; // each agent's current run
 	std::unordered_map<FlowKey, Designation> designations_;
 	std::map<std::string, uint64_t> counters_;

@@ -91,7 +91,7 @@ void print_clients(const std::vector<proto::ConnRecord> &conns, bool json)
 		size_t connections = 0;
 		std::set<std::string> aps, hams;
 	};
-	std::map<Ipv4, Client> clients;
+	std::map<Address, Client> clients;
 	for (const auto &c : conns) {
 		Client &cl = clients[c.flow.client.addr];
 		++cl.connections;

@@ -45,19 +45,17 @@ bool Agent::start(std::string &error)
 	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
 		return false;
 	LinkMonitor::Handlers lh;
-	lh.link_exists = [this](uint32_t i, const std::string &n, bool present) {
-		if (present)
-			link_exists(i, n);
-		else if (opts_.dp.is_client_interface(n))
-			dp_.client_interface(i, false);
+	lh.link_exists = [this](uint32_t i, const std::string &n, bool present) { link_exists(i, n, present); };
+	lh.link_up = [this](uint32_t, const std::string &n) {
+		if (opts_.dp.is_client_interface(n))
+			log_debug("client interface ", n, " is up");
 	};
-	lh.link_up = [this](uint32_t i, const std::string &n) { link_up(i, n); };
 	lh.link_gone = [this](uint32_t i, const std::string &n) { link_gone(i, n); };
-	lh.neighbour_failed = [this](uint32_t i, Ipv4 a) {
+	lh.neighbour_failed = [this](uint32_t i, Address a) {
 		if (fams_.clients_on(i).count(a))
 			client_departed(a, "neighbour unreachable");
 	};
-	lh.neighbour_seen = [this](uint32_t i, Ipv4 a) {
+	lh.neighbour_seen = [this](uint32_t i, Address a) {
 		char name[IF_NAMESIZE] = {};
 		if (if_indextoname(i, name) && opts_.dp.is_client_interface(name))
 			client_arrived(a, i, "neighbour entry");
@@ -124,7 +122,7 @@ void Agent::outbound_miss(const Miss &m)
 		client_arrived(flow.client.addr, m.ifindex, "first packet");
 	if (!held_.hold(Way::outbound, flow, m.id)) // Fig. 6 640
 		return;
-	if (!in_setup_.insert(flow).second)
+	if (!setups_.try_emplace(flow).second)
 		return; // already asked; this packet waits with the others
 	if (hams_.contains(flow)) {
 		ask_to_join(flow, m.ifindex, false); // back at its HAM
@@ -142,7 +140,7 @@ void Agent::outbound_miss(const Miss &m)
 	}
 	// Fig. 6 670 first (the client may be roaming), then Fig. 9 980.
 	if (opens)
-		designate_ok_.insert(flow);
+		setups_[flow].may_designate = true;
 	ask_to_join(flow, m.ifindex, false);
 }
 
@@ -241,7 +239,7 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 	ham.since = loop_.now();
 	hams_.add(ham);
 	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
-	in_setup_.erase(flow);
+	setups_.erase(flow);
 	if (!commit("anchoring a new connection")) {
 		held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
 		forget(flow);
@@ -276,71 +274,76 @@ void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 
 void Agent::setup_failed(const FlowKey &flow, const char *counter, const char *why)
 {
-	in_setup_.erase(flow);
-	designate_ok_.erase(flow);
+	setups_.erase(flow);
 	count(counter);
 	held_.release(Way::outbound, flow, Verdict::drop, why);
 }
 
 void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message *r)
 {
-	auto give_back = [&] {
-		if (!fam_is_masq)
-			ports_.release(fam.port, loop_.now());
-	};
+	if (r && (r->status == Status::ok || r->status == Status::became_ham)) {
+		joined(flow, ifindex, fam, fam_is_masq, *r);
+		return;
+	}
+	if (!fam_is_masq)
+		ports_.release(fam.port, loop_.now());
 	if (!r) {
-		give_back();
 		setup_failed(flow, "coordinator_unanswered",
 			     coord_.up() ? "coordinator did not answer in time" : "coordinator unreachable");
 		return;
 	}
 	Status st = *r->status;
-	if (st == Status::ok || st == Status::became_ham) {
-		in_setup_.erase(flow);
-		designate_ok_.erase(flow);
-		std::string ham = st == Status::became_ham ? opts_.name : r->ham_agent.value_or("");
-		Endpoint masq = st == Status::became_ham ? fam : r->masq.value_or(Endpoint{});
-		if (masq.is_nil() || ham.empty()) {
-			give_back();
-			held_.release(Way::outbound, flow, Verdict::drop, "coordinator reply lacked the masquerade endpoint");
-			return;
-		}
-		// The FAM entries go in first: held inbound packets are released
-		// once the HAM side points here, and must find them.
-		bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
-		add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
-		if (st == Status::became_ham) { // Fig. 11 1180
-			HamRec rec;
-			rec.flow = flow;
-			rec.masq = masq;
-			rec.fams = {{opts_.name, fam}};
-			rec.since = loop_.now();
-			hams_.add(rec);
-			count("connections_anchored");
-		} else if (const HamRec *home = ham == opts_.name ? hams_.find(flow) : nullptr) {
-			auto fams = home->fams; // back at its HAM: this AP is the newest FAM again
-			std::erase_if(fams, [&](const auto &f) { return f.agent == opts_.name; });
-			fams.insert(fams.begin(), {opts_.name, fam});
-			update_ham_fams(flow, fams);
-		}
-		if (!commit("installing a FAM record")) {
-			held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
-			forget(flow);
-			return;
-		}
-		count(st == Status::ok ? "fam_joined" : "fam_anchored");
-		held_.release(Way::outbound, flow, Verdict::repeat, "");
-		return;
-	}
-	give_back();
 	std::string ham = opts_.ham_policy.choose(flow, opts_.name);
-	if (st == Status::rejected && ham != opts_.name && designate_ok_.erase(flow)) {
+	auto setup = setups_.find(flow);
+	if (st == Status::rejected && ham != opts_.name && setup != setups_.end() && setup->second.may_designate) {
+		setup->second.may_designate = false; // once: the designated host's refusal is final
 		designate(flow, ifindex, ham);
 		return;
 	}
 	setup_failed(flow, st == Status::rejected ? "miss_rejected" : "miss_refused",
 		     st == Status::rejected ? "coordinator knows no such connection (Fig. 10 1070)"
 					    : proto::status_name(st));
+}
+
+// Fig. 10 1060-1065: this AP is the connection's FAM; Fig. 11 1175-1180: and
+// its HAM.
+void Agent::joined(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message &r)
+{
+	setups_.erase(flow);
+	bool became_ham = r.status == Status::became_ham;
+	std::string ham = became_ham ? opts_.name : r.ham_agent.value_or("");
+	Endpoint masq = became_ham ? fam : r.masq.value_or(Endpoint{});
+	if (masq.is_nil() || ham.empty()) {
+		if (!fam_is_masq)
+			ports_.release(fam.port, loop_.now());
+		held_.release(Way::outbound, flow, Verdict::drop, "coordinator reply lacked the masquerade endpoint");
+		return;
+	}
+	// The FAM entries go in first: held inbound packets are released once
+	// the HAM side points here, and must find them.
+	bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
+	add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
+	if (became_ham) { // Fig. 11 1180
+		HamRec rec;
+		rec.flow = flow;
+		rec.masq = masq;
+		rec.fams = {{opts_.name, fam}};
+		rec.since = loop_.now();
+		hams_.add(rec);
+		count("connections_anchored");
+	} else if (const HamRec *home = ham == opts_.name ? hams_.find(flow) : nullptr) {
+		auto fams = home->fams; // back at its HAM: this AP is the newest FAM again
+		std::erase_if(fams, [&](const auto &f) { return f.agent == opts_.name; });
+		fams.insert(fams.begin(), {opts_.name, fam});
+		update_ham_fams(flow, fams);
+	}
+	if (!commit("installing a FAM record")) {
+		held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
+		forget(flow);
+		return;
+	}
+	count(became_ham ? "fam_anchored" : "fam_joined");
+	held_.release(Way::outbound, flow, Verdict::repeat, "");
 }
 
 // Fig. 9 980: another host is to anchor this connection.
@@ -518,7 +521,7 @@ void Agent::register_ham(const HamRec &rec, bool resync)
 		const FamRec *fam = fams_.find(flow);
 		uint32_t ifindex = fam ? fam->ifindex : 0;
 		forget(flow);
-		if (!resync && in_setup_.insert(flow).second)
+		if (!resync && setups_.try_emplace(flow).second)
 			ask_to_join(flow, ifindex, false);
 	});
 }
@@ -541,7 +544,7 @@ void Agent::resync()
 // ---- departures, arrivals and expiry -------------------------------------------
 
 // Fig. 13 1300: tell the coordinator, which tells the HAMs.
-void Agent::client_departed(Ipv4 client, const char *why)
+void Agent::client_departed(Address client, const char *why)
 {
 	std::vector<FlowKey> flows = fams_.flows_of(client);
 	for (const auto &flow : flows) {
@@ -559,7 +562,7 @@ void Agent::client_departed(Ipv4 client, const char *why)
 
 // A client appeared here: join every connection it has at once, so that the
 // HAMs switch to this FAM before the client next sends on each of them.
-void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
+void Agent::client_arrived(Address client, uint32_t ifindex, const char *why)
 {
 	auto now = loop_.now();
 	auto last = arrivals_.find(client);
@@ -574,7 +577,7 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 		if (!r || r->status != Status::ok)
 			return;
 		for (const auto &c : r->conns) {
-			if (fams_.contains(c.flow) || !in_setup_.insert(c.flow).second)
+			if (fams_.contains(c.flow) || !setups_.try_emplace(c.flow).second)
 				continue;
 			count("arrival_joins");
 			ask_to_join(c.flow, ifindex, false);
@@ -585,15 +588,23 @@ void Agent::client_arrived(Ipv4 client, uint32_t ifindex, const char *why)
 // A client interface down or gone: its clients departed (Fig. 13 1300).
 void Agent::link_gone(uint32_t ifindex, const std::string &name)
 {
-	for (Ipv4 c : fams_.clients_on(ifindex))
+	for (Address c : fams_.clients_on(ifindex))
 		client_departed(c, ("link " + name + " gone").c_str());
 }
 
 // Set up as soon as it exists, before it is up: a packet it carries before
 // the data plane knows it for a client interface would pass untranslated.
-void Agent::link_exists(uint32_t ifindex, const std::string &name)
+// Once per appearance: rtnetlink repeats NEWLINK for every flag change.
+void Agent::link_exists(uint32_t ifindex, const std::string &name, bool present)
 {
 	if (!opts_.dp.is_client_interface(name))
+		return;
+	if (!present) {
+		if (client_ifs_.erase(ifindex))
+			dp_.client_interface(ifindex, false);
+		return;
+	}
+	if (!client_ifs_.insert(ifindex).second)
 		return;
 	std::string err;
 	if (!prepare_client_interface(name, err)) {
@@ -601,14 +612,6 @@ void Agent::link_exists(uint32_t ifindex, const std::string &name)
 		log_warn("client interface ", name, ": ", err);
 	}
 	dp_.client_interface(ifindex, true);
-}
-
-void Agent::link_up(uint32_t ifindex, const std::string &name)
-{
-	if (!opts_.dp.is_client_interface(name))
-		return;
-	link_exists(ifindex, name);
-	log_debug("client interface ", name, " is up");
 }
 
 void Agent::check_idle()
@@ -641,6 +644,20 @@ void Agent::check_idle()
 // ---- restart with a data plane that kept forwarding ----------------------------
 
 void Agent::adopt(const Leftover &left)
+{
+	size_t orphans = adopt_fams(left); // first: a HAM record it makes wins over a HAM entry
+	orphans += adopt_hams(left);
+	if (orphans)
+		commit("removing incomplete entries left by the previous run");
+	count("adopted_fam", fams_.size());
+	count("adopted_ham", hams_.size());
+	log_info("adopted ", fams_.size(), " FAM and ", hams_.size(), " HAM record(s) from the data plane (",
+		 orphans, " incomplete entr", orphans == 1 ? "y" : "ies", " removed)");
+}
+
+// A FAM record is a FAM_OUT entry and its FAM_IN; alone, either is removed.
+// Returns the number removed.
+size_t Agent::adopt_fams(const Leftover &left)
 {
 	auto now = loop_.now();
 	std::map<std::tuple<L4, Endpoint, Endpoint>, Endpoint> fam_of; // (proto, server, client) -> FAM endpoint
@@ -679,6 +696,15 @@ void Agent::adopt(const Leftover &left)
 		dp_.del_fam_in({std::get<0>(key), std::get<1>(key), fam, std::get<2>(key)});
 		++orphans;
 	}
+	return orphans;
+}
+
+// A HAM record for a remote FAM (or none yet) is a HAM entry naming its
+// client, with, via the HAM, the HAM_REV entry of that FAM. Returns the
+// number of entries removed.
+size_t Agent::adopt_hams(const Leftover &left)
+{
+	size_t orphans = 0;
 	for (const auto &r : left.ham) {
 		FlowKey flow{r.key.proto, r.client, r.key.server};
 		if (r.client.is_nil() || hams_.contains(flow)) {
@@ -689,7 +715,7 @@ void Agent::adopt(const Leftover &left)
 		HamRec ham;
 		ham.flow = flow;
 		ham.masq = r.key.masq;
-		ham.since = now;
+		ham.since = loop_.now();
 		ham.installed = r.fam ? HamRec::Installed::remote : HamRec::Installed::pending;
 		if (r.fam) {
 			ham.fams = {{"", *r.fam}}; // the FAM's name comes with the next update
@@ -698,19 +724,14 @@ void Agent::adopt(const Leftover &left)
 		ports_.claim(ham.masq.port);
 		hams_.adopt(std::move(ham));
 	}
-	for (const auto &r : left.ham_rev) { // kept with the HAM record it serves
+	for (const auto &r : left.ham_rev) {
 		const HamRec *ham = hams_.find(MasqKey{r.proto, r.server, r.masq});
 		if (!ham || ham->installed != HamRec::Installed::remote || ham->installed_fam != r.fam) {
 			dp_.del_ham_reverse(r);
 			++orphans;
 		}
 	}
-	if (orphans)
-		commit("removing incomplete entries left by the previous run");
-	count("adopted_fam", fams_.size());
-	count("adopted_ham", hams_.size());
-	log_info("adopted ", fams_.size(), " FAM and ", hams_.size(), " HAM record(s) from the data plane (",
-		 orphans, " incomplete entr", orphans == 1 ? "y" : "ies", " removed)");
+	return orphans;
 }
 
 // ---- roamctl --agent ---------------------------------------------------------

@@ -15,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -30,7 +31,7 @@ struct HamPolicy {
 
 struct AgentOptions {
 	std::string name;   // this agent's identity: its certificate's common name
-	Ipv4 address;       // masquerade and FAM address, routable from every AP
+	Address address;       // masquerade and FAM address, routable from every AP
 	DataPlaneConfig dp;
 	HamPolicy ham_policy;
 	Millis port_quarantine{120000};
@@ -45,16 +46,17 @@ public:
 	Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord);
 	bool start(std::string &error);
 	void stop();
-	// A client-facing interface exists (at start, or the link monitor saw it).
-	void link_up(uint32_t ifindex, const std::string &name);
+	// An interface exists (at start, or the link monitor saw it appear) or
+	// is gone; client-facing ones are set up and given to the data plane.
+	void link_exists(uint32_t ifindex, const std::string &name, bool present);
 	// Rebuilds the records of a previous run from the entries it left in the
 	// data plane (Leftover), before the coordinator session starts.
 	void adopt(const Leftover &left);
 	// Station events: the link monitor's today, hostapd's next.
 	// Fig. 13 1300: the client left this AP.
-	void client_departed(Ipv4 client, const char *why);
+	void client_departed(Address client, const char *why);
 	// The client is here: join each of its connections at once.
-	void client_arrived(Ipv4 client, uint32_t ifindex, const char *why);
+	void client_arrived(Address client, uint32_t ifindex, const char *why);
 
 private:
 	using Way = HeldPackets::Way;
@@ -76,6 +78,7 @@ private:
 	void designate(const FlowKey &flow, uint32_t ifindex, const std::string &ham);
 	void on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq,
 			  const proto::Message *reply);
+	void joined(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const proto::Message &reply);
 	void on_ham_designate(const proto::Message &m);
 	void setup_failed(const FlowKey &flow, const char *counter, const char *why);
 
@@ -96,9 +99,12 @@ private:
 
 	// Links and idle expiry.
 	void link_gone(uint32_t ifindex, const std::string &name);
-	void link_exists(uint32_t ifindex, const std::string &name);
 	void check_idle();
 	void idle_tick();
+
+	// Restart: records from the data plane's leftover entries.
+	size_t adopt_fams(const Leftover &left);
+	size_t adopt_hams(const Leftover &left);
 
 	// roamctl --agent.
 	bool dump(proto::DumpWhat what, proto::Message &reply);
@@ -118,9 +124,14 @@ private:
 	ControlSocket control_;
 
 	std::unordered_map<FlowKey, Ending> ending_;
-	std::unordered_set<FlowKey> in_setup_;
-	std::unordered_set<FlowKey> designate_ok_; // may ask another host to anchor it
-	std::map<Ipv4, Clock::time_point> arrivals_; // last arrival asked per client
+	// Connections being set up (Figs. 9-11): asked once, whatever number of
+	// packets wait for the answer.
+	struct Setup {
+		bool may_designate = false; // Fig. 9 980 allowed if Fig. 10 is refused
+	};
+	std::unordered_map<FlowKey, Setup> setups_;
+	std::map<Address, Clock::time_point> arrivals_; // last arrival asked per client
+	std::set<uint32_t> client_ifs_;                // client interfaces set up, by index
 	Millis idle_every_{15000};
 	bool idle_check_pending_ = false;
 };

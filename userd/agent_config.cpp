@@ -30,7 +30,7 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 		return bad("coordinator = '" + get("coordinator") + "' is not address:port");
 	c.coordinator = *coord;
 	c.tls = {get("ca"), get("cert"), get("key")};
-	auto addr = Ipv4::parse(get("address"));
+	auto addr = Address::parse(get("address"));
 	if (!addr || addr->is_unspecified())
 		return bad("address = '" + get("address") + "' is not an IPv4 address");
 	o.address = *addr;

@@ -59,7 +59,7 @@ void CoordinatorLink::ham_designate(const FlowKey &flow, const std::string &ham,
 	request(std::move(m), std::move(h));
 }
 
-void CoordinatorLink::client_departed(Ipv4 client)
+void CoordinatorLink::client_departed(Address client)
 {
 	Message m;
 	m.type = MsgType::client_departed;
@@ -67,7 +67,7 @@ void CoordinatorLink::client_departed(Ipv4 client)
 	request(std::move(m), ignore);
 }
 
-void CoordinatorLink::client_arrived(Ipv4 client, ReplyHandler h)
+void CoordinatorLink::client_arrived(Address client, ReplyHandler h)
 {
 	Message m;
 	m.type = MsgType::client_arrived;

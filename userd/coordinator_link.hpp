@@ -41,9 +41,9 @@ public:
 	// Fig. 9 980: have agent ham anchor the connection.
 	void ham_designate(const FlowKey &flow, const std::string &ham, ReplyHandler h);
 	// Fig. 13 1300: the client left this FAM.
-	void client_departed(Ipv4 client);
+	void client_departed(Address client);
 	// The client appeared at this FAM: which connections does it have?
-	void client_arrived(Ipv4 client, ReplyHandler h);
+	void client_arrived(Address client, ReplyHandler h);
 	// FIN/RST or idle: the connection is over.
 	void conn_end(const FlowKey &flow, const std::string &why);
 

@@ -7,7 +7,7 @@
 
 namespace roamnat {
 
-CoordinatorSession::CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr)
+CoordinatorSession::CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Address agent_addr)
 	: loop_(loop), tls_(tls), coordinator_(coordinator), agent_addr_(agent_addr)
 {
 	std::random_device rd;
@@ -62,14 +62,15 @@ void CoordinatorSession::connect()
 			log_error("coordinator reported an error: ", m.text.value_or("(no text)"));
 			return;
 		}
-		auto it = pending_.find(m.request_id);
-		bool is_reply = m.type == proto::MsgType::fam_reply || m.type == proto::MsgType::register_reply ||
-				m.type == proto::MsgType::fam_list || m.type == proto::MsgType::departed_ack ||
-				m.type == proto::MsgType::conn_end_ack || m.type == proto::MsgType::client_flows ||
-				(m.type == proto::MsgType::ham_designate && m.status);
-		if (is_reply) {
+		if (auto answered = proto::answers(m)) {
+			auto it = pending_.find(m.request_id);
 			if (it == pending_.end())
 				return; // answered after its timeout
+			if (*answered != it->second.request) {
+				log_warn("coordinator answered ", proto::msg_type_name(it->second.request), " ", m.request_id,
+					 " with ", proto::msg_type_name(m.type), ": ignored");
+				return;
+			}
 			auto handler = std::move(it->second.handler);
 			loop_.cancel(it->second.timer);
 			pending_.erase(it);
@@ -122,7 +123,7 @@ void CoordinatorSession::request(proto::Message msg, ReplyHandler handler)
 		pending_.erase(it);
 		h(nullptr);
 	});
-	pending_.emplace(id, Pending{std::move(handler), timer});
+	pending_.emplace(id, Pending{std::move(handler), timer, msg.type});
 	conn_->send(msg);
 }
 

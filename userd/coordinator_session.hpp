@@ -14,7 +14,7 @@ namespace roamnat {
 
 class CoordinatorSession final : public CoordinatorLink {
 public:
-	CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Ipv4 agent_addr);
+	CoordinatorSession(EventLoop &loop, const TlsContext &tls, Endpoint coordinator, Address agent_addr);
 	void on_push(PushHandler h) override { on_push_ = std::move(h); }
 	void on_session(std::function<void()> h) override { on_session_ = std::move(h); }
 	void start();
@@ -40,12 +40,13 @@ private:
 	struct Pending {
 		ReplyHandler handler;
 		EventLoop::TimerId timer;
+		proto::MsgType request; // a reply must answer this type (MessageSpec::answers)
 	};
 
 	EventLoop &loop_;
 	const TlsContext &tls_;
 	Endpoint coordinator_;
-	Ipv4 agent_addr_;
+	Address agent_addr_;
 	std::unique_ptr<FramedConn> conn_;
 	bool hello_done_ = false;
 	bool push_ = false;

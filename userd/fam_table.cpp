@@ -51,7 +51,7 @@ const FamRec *FamTable::find_inbound(const MasqKey &server_to_fam) const
 	return it == by_inbound_.end() ? nullptr : find(it->second);
 }
 
-bool FamTable::serves(Ipv4 client) const
+bool FamTable::serves(Address client) const
 {
 	for (const auto &[flow, rec] : recs_)
 		if (flow.client.addr == client)
@@ -59,7 +59,7 @@ bool FamTable::serves(Ipv4 client) const
 	return false;
 }
 
-std::vector<FlowKey> FamTable::flows_of(Ipv4 client) const
+std::vector<FlowKey> FamTable::flows_of(Address client) const
 {
 	std::vector<FlowKey> flows;
 	for (const auto &[flow, rec] : recs_)
@@ -68,9 +68,9 @@ std::vector<FlowKey> FamTable::flows_of(Ipv4 client) const
 	return flows;
 }
 
-std::set<Ipv4> FamTable::clients_on(uint32_t ifindex) const
+std::set<Address> FamTable::clients_on(uint32_t ifindex) const
 {
-	std::set<Ipv4> clients;
+	std::set<Address> clients;
 	for (const auto &[flow, rec] : recs_)
 		if (rec.ifindex == ifindex)
 			clients.insert(flow.client.addr);

@@ -41,9 +41,9 @@ public:
 	// Fig. 4 inbound: the record a server -> FAM packet belongs to.
 	const FamRec *find_inbound(const MasqKey &server_to_fam) const;
 	bool contains(const FlowKey &flow) const { return recs_.count(flow) > 0; }
-	bool serves(Ipv4 client) const;
-	std::vector<FlowKey> flows_of(Ipv4 client) const;
-	std::set<Ipv4> clients_on(uint32_t ifindex) const;
+	bool serves(Address client) const;
+	std::vector<FlowKey> flows_of(Address client) const;
+	std::set<Address> clients_on(uint32_t ifindex) const;
 
 	size_t size() const { return recs_.size(); }
 	auto begin() const { return recs_.begin(); }

@@ -23,9 +23,9 @@ public:
 		std::function<void(uint32_t ifindex, const std::string &name, bool present)> link_exists;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_up;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_gone;
-		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_failed;
+		std::function<void(uint32_t ifindex, Address addr)> neighbour_failed;
 		// A neighbour entry appeared or was confirmed: the host is on that link.
-		std::function<void(uint32_t ifindex, Ipv4 addr)> neighbour_seen;
+		std::function<void(uint32_t ifindex, Address addr)> neighbour_seen;
 	};
 	bool open(EventLoop &loop, Handlers handlers, std::string &error);
 

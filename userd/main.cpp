@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	if (DIR *d = opendir("/sys/class/net")) {
 		while (dirent *e = readdir(d))
 			if (e->d_name[0] != '.')
-				agent.link_up(if_nametoindex(e->d_name), e->d_name);
+				agent.link_exists(if_nametoindex(e->d_name), e->d_name, true);
 		closedir(d);
 	}
 	log_info("agent ", opts.name, " at ", opts.address.str(), ", data plane ", dp.name(), ", clients on ",

@@ -341,47 +341,44 @@ bool NftDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	return build_ruleset(error);
 }
 
-bool NftDataPlane::build_ruleset(std::string &error)
-{
+namespace {
+// The messages of one ruleset transaction, in the order they must apply.
+class Batch {
+public:
+	explicit Batch(const DataPlaneConfig &cfg) : cfg_(cfg) {}
 	std::vector<std::vector<uint8_t>> msgs;
-	auto table_msg = [&](uint16_t type, uint16_t flags) {
+
+	void table(uint16_t type, uint16_t flags)
+	{
 		auto buf = msg_buf();
 		nftnl_table *t = nftnl_table_alloc();
-		nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, NftDataPlane::kTable);
 		auto *nlh = hdr(buf, type, flags, 0);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		nftnl_table_free(t);
-		finish(buf);
-		msgs.push_back(std::move(buf));
-	};
-	// add + delete + add: replaces a table left by an earlier run without
-	// failing when there was none.
-	table_msg(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
-	table_msg(NFT_MSG_DELTABLE, NLM_F_ACK);
-	table_msg(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
-
-	for (const char *name : kCounters) {
+		push(std::move(buf));
+	}
+	void counter(const char *name)
+	{
 		auto buf = msg_buf();
 		nftnl_obj *o = nftnl_obj_alloc();
-		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, kTable);
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NftDataPlane::kTable);
 		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
 		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_IPV4);
 		auto *nlh = hdr(buf, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_ACK, 0);
 		nftnl_obj_nlmsg_build_payload(nlh, o);
 		nftnl_obj_free(o);
-		finish(buf);
-		msgs.push_back(std::move(buf));
+		push(std::move(buf));
 	}
-
-	uint32_t set_id = 1;
-	auto set_msg = [&](const char *name, uint32_t data_len, uint32_t data_type, uint32_t extra_flags) {
+	void set(const char *name, uint32_t data_len, uint32_t data_type, uint32_t extra_flags)
+	{
 		auto buf = msg_buf();
 		nftnl_set *s = nftnl_set_alloc();
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NftDataPlane::kTable);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
-		nftnl_set_set_u32(s, NFTNL_SET_ID, set_id++);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, set_id_++);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kKeyLen);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, kKeyType);
 		uint32_t flags = extra_flags;
@@ -398,22 +395,13 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		auto *nlh = hdr(buf, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_ACK, 0);
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
-		finish(buf);
-		msgs.push_back(std::move(buf));
-	};
-	set_msg(kFamOut, kEpLen, kEpType, 0);
-	set_msg(kFamOutVia, 2 * kEpLen, kEp2Type, 0);
-	set_msg(kFamIn, kEpLen, kEpType, 0);
-	set_msg(kHam, kEpLen, kEpType, 0);
-	set_msg(kHamPending, 0, 0, 0);
-	set_msg(kHamRev, 2 * kEpLen, kEp2Type, 0);
-	set_msg(kSeen, 0, 0, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-
-
-	auto chain_msg = [&](const char *name, int hook, int prio) {
+		push(std::move(buf));
+	}
+	void chain(const char *name, int hook, int prio)
+	{
 		auto buf = msg_buf();
 		nftnl_chain *c = nftnl_chain_alloc();
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, kTable);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NftDataPlane::kTable);
 		nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
 		if (hook >= 0) {
@@ -425,49 +413,56 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		auto *nlh = hdr(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_ACK, 0);
 		nftnl_chain_nlmsg_build_payload(nlh, c);
 		nftnl_chain_free(c);
-		finish(buf);
-		msgs.push_back(std::move(buf));
-	};
-	// Before raw (-300) and conntrack (-200): the events chain sees original
-	// headers; translated packets are untracked, so conntrack never sees half
-	// of a rewritten flow.
-	chain_msg("events", NF_INET_PRE_ROUTING, -350);
-	chain_msg("pre", NF_INET_PRE_ROUTING, -300);
-	chain_msg("from_client", -1, 0);
-	chain_msg("to_local", -1, 0);
-
-	auto rule_msg = [&](Rule &r) {
+		push(std::move(buf));
+	}
+	void rule(Rule &r)
+	{
 		auto buf = msg_buf();
 		auto *nlh = nftnl_rule_nlmsg_build_hdr(reinterpret_cast<char *>(buf.data()), NFT_MSG_NEWRULE,
 							NFPROTO_IPV4, NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, 0);
 		nftnl_rule_nlmsg_build_payload(nlh, r.get());
+		push(std::move(buf));
+	}
+
+private:
+	void push(std::vector<uint8_t> buf)
+	{
 		finish(buf);
 		msgs.push_back(std::move(buf));
-	};
-	const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP};
-	auto l4_csum = [](uint8_t p) { return p == IPPROTO_TCP ? 16u : 6u; };
-	auto idle = [&](uint8_t p) { return p == IPPROTO_TCP ? cfg_.tcp_idle_s : cfg_.udp_idle_s; };
-	const uint32_t ifreg = NFT_REG_1; // 16-byte register for interface names
-
-	// events: TCP FIN/RST of any flow reach roamd without being held (bypass
-	// keeps traffic flowing when roamd is down).
-	{
-		Rule r("events");
-		r.l4(IPPROTO_TCP);
-		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, kKeyReg + 1);
-		auto e = r.expr("bitwise");
-		uint32_t mask = 0x05, zero = 0; // FIN | RST
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
-		r.cmp_u8(kKeyReg + 1, NFT_CMP_NEQ, 0);
-		r.count("tcp_end_events").queue(cfg_.event_queue, true);
-		rule_msg(r);
 	}
-	// pre: classify.
-	for (const auto &pattern : cfg_.client_interfaces) {
+	const DataPlaneConfig &cfg_;
+	uint32_t set_id_ = 1;
+};
+
+constexpr uint8_t kProtos[] = {IPPROTO_TCP, IPPROTO_UDP};
+uint32_t l4_csum(uint8_t p) { return p == IPPROTO_TCP ? 16u : 6u; }
+uint32_t idle_of(const DataPlaneConfig &cfg, uint8_t p) { return p == IPPROTO_TCP ? cfg.tcp_idle_s : cfg.udp_idle_s; }
+
+// events: TCP FIN/RST of any flow reach roamd without being held (bypass
+// keeps traffic flowing when roamd is down).
+void events_rules(Batch &b, const DataPlaneConfig &cfg)
+{
+	Rule r("events");
+	r.l4(IPPROTO_TCP);
+	r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, kKeyReg + 1);
+	auto e = r.expr("bitwise");
+	uint32_t mask = 0x05, zero = 0; // FIN | RST
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	r.cmp_u8(kKeyReg + 1, NFT_CMP_NEQ, 0);
+	r.count("tcp_end_events").queue(cfg.event_queue, true);
+	b.rule(r);
+}
+
+// pre: classify. Client interfaces by name (a trailing '*' a prefix), and
+// this AP's own port range.
+void pre_rules(Batch &b, const DataPlaneConfig &cfg)
+{
+	const uint32_t ifreg = NFT_REG_1; // 16-byte register for interface names
+	for (const auto &pattern : cfg.client_interfaces) {
 		bool prefix = !pattern.empty() && pattern.back() == '*';
 		std::string name = prefix ? pattern.substr(0, pattern.size() - 1) : pattern;
 		char buf[IFNAMSIZ] = {};
@@ -476,91 +471,100 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		Rule r("pre");
 		r.meta(NFT_META_IIFNAME, ifreg).cmp(ifreg, NFT_CMP_EQ, buf, len);
 		r.verdict(NFT_JUMP, "from_client");
-		rule_msg(r);
+		b.rule(r);
 	}
-	for (uint8_t p : protos) {
+	for (uint8_t p : kProtos) {
 		Rule r("pre");
 		r.l4(p).fib_daddr_type(kKeyReg + 1).cmp_u32(kKeyReg + 1, NFT_CMP_EQ, RTN_LOCAL);
-		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kKeyReg + 2).port_range(kKeyReg + 2, cfg_.port_min, cfg_.port_max);
+		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kKeyReg + 2).port_range(kKeyReg + 2, cfg.port_min, cfg.port_max);
 		r.verdict(NFT_JUMP, "to_local");
-		rule_msg(r);
+		b.rule(r);
 	}
-	// from_client (Fig. 6): traffic for the AP itself and non-unicast stays untouched.
+}
+
+// from_client (Fig. 6).
+void from_client_rules(Batch &b, const DataPlaneConfig &cfg)
+{
 	{
+		// Traffic for the AP itself and non-unicast stays untouched.
 		Rule r("from_client");
 		r.fib_daddr_type(kKeyReg).cmp_u32(kKeyReg, NFT_CMP_NEQ, RTN_UNICAST).verdict(NFT_RETURN);
-		rule_msg(r);
+		b.rule(r);
 	}
-	for (uint8_t p : protos) {
+	for (uint8_t p : kProtos) {
 		// Fig. 6 640-660: source := masquerade endpoint.
 		Rule r("from_client");
-		r.l4(p).key5().lookup(kFamOut, kValReg).notrack().touch(idle(p));
+		r.l4(p).key5().lookup(kFamOut, kValReg).notrack().touch(idle_of(cfg, p));
 		r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, true);
 		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 1, l4_csum(p), false);
 		r.count("fam_out").verdict(NF_ACCEPT);
-		rule_msg(r);
+		b.rule(r);
 	}
-	if (cfg_.outbound == OutboundMode::via_ham) {
-		for (uint8_t p : protos) {
+	if (cfg.outbound == OutboundMode::via_ham) {
+		for (uint8_t p : kProtos) {
 			// via-ham: source := FAM endpoint, destination := masquerade (the HAM).
 			Rule r("from_client");
-			r.l4(p).key5().lookup(kFamOutVia, kValReg).notrack().touch(idle(p));
+			r.l4(p).key5().lookup(kFamOutVia, kValReg).notrack().touch(idle_of(cfg, p));
 			r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, true);
 			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 1, l4_csum(p), false);
 			r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg + 2, 10, true);
 			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 3, l4_csum(p), false);
 			r.count("fam_out_via").verdict(NF_ACCEPT);
-			rule_msg(r);
+			b.rule(r);
 		}
 	}
-	for (uint8_t p : protos) {
+	for (uint8_t p : kProtos) {
 		// Fig. 6 630 -> 670: no record; roamd decides (held in the queue meanwhile).
 		Rule r("from_client");
-		r.l4(p).notrack().count("miss_out").queue(cfg_.miss_queue, false);
-		rule_msg(r);
+		r.l4(p).notrack().count("miss_out").queue(cfg.miss_queue, false);
+		b.rule(r);
 	}
-	// to_local (Fig. 7).
+}
+
+// to_local (Fig. 7).
+void to_local_rules(Batch &b, const DataPlaneConfig &cfg)
+{
 	{
 		Rule r("to_local");
 		r.notrack();
-		rule_msg(r);
+		b.rule(r);
 	}
-	for (uint8_t p : protos) {
+	for (uint8_t p : kProtos) {
 		// Fig. 7 735: HAM, destination := FAM endpoint.
 		Rule r("to_local");
-		r.l4(p).key5().lookup(kHam, kValReg).touch(idle(p));
+		r.l4(p).key5().lookup(kHam, kValReg).touch(idle_of(cfg, p));
 		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
 		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
 		r.count("ham_in").verdict(NF_ACCEPT);
-		rule_msg(r);
+		b.rule(r);
 	}
-	for (uint8_t p : protos) {
+	for (uint8_t p : kProtos) {
 		// Fig. 7 760: FAM, destination := client.
 		Rule r("to_local");
-		r.l4(p).key5().lookup(kFamIn, kValReg).touch(idle(p));
+		r.l4(p).key5().lookup(kFamIn, kValReg).touch(idle_of(cfg, p));
 		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
 		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
 		r.count("fam_in").verdict(NF_ACCEPT);
-		rule_msg(r);
+		b.rule(r);
 	}
-	if (cfg_.outbound == OutboundMode::via_ham) {
-		for (uint8_t p : protos) {
+	if (cfg.outbound == OutboundMode::via_ham) {
+		for (uint8_t p : kProtos) {
 			// via-ham at the HAM: fam -> masq becomes masq -> server.
 			Rule r("to_local");
-			r.l4(p).key5().lookup(kHamRev, kValReg).touch(idle(p));
+			r.l4(p).key5().lookup(kHamRev, kValReg).touch(idle_of(cfg, p));
 			r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg + 2, 10, true);
 			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2, kValReg + 3, l4_csum(p), false);
 			r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
 			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
 			r.count("ham_rev").verdict(NF_ACCEPT);
-			rule_msg(r);
+			b.rule(r);
 		}
 	}
 	{
 		// Fig. 7 720 -> 725: a known connection whose FAM is not known yet.
 		Rule r("to_local");
-		r.key5().lookup(kHamPending).count("miss_ham").queue(cfg_.ham_miss_queue, false);
-		rule_msg(r);
+		r.key5().lookup(kHamPending).count("miss_ham").queue(cfg.ham_miss_queue, false);
+		b.rule(r);
 	}
 	{
 		// Fig. 7 715 -> 785 and 755 -> 790: nothing here owns this endpoint.
@@ -570,12 +574,43 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		// and the drop must not depend on that.
 		Rule log("to_local");
 		log.log_limited("roamnat: no HAM or FAM record, dropped: ");
-		rule_msg(log);
+		b.rule(log);
 		Rule r("to_local");
 		r.count("unknown_dropped").verdict(NF_DROP);
-		rule_msg(r);
+		b.rule(r);
 	}
-	if (!send_batch(msgs, error)) {
+}
+} // namespace
+
+bool NftDataPlane::build_ruleset(std::string &error)
+{
+	Batch b(cfg_);
+	// add + delete + add: replaces a table left by an earlier run without
+	// failing when there was none.
+	b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
+	b.table(NFT_MSG_DELTABLE, NLM_F_ACK);
+	b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
+	for (const char *name : kCounters)
+		b.counter(name);
+	b.set(kFamOut, kEpLen, kEpType, 0);
+	b.set(kFamOutVia, 2 * kEpLen, kEp2Type, 0);
+	b.set(kFamIn, kEpLen, kEpType, 0);
+	b.set(kHam, kEpLen, kEpType, 0);
+	b.set(kHamPending, 0, 0, 0);
+	b.set(kHamRev, 2 * kEpLen, kEp2Type, 0);
+	b.set(kSeen, 0, 0, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	// Before raw (-300) and conntrack (-200): the events chain sees original
+	// headers; translated packets are untracked, so conntrack never sees half
+	// of a rewritten flow.
+	b.chain("events", NF_INET_PRE_ROUTING, -350);
+	b.chain("pre", NF_INET_PRE_ROUTING, -300);
+	b.chain("from_client", -1, 0);
+	b.chain("to_local", -1, 0);
+	events_rules(b, cfg_);
+	pre_rules(b, cfg_);
+	from_client_rules(b, cfg_);
+	to_local_rules(b, cfg_);
+	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;
 		return false;
 	}

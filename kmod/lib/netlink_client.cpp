@@ -186,6 +186,15 @@ bool Client::open(std::string &error)
 
 bool Client::exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply, std::string &error)
 {
+	Failure f;
+	if (exchange(msg, on_reply, f))
+		return true;
+	error = f.text;
+	return false;
+}
+
+bool Client::exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply, Failure &failure)
+{
 	struct Ctx {
 		const std::function<void(nl_msg *)> *on_reply;
 		std::string text;
@@ -219,13 +228,13 @@ bool Client::exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply
 	while (err >= 0 && !ctx.done)
 		err = nl_recvmsgs(sock_.get(), cb.get());
 	if (err < 0) {
-		error = std::string("netlink: ") + nl_geterror(err);
+		failure = {0, std::string("netlink: ") + nl_geterror(err)};
 		return false;
 	}
 	if (ctx.error) {
-		error = strerror(-ctx.error);
+		failure = {-ctx.error, strerror(-ctx.error)};
 		if (!ctx.text.empty())
-			error += " (" + ctx.text + ")";
+			failure.text += " (" + ctx.text + ")";
 		return false;
 	}
 	return true;
@@ -253,7 +262,7 @@ std::optional<Config> Client::get_config(std::string &error)
 	MsgPtr msg(nlmsg_alloc());
 	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_GET_CONFIG, ROAMNAT_GENL_VERSION);
 	Config cfg;
-	std::string err;
+	Failure failure;
 	if (!exchange(msg.get(), [&](nl_msg *r) {
 		    nlattr *a[ROAMNAT_A_MAX + 1];
 		    if (!parse_attrs(r, a))
@@ -274,9 +283,9 @@ std::optional<Config> Client::get_config(std::string &error)
 			    memcpy(cfg.client_ifindexes.data(), nla_data(a[ROAMNAT_A_CLIENT_IFINDEX]),
 				   cfg.client_ifindexes.size() * sizeof(uint32_t));
 		    }
-	    }, err)) {
-		if (err.rfind(strerror(ENOENT), 0) != 0)
-			error = "reading the module's configuration: " + err;
+	    }, failure)) {
+		if (failure.code != ENOENT) // ENOENT: not configured in this namespace
+			error = "reading the module's configuration: " + failure.text;
 		return std::nullopt;
 	}
 	return cfg;

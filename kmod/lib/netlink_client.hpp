@@ -81,6 +81,13 @@ public:
 	bool read_events(const std::function<void(const Event &)> &handler);
 
 private:
+	// The kernel's answer: errno (0 when libnl itself failed) and a text
+	// naming it, with the module's extended ACK message when it sent one.
+	struct Failure {
+		int code = 0;
+		std::string text;
+	};
+	bool exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply, Failure &failure);
 	bool exchange(nl_msg *msg, const std::function<void(nl_msg *)> &on_reply, std::string &error);
 
 	std::unique_ptr<nl_sock, NlSockFree> sock_, events_;

@@ -57,6 +57,7 @@ public:
 		return true;
 	}
 	void verdict(MissId id, Verdict v) override { verdicts.push_back({id.packet, v}); }
+	void client_interface(uint32_t ifindex, bool present) override { interfaces.push_back({ifindex, present}); }
 
 	// The entries the data plane holds, as "table key -> rewrite" strings.
 	std::set<std::string> entries;
@@ -65,6 +66,7 @@ public:
 	EventHandler events;
 	MissHandler misses;
 	std::vector<std::pair<uint32_t, Verdict>> verdicts; // (packet id, verdict) in order
+	std::vector<std::pair<uint32_t, bool>> interfaces;  // client interfaces told, in order
 	bool refuse_commits = false;
 	int commits = 0;
 

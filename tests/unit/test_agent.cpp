@@ -20,7 +20,7 @@ namespace {
 Endpoint ep(const char *s) { return *Endpoint::parse(s); }
 const Endpoint kClient = ep("10.202.0.11:5000");
 const Endpoint kServer = ep("10.201.0.10:80");
-const Ipv4 kSelf = ep("10.201.0.101:0").addr;
+const Address kSelf = ep("10.201.0.101:0").addr;
 const Endpoint kRemoteMasq = ep("10.201.0.102:45000"); // anchored at ap2
 const Endpoint kRemoteFam = ep("10.201.0.103:46000");  // the client moved on to ap3
 constexpr uint32_t kIfindex = 7;
@@ -397,4 +397,16 @@ TEST_CASE("adoption after a restart: records rebuilt from the data plane, replay
 	// raced (its entry exists), not unknown.
 	uint32_t id = lab.miss(Direction::inbound, L4::udp, kServer, masq2);
 	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::repeat}});
+}
+
+TEST_CASE("client interfaces reach the data plane once per appearance, other interfaces never")
+{
+	Lab lab;
+	lab.agent->link_exists(9, "rn-unit-test-none", true);
+	lab.agent->link_exists(9, "rn-unit-test-none", true); // NEWLINK again: a flag changed
+	lab.agent->link_exists(10, "eth0", true);
+	CHECK(lab.dp.interfaces == std::vector<std::pair<uint32_t, bool>>{{9, true}});
+	lab.agent->link_exists(9, "rn-unit-test-none", false);
+	lab.agent->link_exists(9, "rn-unit-test-none", true); // moved back into this namespace
+	CHECK(lab.dp.interfaces == std::vector<std::pair<uint32_t, bool>>{{9, true}, {9, false}, {9, true}});
 }

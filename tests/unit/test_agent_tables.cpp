@@ -36,7 +36,7 @@ TEST_CASE("FAM table: a record brings both Fig. 4 entries, and its removal takes
 	REQUIRE(fams.find_inbound(MasqKey{L4::tcp, kFlow.server, kFam2}));
 	CHECK(fams.find_inbound(MasqKey{L4::tcp, kFlow.server, kFam2})->flow == kFlow);
 	CHECK(fams.serves(kFlow.client.addr));
-	CHECK(fams.clients_on(7) == std::set<Ipv4>{kFlow.client.addr});
+	CHECK(fams.clients_on(7) == std::set<Address>{kFlow.client.addr});
 	CHECK(fams.clients_on(8).empty());
 
 	auto removed = fams.remove(kFlow);

@@ -7,9 +7,9 @@ using namespace roamnat;
 namespace {
 Endpoint ep(const char *s) { return *Endpoint::parse(s); }
 
-Connection conn(const char *client, const char *masq, const char *ham = "ap1")
+ConnRecord conn(const char *client, const char *masq, const char *ham = "ap1")
 {
-	Connection c;
+	ConnRecord c;
 	c.flow = {L4::tcp, ep(client), ep("10.201.0.10:80")};
 	c.masq = ep(masq);
 	c.ham_agent = ham;
@@ -54,7 +54,7 @@ TEST_CASE("Fig. 10 1050: the newest FAM comes first, one record per agent")
 	t.add_fam(a.flow, {"ap2", ep("10.201.0.102:40009")});
 	auto *c = t.find(a.flow);
 	REQUIRE(c->fams.size() == 3);
-	CHECK(c->fams[0] == FamEntry{"ap2", ep("10.201.0.102:40009")});
+	CHECK(c->fams[0] == FamRecord{"ap2", ep("10.201.0.102:40009")});
 	CHECK(c->fams[1].agent == "ap3");
 	CHECK(c->fams[2].agent == "ap1");
 	CHECK_FALSE(t.add_fam({L4::udp, a.flow.client, a.flow.server}, {"ap2", ep("10.201.0.102:1")}));

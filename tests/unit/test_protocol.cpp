@@ -1,6 +1,9 @@
 #include "../../common/protocol.hpp"
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <regex>
+#include <sstream>
 
 using namespace roamnat;
 using namespace roamnat::proto;
@@ -176,4 +179,79 @@ TEST_CASE("validate names what a message lacks")
 	CHECK_FALSE(validate(reply).empty());
 	reply.status = Status::ok;
 	CHECK(validate(reply).empty());
+}
+
+namespace {
+// The rows of docs/protocol.md's tables that start with a number, as cells.
+std::vector<std::vector<std::string>> doc_rows(const std::string &section)
+{
+	std::ifstream in(std::string(ROAMNAT_SOURCE_DIR) + "/docs/protocol.md");
+	REQUIRE(in);
+	std::vector<std::vector<std::string>> rows;
+	std::string line;
+	bool inside = false;
+	while (std::getline(in, line)) {
+		if (line.rfind("## ", 0) == 0)
+			inside = line == "## " + section;
+		if (!inside || line.size() < 3 || line[0] != '|' || !isdigit(static_cast<unsigned char>(line[2])))
+			continue;
+		std::vector<std::string> cells;
+		std::stringstream ss(line.substr(1));
+		for (std::string cell; std::getline(ss, cell, '|');)
+			cells.push_back(cell.substr(cell.find_first_not_of(' ') == std::string::npos ? 0 : cell.find_first_not_of(' ')));
+		for (auto &c : cells)
+			c.erase(c.find_last_not_of(' ') + 1);
+		rows.push_back(cells);
+	}
+	return rows;
+}
+
+bool mentions(const std::string &cell, const char *word)
+{
+	return std::regex_search(cell, std::regex(std::string("\\b") + word + "\\b"));
+}
+} // namespace
+
+TEST_CASE("docs/protocol.md lists every attribute and message type as the specification declares them")
+{
+	auto attrs_doc = doc_rows("Frames");
+	REQUIRE(attrs_doc.size() == kMaxAttr);
+	for (const auto &row : attrs_doc) {
+		INFO("attribute row " << row[0] << " " << row[1]);
+		CHECK(row[1] == attr_name(Attr(std::stoi(row[0]))));
+	}
+
+	auto msgs_doc = doc_rows("Messages");
+	CHECK(msgs_doc.size() == message_specs().size());
+	for (const auto &row : msgs_doc) {
+		INFO("message row " << row[0] << " " << row[1]);
+		REQUIRE(row.size() >= 6);
+		const MessageSpec *spec = message_spec(MsgType(std::stoi(row[0])));
+		REQUIRE(spec);
+		CHECK(row[1] == spec->name);
+		for (uint16_t a = 1; a <= kMaxAttr; ++a) {
+			INFO("attribute " << attr_name(Attr(a)));
+			if (has(spec->required, Attr(a)))
+				CHECK(mentions(row[3], attr_name(Attr(a))));
+			if (has(spec->optional, Attr(a)))
+				CHECK(mentions(row[4], attr_name(Attr(a))));
+		}
+		std::string answered = row[5].substr(0, row[5].find(' '));
+		CHECK(answered == (spec->answers ? msg_type_name(*spec->answers) : "-"));
+	}
+}
+
+TEST_CASE("replies are matched to the request they answer")
+{
+	Message r;
+	r.type = MsgType::fam_reply;
+	CHECK(answers(r) == MsgType::fam_request);
+	r.type = MsgType::fam_update; // a push
+	CHECK_FALSE(answers(r));
+	r.type = MsgType::ham_designate; // the request...
+	CHECK_FALSE(answers(r));
+	r.status = Status::ok; // ...and, with a status, its answer
+	CHECK(answers(r) == MsgType::ham_designate);
+	for (const auto &spec : message_specs())
+		CHECK(std::string(msg_type_name(spec.type)) == spec.name);
 }
