@@ -184,9 +184,7 @@ void FramedConn::parse_frames()
 		auto msg = proto::decode(span.subspan(proto::kLengthPrefix, *len), err);
 		off += proto::kLengthPrefix + *len;
 		if (!msg) {
-			fail(err.what.rfind("protocol version", 0) == 0 ? proto::Status::bad_version
-									 : proto::Status::bad_message,
-			     err.what);
+			fail(err.status, err.what);
 			break;
 		}
 		if (auto missing = proto::validate(*msg); !missing.empty()) {

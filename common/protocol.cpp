@@ -540,11 +540,13 @@ std::optional<size_t> peek_frame_length(std::span<const uint8_t> buffered, Decod
 
 std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 {
+	err = DecodeError{};
 	if (body.size() < kHeaderSize) {
 		err.what = "frame shorter than its header";
 		return std::nullopt;
 	}
 	if (body[0] != kVersion) {
+		err.status = Status::bad_version;
 		err.what = "protocol version " + std::to_string(body[0]) + " not supported (this side speaks " +
 			   std::to_string(kVersion) + ")";
 		return std::nullopt;

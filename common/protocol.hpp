@@ -179,6 +179,7 @@ struct Message {
 };
 
 struct DecodeError {
+	Status status = Status::bad_message; // what the receiver answers with
 	std::string what;
 };
 

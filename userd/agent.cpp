@@ -168,6 +168,7 @@ void Agent::inbound_miss(const Miss &m)
 		query_fams(*rec);
 }
 
+// Connection end as the data plane sees it: TCP FIN/RST, or entries gone idle.
 void Agent::on_dp_event(const DataPlaneEvent &ev)
 {
 	if (ev.kind != DataPlaneEvent::Kind::idle) {
@@ -185,6 +186,8 @@ void Agent::on_dp_event(const DataPlaneEvent &ev)
 	}
 }
 
+// A FIN each way, or an RST, ends the connection after end_linger; the
+// coordinator then tells the HAM and every FAM (conn_end, conn_removed).
 void Agent::on_tcp_end(const FlowKey &tuple, bool rst)
 {
 	MasqKey as_in{tuple.proto, tuple.client, tuple.server};
@@ -272,6 +275,8 @@ void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 	});
 }
 
+// Fig. 10 1070 and every other way a set-up ends without entries: the held
+// packets are dropped.
 void Agent::setup_failed(const FlowKey &flow, const char *counter, const char *why)
 {
 	setups_.erase(flow);
@@ -279,6 +284,7 @@ void Agent::setup_failed(const FlowKey &flow, const char *counter, const char *w
 	held_.release(Way::outbound, flow, Verdict::drop, why);
 }
 
+// Fig. 10 1060/1070, Fig. 11 1175: the coordinator's answer to fam_request.
 void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const Message *r)
 {
 	if (r && (r->status == Status::ok || r->status == Status::became_ham)) {
@@ -395,6 +401,7 @@ void Agent::add_fam(FamRec rec)
 	fams_.add(std::move(rec));
 }
 
+// The FAM port goes back to the allocator unless the HAM record shares it.
 void Agent::drop_fam(const FlowKey &flow)
 {
 	auto rec = fams_.remove(flow);
@@ -406,6 +413,7 @@ void Agent::drop_fam(const FlowKey &flow)
 		ports_.release(rec->fam.port, loop_.now());
 }
 
+// Fig. 12 1250: the HAM forwards to the newest FAM; packets held for it go.
 void Agent::update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams)
 {
 	const HamRec *rec = hams_.set_fams(flow, std::move(fams));
@@ -431,6 +439,7 @@ bool Agent::commit(const char *what)
 	return false;
 }
 
+// Removes both records and their entries; what was held for them is dropped.
 void Agent::forget(const FlowKey &flow)
 {
 	drop_fam(flow);
@@ -445,6 +454,7 @@ void Agent::forget(const FlowKey &flow)
 	}
 }
 
+// FIN/RST or idle: tell the coordinator (conn_end) and forget the connection.
 void Agent::end_connection(const FlowKey &flow, const std::string &why)
 {
 	if (!fams_.contains(flow) && !hams_.contains(flow))
@@ -457,6 +467,7 @@ void Agent::end_connection(const FlowKey &flow, const std::string &why)
 
 // ---- coordinator ------------------------------------------------------------
 
+// What the coordinator sends unasked.
 void Agent::on_push(const Message &m)
 {
 	switch (m.type) {
@@ -614,6 +625,8 @@ void Agent::link_exists(uint32_t ifindex, const std::string &name, bool present)
 	dp_.client_interface(ifindex, true);
 }
 
+// Inactivity ends a connection: a FAM decides for what it serves, a HAM
+// only for connections without a FAM.
 void Agent::check_idle()
 {
 	auto active = dp_.active_tuples();

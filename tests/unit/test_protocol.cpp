@@ -103,11 +103,13 @@ TEST_CASE("wrong version, unknown type, bad attributes")
 	v2[0] = 2;
 	CHECK_FALSE(decode(v2, err));
 	CHECK_THAT(err.what, Catch::Contains("version 2"));
+	CHECK(err.status == Status::bad_version); // the code the receiver answers with
 
 	auto unknown = body;
 	unknown[1] = 200;
 	CHECK_FALSE(decode(unknown, err));
 	CHECK_THAT(err.what, Catch::Contains("unknown message type"));
+	CHECK(err.status == Status::bad_message);
 
 	// An attribute whose length runs past the frame.
 	auto overrun = body;
