@@ -34,7 +34,9 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
 		counters_),
 	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
-	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); })
+	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); }),
+	  stations_({[this](Address c, uint32_t i, const char *why) { client_arrived(c, i, why); },
+		     [this](Address c, const char *why) { client_departed(c, why); }})
 {
 }
 
@@ -51,17 +53,27 @@ bool Agent::start(std::string &error)
 			log_debug("client interface ", n, " is up");
 	};
 	lh.link_gone = [this](uint32_t i, const std::string &n) { link_gone(i, n); };
-	lh.neighbour_failed = [this](uint32_t i, Address a) {
-		if (fams_.clients_on(i).count(a))
+	// With hostapd, its station events are the arrivals and departures; the
+	// neighbour table only tells which address a station has.
+	bool stations_from_hostapd = !opts_.hostapd.empty();
+	lh.neighbour_failed = [this, stations_from_hostapd](uint32_t i, Address a) {
+		if (!stations_from_hostapd && fams_.clients_on(i).count(a))
 			client_departed(a, "neighbour unreachable");
 	};
-	lh.neighbour_seen = [this](uint32_t i, Address a) {
+	lh.neighbour_seen = [this, stations_from_hostapd](uint32_t i, Address a, std::optional<MacAddr> mac) {
 		char name[IF_NAMESIZE] = {};
-		if (if_indextoname(i, name) && opts_.dp.is_client_interface(name))
-			client_arrived(a, i, "neighbour entry");
+		if (!if_indextoname(i, name) || !opts_.dp.is_client_interface(name))
+			return;
+		if (stations_from_hostapd) {
+			if (mac)
+				stations_.learned(*mac, a, i);
+			return;
+		}
+		client_arrived(a, i, "neighbour entry");
 	};
 	if (!links_.open(loop_, lh, error))
 		return false;
+	start_hostapd();
 	coord_.on_push([this](const Message &m) { on_push(m); });
 	coord_.on_session([this] { resync(); });
 	if (!opts_.control_socket.empty() && !control_.open(opts_.control_socket, error))
@@ -235,12 +247,7 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 		return;
 	}
 	Endpoint masq{opts_.address, *port};
-	HamRec ham;
-	ham.flow = flow;
-	ham.masq = masq;
-	ham.fams = {{opts_.name, masq}};
-	ham.since = loop_.now();
-	hams_.add(ham);
+	add_ham(flow, masq, masq);
 	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
 	setups_.erase(flow);
 	if (!commit("anchoring a new connection")) {
@@ -330,12 +337,7 @@ void Agent::joined(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam
 	bool via = opts_.dp.outbound == OutboundMode::via_ham && ham != opts_.name;
 	add_fam(FamRec{flow, masq, fam, ham, via, ifindex, loop_.now()}); // Fig. 10 1065
 	if (became_ham) { // Fig. 11 1180
-		HamRec rec;
-		rec.flow = flow;
-		rec.masq = masq;
-		rec.fams = {{opts_.name, fam}};
-		rec.since = loop_.now();
-		hams_.add(rec);
+		add_ham(flow, masq, fam);
 		count("connections_anchored");
 	} else if (const HamRec *home = ham == opts_.name ? hams_.find(flow) : nullptr) {
 		auto fams = home->fams; // back at its HAM: this AP is the newest FAM again
@@ -380,11 +382,7 @@ void Agent::on_ham_designate(const Message &m)
 		log_warn("designated HAM for ", flow.str(), " but no masquerade port is free");
 		return;
 	}
-	HamRec rec;
-	rec.flow = flow;
-	rec.masq = {opts_.address, *port};
-	rec.since = loop_.now();
-	hams_.add(rec);
+	add_ham(flow, {opts_.address, *port}, std::nullopt);
 	if (!commit("anchoring a designated connection")) {
 		drop_ham(flow);
 		return;
@@ -399,6 +397,19 @@ void Agent::add_fam(FamRec rec)
 {
 	drop_fam(rec.flow);
 	fams_.add(std::move(rec));
+}
+
+// Fig. 9 930, Fig. 11 1180: this AP anchors the connection at masq, and is
+// its FAM at own_fam when it serves the client too.
+void Agent::add_ham(const FlowKey &flow, Endpoint masq, std::optional<Endpoint> own_fam)
+{
+	HamRec rec;
+	rec.flow = flow;
+	rec.masq = masq;
+	if (own_fam)
+		rec.fams = {{opts_.name, *own_fam}};
+	rec.since = loop_.now();
+	hams_.add(std::move(rec));
 }
 
 // The FAM port goes back to the allocator unless the HAM record shares it.
@@ -625,6 +636,26 @@ void Agent::link_exists(uint32_t ifindex, const std::string &name, bool present)
 	dp_.client_interface(ifindex, true);
 }
 
+// One link per BSS; its station events go through Stations.
+void Agent::start_hostapd()
+{
+	for (const auto &path : opts_.hostapd) {
+		std::string bss = path.substr(path.rfind('/') + 1);
+		HostapdLink::Handlers h;
+		h.connected = [this](const MacAddr &m) {
+			count("station_associations");
+			stations_.connected(m);
+		};
+		h.disconnected = [this](const MacAddr &m) {
+			count("station_departures");
+			stations_.disconnected(m);
+		};
+		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + bss, std::move(h));
+		link->start();
+		hostapd_.push_back(std::move(link));
+	}
+}
+
 // Inactivity ends a connection: a FAM decides for what it serves, a HAM
 // only for connections without a FAM.
 void Agent::check_idle()
@@ -768,6 +799,23 @@ bool Agent::dump(proto::DumpWhat what, Message &r)
 		r.counters.push_back({"packets_held", held_.total()});
 		r.counters.push_back({"coordinator_up", coord_.up() ? 1u : 0u});
 		r.counters.push_back({"coordinator_timeouts", coord_.timeouts()});
+		if (!hostapd_.empty()) {
+			uint64_t attached = 0, events = 0, malformed = 0, lost = 0, stations = 0;
+			for (const auto &h : hostapd_) {
+				attached += h->attached();
+				events += h->stats().events;
+				malformed += h->stats().malformed;
+				lost += h->stats().lost;
+				stations += h->stations().size();
+			}
+			r.counters.push_back({"hostapd_attached", attached});
+			r.counters.push_back({"hostapd_events", events});
+			r.counters.push_back({"hostapd_malformed", malformed});
+			r.counters.push_back({"hostapd_lost", lost});
+			r.counters.push_back({"stations_associated", stations});
+			r.counters.push_back({"stations_known", stations_.known()});
+			r.counters.push_back({"station_departures_unknown", stations_.unknown_departures()});
+		}
 		for (const auto &[k, v] : counters_.values())
 			r.counters.push_back({k, v});
 		for (const auto &[k, v] : dp_.counters())

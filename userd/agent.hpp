@@ -10,8 +10,10 @@
 #include "fam_table.hpp"
 #include "ham_table.hpp"
 #include "held_packets.hpp"
+#include "hostapd_link.hpp"
 #include "link_monitor.hpp"
 #include "port_allocator.hpp"
+#include "stations.hpp"
 
 #include <map>
 #include <memory>
@@ -39,6 +41,10 @@ struct AgentOptions {
 	size_t max_held = 4096;         // packets held at once, across all misses
 	Millis end_linger{3000};        // after FIN both ways or RST, before removal
 	std::string control_socket;     // roamctl --agent; empty: none
+	// hostapd control sockets: station events are then the arrivals and
+	// departures; without, neighbour entries and links stand in for them.
+	std::vector<std::string> hostapd;
+	std::string run_dir = "/run/roamnat"; // this end of each hostapd socket
 };
 
 class Agent {
@@ -84,6 +90,7 @@ private:
 
 	// Records: the tables change the data plane, the agent owns the ports.
 	void add_fam(FamRec rec);
+	void add_ham(const FlowKey &flow, Endpoint masq, std::optional<Endpoint> own_fam);
 	void drop_fam(const FlowKey &flow);
 	void drop_ham(const FlowKey &flow);
 	void update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams);
@@ -97,7 +104,8 @@ private:
 	void resync();
 	void register_ham(const HamRec &rec, bool resync);
 
-	// Links and idle expiry.
+	// Station events (hostapd), links and idle expiry.
+	void start_hostapd();
 	void link_gone(uint32_t ifindex, const std::string &name);
 	void check_idle();
 	void idle_tick();
@@ -122,6 +130,8 @@ private:
 	FamTable fams_;
 	HamTable hams_;
 	ControlSocket control_;
+	Stations stations_;
+	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
 
 	std::unordered_map<FlowKey, Ending> ending_;
 	// Connections being set up (Figs. 9-11): asked once, whatever number of

@@ -101,6 +101,10 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	if (c.backend != "auto" && c.backend != "nftables" && c.backend != "kmod")
 		return bad("backend = '" + c.backend + "' is not kmod, nftables or auto");
 	o.control_socket = get("control_socket");
+	o.hostapd = split_words(get("hostapd"));
+	for (const auto &path : o.hostapd)
+		if (path.empty() || path[0] != '/' || path.size() > 100)
+			return bad("hostapd: '" + path + "' is not an absolute socket path of at most 100 bytes");
 	auto level = parse_log_level(get("log_level"));
 	if (!level)
 		return bad("log_level = '" + get("log_level") + "' is not debug, info, warn or error");

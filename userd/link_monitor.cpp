@@ -78,14 +78,23 @@ void LinkMonitor::readable()
 					    (nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE));
 				if (!failed && !seen)
 					continue;
+				std::optional<Address> addr;
+				std::optional<MacAddr> mac;
 				for (const nlattr *attr : attributes(nlh, sizeof(*nd))) {
-					if (mnl_attr_get_type(attr) == NDA_DST && mnl_attr_get_payload_len(attr) == 4) {
+					uint16_t len = mnl_attr_get_payload_len(attr);
+					if (mnl_attr_get_type(attr) == NDA_DST && len == 4) {
 						uint32_t a;
 						memcpy(&a, mnl_attr_get_payload(attr), 4);
-						(failed ? h_.neighbour_failed : h_.neighbour_seen)(uint32_t(nd->ndm_ifindex),
-												    Ipv4{ntohl(a)});
+						addr = Ipv4{ntohl(a)};
+					} else if (mnl_attr_get_type(attr) == NDA_LLADDR && len == 6) {
+						mac.emplace();
+						memcpy(mac->bytes.data(), mnl_attr_get_payload(attr), 6);
 					}
 				}
+				if (addr && failed)
+					h_.neighbour_failed(uint32_t(nd->ndm_ifindex), *addr);
+				else if (addr)
+					h_.neighbour_seen(uint32_t(nd->ndm_ifindex), *addr, mac);
 			}
 		}
 	}

@@ -7,6 +7,7 @@
 
 #include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
+#include "mac_addr.hpp"
 #include "mnl_socket.hpp"
 
 #include <functional>
@@ -24,8 +25,9 @@ public:
 		std::function<void(uint32_t ifindex, const std::string &name)> link_up;
 		std::function<void(uint32_t ifindex, const std::string &name)> link_gone;
 		std::function<void(uint32_t ifindex, Address addr)> neighbour_failed;
-		// A neighbour entry appeared or was confirmed: the host is on that link.
-		std::function<void(uint32_t ifindex, Address addr)> neighbour_seen;
+		// A neighbour entry appeared or was confirmed: the host is on that
+		// link, at mac when the entry has its link-layer address.
+		std::function<void(uint32_t ifindex, Address addr, std::optional<MacAddr> mac)> neighbour_seen;
 	};
 	bool open(EventLoop &loop, Handlers handlers, std::string &error);
 

@@ -91,6 +91,8 @@ int main(int argc, char **argv)
 		if (slash != std::string::npos && slash > 0)
 			mkdir(opts.control_socket.substr(0, slash).c_str(), 0700);
 	}
+	if (!opts.hostapd.empty())
+		mkdir(opts.run_dir.c_str(), 0700); // this end of each hostapd control socket
 	// Keep the kernel from handing our ports to local sockets.
 	write_sysctl("/proc/sys/net/ipv4/ip_local_reserved_ports",
 		     std::to_string(opts.dp.port_min) + "-" + std::to_string(opts.dp.port_max));

@@ -26,6 +26,7 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	{"max_held_packets", "4096", "packets held at once; more are dropped"},
 	{"backend", "auto", "kmod | nftables | auto (kmod if roamnat.ko is loaded)"},
 	{"control_socket", "/run/roamnat/roamd.sock", "socket for 'roamctl --agent'; empty: none"},
+	{"hostapd", "", "hostapd control sockets of this AP's BSSes ('/run/hostapd/wlan0 ...'); empty: none"},
 	{"log_level", "info", "debug, info, warn or error"},
 };
 

@@ -11,11 +11,12 @@ declare -A srcs=(
 	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp"
 	[config]="tests/fuzz/fuzz_config.cpp common/config_file.cpp common/endpoint.cpp"
 	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
+	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp userd/mac_addr.cpp"
 )
-per=$((total / 3))
+per=$((total / 4))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet; do
+for t in protocol config packet hostapd; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

@@ -1,0 +1,280 @@
+// hostapd's control-interface messages, and roamd's link to one BSS against
+// a socket that answers as hostapd's ctrl_iface.c does (the real hostapd runs
+// in the guest's Wi-Fi lab).
+#include "../../common/log.hpp"
+#include "../../userd/hostapd_link.hpp"
+#include "../../userd/stations.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using namespace roamnat;
+
+namespace {
+const MacAddr kSta1 = *MacAddr::parse("02:00:00:00:01:00");
+const MacAddr kSta2 = *MacAddr::parse("02:00:00:00:02:00");
+
+sockaddr_un unix_address(const std::string &path)
+{
+	sockaddr_un sa{};
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path.data(), std::min(path.size(), sizeof(sa.sun_path) - 1));
+	return sa;
+}
+
+// hostapd's side of the control interface: a datagram socket at the BSS's
+// path that answers each request by the script and remembers who attached.
+struct FakeHostapd {
+	std::string path;
+	UniqueFd fd;
+	sockaddr_un client{};
+	socklen_t client_len = 0;
+	std::vector<std::string> received;
+	std::vector<MacAddr> stations; // what STA-FIRST / STA-NEXT list, all authorized
+	bool answer = true;
+
+	explicit FakeHostapd(std::string p) : path(std::move(p)) { open(); }
+	void open()
+	{
+		unlink(path.c_str());
+		fd.reset(socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+		auto sa = unix_address(path);
+		REQUIRE(bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) == 0);
+	}
+	void close()
+	{
+		fd.reset();
+		unlink(path.c_str());
+	}
+	void reply(const std::string &text)
+	{
+		sendto(fd.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&client), client_len);
+	}
+	std::string record(const MacAddr &mac) { return mac.str() + "\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n"; }
+	void serve()
+	{
+		char buf[4096];
+		for (;;) {
+			client_len = sizeof(client);
+			ssize_t n = recvfrom(fd.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&client), &client_len);
+			if (n < 0)
+				return;
+			std::string cmd(buf, size_t(n));
+			received.push_back(cmd);
+			if (!answer)
+				continue;
+			if (cmd == "ATTACH")
+				reply("OK\n");
+			else if (cmd == "PING")
+				reply("PONG\n");
+			else if (cmd == "STA-FIRST")
+				reply(stations.empty() ? "" : record(stations[0]));
+			else if (cmd.rfind("STA-NEXT ", 0) == 0) {
+				auto after = MacAddr::parse(cmd.substr(9));
+				size_t i = 0;
+				while (i < stations.size() && !(after && stations[i] == *after))
+					++i;
+				reply(i + 1 < stations.size() ? record(stations[i + 1]) : "");
+			}
+		}
+	}
+	void event(const std::string &text) { reply(text); }
+};
+
+struct Bench {
+	std::string dir;
+	EventLoop loop;
+	std::vector<std::string> said; // "+mac" connected, "-mac" disconnected
+	std::unique_ptr<FakeHostapd> hostapd;
+	std::unique_ptr<HostapdLink> link;
+
+	Bench()
+	{
+		set_log_level(LogLevel::error);
+		char tmpl[] = "/tmp/roamnat-hostapd-test.XXXXXX";
+		REQUIRE(mkdtemp(tmpl));
+		dir = tmpl;
+		hostapd = std::make_unique<FakeHostapd>(dir + "/wlan0");
+		HostapdLink::Handlers h;
+		h.connected = [this](const MacAddr &m) { said.push_back("+" + m.str()); };
+		h.disconnected = [this](const MacAddr &m) { said.push_back("-" + m.str()); };
+		HostapdLink::Timing fast{Millis(200), Millis(50), Millis(100)};
+		link = std::make_unique<HostapdLink>(loop, dir + "/wlan0", dir + "/roamd-wlan0", h, fast);
+	}
+	~Bench()
+	{
+		link.reset();
+		hostapd.reset();
+		std::filesystem::remove_all(dir);
+	}
+	// Runs both ends until pred holds; the bound is one only a broken link reaches.
+	template <typename Pred> bool until(Pred pred, Millis bound = Millis(15000))
+	{
+		auto end = Clock::now() + bound;
+		while (!pred() && Clock::now() < end) {
+			loop.run_once(Millis(5));
+			if (hostapd->fd)
+				hostapd->serve();
+		}
+		return pred();
+	}
+};
+} // namespace
+
+TEST_CASE("hostapd events: station events parsed, everything else refused or passed over")
+{
+	std::string why;
+	auto ev = parse_hostapd_event("<3>AP-STA-CONNECTED 02:00:00:00:01:00", why);
+	REQUIRE(ev);
+	CHECK(ev->kind == HostapdEvent::Kind::sta_connected);
+	CHECK(ev->station == kSta1);
+	ev = parse_hostapd_event("<3>AP-STA-CONNECTED 02:00:00:00:01:00 keyid=guest\n", why);
+	REQUIRE(ev); // later hostapd versions append key=value details
+	CHECK(ev->station == kSta1);
+	ev = parse_hostapd_event("<3>AP-STA-DISCONNECTED 02:00:00:00:02:00", why);
+	REQUIRE(ev);
+	CHECK(ev->kind == HostapdEvent::Kind::sta_disconnected);
+	CHECK(ev->station == kSta2);
+	CHECK(parse_hostapd_event("<3>CTRL-EVENT-TERMINATING", why)->kind == HostapdEvent::Kind::terminating);
+	CHECK(parse_hostapd_event("<3>AP-DISABLED", why)->kind == HostapdEvent::Kind::disabled);
+	CHECK(parse_hostapd_event("<2>CTRL-EVENT-EAP-STARTED 02:00:00:00:01:00", why)->kind == HostapdEvent::Kind::other);
+
+	for (const char *bad : {"AP-STA-CONNECTED 02:00:00:00:01:00", "<3AP-STA-CONNECTED 02:00:00:00:01:00",
+				"<x>AP-STA-CONNECTED 02:00:00:00:01:00", "<3>AP-STA-CONNECTED",
+				"<3>AP-STA-CONNECTED 02:00:00:00:01", "<3>AP-STA-CONNECTED 02:00:00:00:01:0g",
+				"<3>AP-STA-DISCONNECTED 02-00-00-00-01-00", "<3>AP-STA-CONNECTED\x01"}) {
+		INFO(bad);
+		why.clear();
+		CHECK_FALSE(parse_hostapd_event(bad, why));
+		CHECK_FALSE(why.empty());
+	}
+	CHECK_FALSE(parse_hostapd_event("<3>" + std::string(kHostapdMaxMessage, 'A'), why));
+	CHECK_THAT(why, Catch::Contains("at most"));
+}
+
+TEST_CASE("hostapd station records: the address, and whether the station is authorized")
+{
+	std::string why;
+	auto sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n", why);
+	REQUIRE(sta);
+	CHECK(sta->mac == kSta1);
+	CHECK(sta->authorized);
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTH][ASSOC]\n", why);
+	REQUIRE(sta);
+	CHECK_FALSE(sta->authorized); // still in the 4-way handshake
+	CHECK_FALSE(parse_station_record("", why));
+	CHECK(why.empty()); // the end of the list
+	CHECK_FALSE(parse_station_record("FAIL\n", why));
+	CHECK_FALSE(why.empty());
+	CHECK(MacAddr::parse("02:AB:cd:00:01:00")->str() == "02:ab:cd:00:01:00");
+}
+
+TEST_CASE("hostapd link: attaches, reads the station list, then follows events")
+{
+	Bench b;
+	b.hostapd->stations = {kSta1, kSta2};
+	b.link->start();
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+	CHECK(b.link->attached());
+	CHECK(b.hostapd->received == std::vector<std::string>{"ATTACH", "STA-FIRST", "STA-NEXT " + kSta1.str(),
+								 "STA-NEXT " + kSta2.str()});
+	CHECK(b.said == std::vector<std::string>{"+" + kSta1.str(), "+" + kSta2.str()});
+
+	b.said.clear();
+	b.hostapd->event("<3>AP-STA-DISCONNECTED " + kSta1.str());
+	b.hostapd->event("<3>AP-STA-CONNECTED " + kSta1.str());
+	b.hostapd->event("<3>AP-STA-CONNECTED garbage");
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+	CHECK(b.said == std::vector<std::string>{"-" + kSta1.str(), "+" + kSta1.str()});
+	REQUIRE(b.until([&] { return b.link->stats().malformed == 1; }));
+	CHECK(b.link->stations() == std::set<MacAddr>{kSta1, kSta2});
+}
+
+TEST_CASE("hostapd link: only hostapd's own socket can speak to it")
+{
+	Bench b;
+	b.link->start();
+	REQUIRE(b.until([&] { return b.link->attached(); }));
+	UniqueFd forger(socket(AF_UNIX, SOCK_DGRAM, 0));
+	auto to = unix_address(b.dir + "/roamd-wlan0");
+	std::string forged = "<3>AP-STA-DISCONNECTED " + kSta1.str();
+	// The link's socket is connected to hostapd's: the kernel refuses others.
+	CHECK(sendto(forger.get(), forged.data(), forged.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)) < 0);
+	b.loop.run_once(Millis(20));
+	CHECK(b.link->stats().events == 0);
+}
+
+TEST_CASE("hostapd link: a restarted hostapd is found again and its station list is the truth")
+{
+	Bench b;
+	b.hostapd->stations = {kSta1, kSta2};
+	b.link->start();
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+
+	// hostapd goes away without a word and comes back knowing only kSta2.
+	b.hostapd->close();
+	b.hostapd->stations = {kSta2};
+	b.hostapd->open();
+	b.said.clear();
+	REQUIRE(b.until([&] { return b.link->stats().attaches == 2 && !b.said.empty(); }));
+	CHECK(b.said == std::vector<std::string>{"-" + kSta1.str()});
+	CHECK(b.link->stations() == std::set<MacAddr>{kSta2});
+}
+
+TEST_CASE("hostapd link: hostapd exiting takes its stations with it")
+{
+	Bench b;
+	b.hostapd->stations = {kSta1};
+	b.link->start();
+	REQUIRE(b.until([&] { return b.said.size() == 1; }));
+	b.hostapd->event("<3>CTRL-EVENT-TERMINATING");
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+	CHECK(b.said.back() == "-" + kSta1.str());
+	CHECK_FALSE(b.link->attached());
+}
+
+TEST_CASE("hostapd link: a hostapd that stops answering is left and reattached")
+{
+	Bench b;
+	b.link->start();
+	REQUIRE(b.until([&] { return b.link->attached(); }));
+	b.hostapd->answer = false; // the next PING goes unanswered
+	REQUIRE(b.until([&] { return b.link->stats().lost == 1; }));
+	b.hostapd->answer = true;
+	REQUIRE(b.until([&] { return b.link->attached(); }));
+	CHECK(b.link->stats().attaches == 2);
+}
+
+TEST_CASE("stations: an association is an arrival once the station's address is known; leaving is a departure")
+{
+	set_log_level(LogLevel::error);
+	std::vector<std::string> said;
+	Stations st({[&](Address a, uint32_t i, const char *) { said.push_back("arrived " + a.str() + " on " + std::to_string(i)); },
+		     [&](Address a, const char *) { said.push_back("departed " + a.str()); }});
+	Address a1 = *Address::parse("10.202.0.11"), a2 = *Address::parse("10.202.0.12");
+
+	st.connected(kSta1); // its address comes later
+	CHECK(said.empty());
+	st.learned(kSta1, a1, 7);
+	CHECK(said == std::vector<std::string>{"arrived 10.202.0.11 on 7"});
+	st.learned(kSta1, a1, 7); // the same again is no news
+	CHECK(said.size() == 1);
+
+	st.learned(kSta2, a2, 7); // a neighbour entry alone is not an association
+	CHECK(said.size() == 1);
+	st.connected(kSta2);
+	CHECK(said.back() == "arrived 10.202.0.12 on 7");
+
+	st.disconnected(kSta1);
+	CHECK(said.back() == "departed 10.202.0.11");
+	CHECK_FALSE(st.associated(kSta1));
+
+	MacAddr stranger = *MacAddr::parse("02:00:00:00:09:00");
+	st.disconnected(stranger);
+	CHECK(st.unknown_departures() == 1);
+	CHECK(said.size() == 3);
+}

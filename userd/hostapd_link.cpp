@@ -1,0 +1,274 @@
+#include "hostapd_link.hpp"
+
+#include "../common/log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+namespace roamnat {
+
+namespace {
+bool fill_address(sockaddr_un &sa, const std::string &path)
+{
+	sa = {};
+	sa.sun_family = AF_UNIX;
+	if (path.size() >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path.data(), path.size());
+	return true;
+}
+} // namespace
+
+HostapdLink::HostapdLink(EventLoop &loop, std::string ctrl_path, std::string local_path, Handlers handlers,
+			 Timing timing)
+	: loop_(loop), ctrl_path_(std::move(ctrl_path)), local_path_(std::move(local_path)), h_(std::move(handlers)),
+	  timing_(timing)
+{
+}
+
+HostapdLink::~HostapdLink()
+{
+	if (fd_) {
+		if (attached_)
+			(void)send(fd_.get(), "DETACH", 6, MSG_DONTWAIT);
+		loop_.remove(fd_.get());
+		unlink(local_path_.c_str());
+	}
+	for (auto t : {reply_timer_, ping_timer_, retry_timer_})
+		if (t)
+			loop_.cancel(t);
+}
+
+void HostapdLink::start()
+{
+	connect_now();
+}
+
+void HostapdLink::connect_now()
+{
+	retry_timer_ = 0;
+	sockaddr_un local, peer;
+	if (!fill_address(local, local_path_) || !fill_address(peer, ctrl_path_)) {
+		log_error("hostapd ", ctrl_path_, ": socket path too long");
+		return;
+	}
+	UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	unlink(local_path_.c_str());
+	// hostapd answers to this address; nobody else needs to reach it.
+	mode_t old = umask(0177);
+	bool bound = fd && bind(fd.get(), reinterpret_cast<sockaddr *>(&local), sizeof(local)) == 0;
+	umask(old);
+	if (!bound) {
+		if (!warned_)
+			log_error("hostapd ", ctrl_path_, ": cannot bind ", local_path_, ": ", strerror(errno), "; retrying");
+		warned_ = true;
+		retry_later();
+		return;
+	}
+	if (connect(fd.get(), reinterpret_cast<sockaddr *>(&peer), sizeof(peer)) != 0) {
+		if (!warned_)
+			log_warn("hostapd ", ctrl_path_, ": ", strerror(errno),
+				 errno == ENOENT || errno == ECONNREFUSED ? " (hostapd not running?)" : "", "; retrying");
+		warned_ = true;
+		unlink(local_path_.c_str());
+		retry_later();
+		return;
+	}
+	fd_ = std::move(fd);
+	loop_.add(fd_.get(), EPOLLIN, [this](uint32_t) { readable(); });
+	request("ATTACH", [this](std::string_view reply) {
+		if (reply != "OK\n") {
+			lost("ATTACH refused: '" + std::string(reply.substr(0, 40)) + "'");
+			return;
+		}
+		attached_ = true;
+		warned_ = false;
+		backoff_ = Millis(200);
+		++stats_.attaches;
+		log_info("attached to hostapd at ", ctrl_path_, "; reading its station list");
+		resync_seen_.clear();
+		request("STA-FIRST", [this](std::string_view r) { resync_from(r); });
+		schedule_ping();
+	});
+}
+
+void HostapdLink::request(std::string command, OnReply on_reply)
+{
+	queue_.push_back({std::move(command), std::move(on_reply)});
+	send_next();
+}
+
+void HostapdLink::send_next()
+{
+	if (queue_.empty() || !fd_ || in_flight_)
+		return;
+	const std::string &cmd = queue_.front().command;
+	if (send(fd_.get(), cmd.data(), cmd.size(), MSG_DONTWAIT) < 0) {
+		lost("sending " + cmd + ": " + strerror(errno));
+		return;
+	}
+	in_flight_ = true;
+	reply_timer_ = loop_.after(timing_.reply_timeout, [this] {
+		reply_timer_ = 0;
+		lost("no answer to " + (queue_.empty() ? std::string("a request") : queue_.front().command) + " within " +
+		     std::to_string(timing_.reply_timeout.count()) + " ms");
+	});
+}
+
+void HostapdLink::readable()
+{
+	char buf[kHostapdMaxMessage + 1];
+	for (int i = 0; i < 64 && fd_; ++i) {
+		ssize_t n = recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				lost(std::string("receiving: ") + strerror(errno));
+			return;
+		}
+		std::string_view d(buf, size_t(n));
+		if (is_hostapd_event(d)) {
+			on_event(d);
+			continue;
+		}
+		if (!in_flight_) {
+			++stats_.malformed;
+			log_warn("hostapd ", ctrl_path_, ": a reply nobody asked for, ignored");
+			continue;
+		}
+		Request req = std::move(queue_.front());
+		queue_.pop_front();
+		in_flight_ = false;
+		if (reply_timer_)
+			loop_.cancel(reply_timer_);
+		reply_timer_ = 0;
+		int fd = fd_.get();
+		req.on_reply(d);
+		if (fd_.get() != fd)
+			return; // the reply ended the session
+		send_next();
+	}
+}
+
+void HostapdLink::on_event(std::string_view d)
+{
+	std::string why;
+	auto ev = parse_hostapd_event(d, why);
+	if (!ev) {
+		++stats_.malformed;
+		log_warn("hostapd ", ctrl_path_, ": ignoring an event: ", why);
+		return;
+	}
+	++stats_.events;
+	switch (ev->kind) {
+	case HostapdEvent::Kind::sta_connected:
+		stations_.insert(*ev->station);
+		// Every (re)association is news: the station may have been elsewhere.
+		if (h_.connected)
+			h_.connected(*ev->station);
+		return;
+	case HostapdEvent::Kind::sta_disconnected:
+		station_gone(*ev->station);
+		return;
+	case HostapdEvent::Kind::terminating:
+	case HostapdEvent::Kind::disabled: {
+		// hostapd deauthenticates every station when it stops a BSS.
+		log_info("hostapd ", ctrl_path_, ": ", ev->name, ": its ", stations_.size(), " station(s) are gone");
+		auto gone = stations_;
+		for (const auto &mac : gone)
+			station_gone(mac);
+		if (ev->kind == HostapdEvent::Kind::terminating)
+			lost("hostapd is exiting");
+		return;
+	}
+	case HostapdEvent::Kind::other:
+		return;
+	}
+}
+
+void HostapdLink::resync_from(std::string_view reply)
+{
+	std::string why;
+	auto sta = parse_station_record(reply, why);
+	if (!sta) {
+		if (!why.empty()) {
+			++stats_.malformed;
+			log_warn("hostapd ", ctrl_path_, ": station list cut short: ", why);
+			return; // nobody is taken for gone on a list that did not finish
+		}
+		std::vector<MacAddr> gone;
+		for (const auto &mac : stations_)
+			if (!resync_seen_.count(mac))
+				gone.push_back(mac);
+		for (const auto &mac : gone)
+			station_gone(mac); // left while roamd was not listening
+		resync_seen_.clear();
+		return;
+	}
+	if (sta->authorized) {
+		resync_seen_.insert(sta->mac);
+		station_connected(sta->mac);
+	}
+	request("STA-NEXT " + sta->mac.str(), [this](std::string_view r) { resync_from(r); });
+}
+
+void HostapdLink::station_connected(const MacAddr &mac)
+{
+	if (stations_.insert(mac).second && h_.connected)
+		h_.connected(mac);
+}
+
+void HostapdLink::station_gone(const MacAddr &mac)
+{
+	if (stations_.erase(mac) && h_.disconnected)
+		h_.disconnected(mac);
+}
+
+void HostapdLink::schedule_ping()
+{
+	ping_timer_ = loop_.after(timing_.ping_every, [this] {
+		ping_timer_ = 0;
+		if (!attached_)
+			return;
+		if (queue_.empty())
+			request("PING", [this](std::string_view r) {
+				if (r != "PONG\n")
+					lost("PING answered with '" + std::string(r.substr(0, 40)) + "'");
+			});
+		schedule_ping();
+	});
+}
+
+void HostapdLink::lost(const std::string &why)
+{
+	++stats_.lost;
+	if (attached_ || !warned_)
+		log_warn("hostapd ", ctrl_path_, ": ", why, "; reattaching (stations kept until its list says otherwise)");
+	warned_ = true;
+	attached_ = false;
+	if (fd_) {
+		loop_.remove(fd_.get());
+		fd_.reset();
+		unlink(local_path_.c_str());
+	}
+	for (auto *t : {&reply_timer_, &ping_timer_, &retry_timer_}) {
+		if (*t)
+			loop_.cancel(*t);
+		*t = 0;
+	}
+	queue_.clear();
+	in_flight_ = false;
+	resync_seen_.clear();
+	retry_later();
+}
+
+void HostapdLink::retry_later()
+{
+	retry_timer_ = loop_.after(backoff_, [this] { connect_now(); });
+	backoff_ = std::min(backoff_ * 2, timing_.max_backoff);
+}
+
+} // namespace roamnat

@@ -1,0 +1,88 @@
+// roamd's attachment to one hostapd BSS's control interface (the socket
+// hostapd creates in its ctrl_interface directory, named after the BSS's
+// interface: /run/hostapd/wlan0). ATTACH subscribes to events; after every
+// attach the station list (STA-FIRST, STA-NEXT) says who is associated now;
+// a PING every few seconds notices a hostapd that went away. The socket is
+// connected to hostapd's, so the kernel delivers datagrams from that socket
+// only: no other process can forge a station event (docs/operations.md).
+#pragma once
+
+#include "../common/event_loop.hpp"
+#include "hostapd_messages.hpp"
+
+#include <deque>
+#include <functional>
+#include <set>
+#include <string>
+
+namespace roamnat {
+
+struct HostapdTiming {
+	Millis reply_timeout{2000}; // a request unanswered this long: hostapd is gone
+	Millis ping_every{5000};
+	Millis max_backoff{5000}; // between attempts to attach again
+};
+
+class HostapdLink {
+public:
+	struct Handlers {
+		// A station is associated and authorized, or is no longer.
+		std::function<void(const MacAddr &)> connected;
+		std::function<void(const MacAddr &)> disconnected;
+	};
+	struct Stats {
+		uint64_t events = 0, malformed = 0, attaches = 0, lost = 0;
+	};
+
+	using Timing = HostapdTiming;
+
+	// local_path: where this end's socket is bound (a directory only roamd
+	// can write to); removed on destruction.
+	HostapdLink(EventLoop &loop, std::string ctrl_path, std::string local_path, Handlers handlers,
+		    Timing timing = {});
+	~HostapdLink();
+	HostapdLink(const HostapdLink &) = delete;
+	HostapdLink &operator=(const HostapdLink &) = delete;
+
+	void start();
+	bool attached() const { return attached_; }
+	const std::string &ctrl_path() const { return ctrl_path_; }
+	const std::set<MacAddr> &stations() const { return stations_; }
+	const Stats &stats() const { return stats_; }
+
+private:
+	using OnReply = std::function<void(std::string_view reply)>;
+	struct Request {
+		std::string command;
+		OnReply on_reply;
+	};
+
+	void connect_now();
+	void request(std::string command, OnReply on_reply);
+	void send_next();
+	void readable();
+	void on_event(std::string_view datagram);
+	void lost(const std::string &why);
+	void retry_later();
+	void schedule_ping();
+	void resync_from(std::string_view reply);
+	void station_connected(const MacAddr &mac);
+	void station_gone(const MacAddr &mac);
+
+	EventLoop &loop_;
+	std::string ctrl_path_, local_path_;
+	Handlers h_;
+	Timing timing_;
+	UniqueFd fd_;
+	bool attached_ = false;
+	bool warned_ = false;
+	std::deque<Request> queue_; // one in flight at a time: replies carry no id
+	bool in_flight_ = false;
+	EventLoop::TimerId reply_timer_ = 0, ping_timer_ = 0, retry_timer_ = 0;
+	Millis backoff_{200};
+	std::set<MacAddr> stations_;    // authorized stations, as last known
+	std::set<MacAddr> resync_seen_; // during a resync: the stations listed so far
+	Stats stats_;
+};
+
+} // namespace roamnat

@@ -1,0 +1,101 @@
+#include "hostapd_messages.hpp"
+
+namespace roamnat {
+
+namespace {
+bool printable(std::string_view s)
+{
+	for (char c : s)
+		if ((c < 0x20 || c > 0x7e) && c != '\n' && c != '\t')
+			return false;
+	return true;
+}
+
+std::string_view first_word(std::string_view s)
+{
+	return s.substr(0, s.find_first_of(" \n"));
+}
+} // namespace
+
+bool is_hostapd_event(std::string_view datagram)
+{
+	return !datagram.empty() && datagram[0] == '<';
+}
+
+std::optional<HostapdEvent> parse_hostapd_event(std::string_view d, std::string &why)
+{
+	if (d.size() > kHostapdMaxMessage) {
+		why = "event of " + std::to_string(d.size()) + " bytes (hostapd sends at most " +
+		      std::to_string(kHostapdMaxMessage) + ")";
+		return std::nullopt;
+	}
+	if (!printable(d)) {
+		why = "event holds a non-printable byte";
+		return std::nullopt;
+	}
+	// "<3>": the level, one or two digits.
+	auto close = d.find('>');
+	if (!is_hostapd_event(d) || close == std::string_view::npos || close < 2 || close > 3) {
+		why = "not an event: '" + std::string(d.substr(0, 40)) + "'";
+		return std::nullopt;
+	}
+	for (size_t i = 1; i < close; ++i) {
+		if (d[i] < '0' || d[i] > '9') {
+			why = "event level is not a number";
+			return std::nullopt;
+		}
+	}
+	std::string_view body = d.substr(close + 1);
+	while (!body.empty() && body.back() == '\n')
+		body.remove_suffix(1);
+	HostapdEvent ev;
+	ev.name = std::string(first_word(body));
+	if (ev.name == "AP-STA-CONNECTED" || ev.name == "AP-STA-DISCONNECTED") {
+		std::string_view rest = body.substr(ev.name.size());
+		if (rest.empty() || rest[0] != ' ') {
+			why = ev.name + " without a station address";
+			return std::nullopt;
+		}
+		rest.remove_prefix(1);
+		ev.station = MacAddr::parse(first_word(rest));
+		if (!ev.station) {
+			why = ev.name + " with '" + std::string(first_word(rest).substr(0, 40)) + "' for a station address";
+			return std::nullopt;
+		}
+		ev.kind = ev.name == "AP-STA-CONNECTED" ? HostapdEvent::Kind::sta_connected
+						       : HostapdEvent::Kind::sta_disconnected;
+	} else if (ev.name == "CTRL-EVENT-TERMINATING") {
+		ev.kind = HostapdEvent::Kind::terminating;
+	} else if (ev.name == "AP-DISABLED") {
+		ev.kind = HostapdEvent::Kind::disabled;
+	}
+	return ev;
+}
+
+std::optional<StationRecord> parse_station_record(std::string_view r, std::string &why)
+{
+	why.clear();
+	if (r.empty())
+		return std::nullopt; // the end of the station list
+	if (r.size() > kHostapdMaxMessage || !printable(r)) {
+		why = "station record too long or not printable";
+		return std::nullopt;
+	}
+	std::string_view first = r.substr(0, r.find('\n'));
+	auto mac = MacAddr::parse(first);
+	if (!mac) {
+		why = "station record starts with '" + std::string(first.substr(0, 40)) + "', not an address";
+		return std::nullopt;
+	}
+	StationRecord sta{*mac};
+	for (size_t at = first.size(); at < r.size();) {
+		size_t end = r.find('\n', at + 1);
+		std::string_view line = r.substr(at + 1, (end == std::string_view::npos ? r.size() : end) - at - 1);
+		if (line.rfind("flags=", 0) == 0)
+			sta.authorized = line.find("[AUTHORIZED]") != std::string_view::npos;
+		at = end == std::string_view::npos ? r.size() : end;
+	}
+	return sta;
+}
+
+} // namespace roamnat

@@ -1,0 +1,50 @@
+// What hostapd says on its control interface (hostapd/ctrl_iface.c), parsed
+// with every length checked: unsolicited events ("<level>AP-STA-CONNECTED
+// 02:00:00:00:01:00 ...") and the station records STA-FIRST / STA-NEXT
+// return. The socket itself is hostapd_link.cpp.
+#pragma once
+
+#include "mac_addr.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace roamnat {
+
+// hostapd limits a control-interface reply or event to 4 KiB; anything
+// longer is not hostapd's.
+inline constexpr size_t kHostapdMaxMessage = 4096;
+
+struct HostapdEvent {
+	enum class Kind {
+		sta_connected,    // AP-STA-CONNECTED: associated and authorized (WPA done)
+		sta_disconnected, // AP-STA-DISCONNECTED: disassociated, deauthenticated or timed out
+		terminating,      // CTRL-EVENT-TERMINATING: hostapd is exiting
+		disabled,         // AP-DISABLED: the BSS stopped; its stations are gone
+		other,            // any other event: not ours to act on
+	} kind = Kind::other;
+	std::optional<MacAddr> station; // the two AP-STA-* kinds
+	std::string name;               // the event's name, for logs
+};
+
+// true when the datagram is an event ("<N>..."), not a reply to a request.
+bool is_hostapd_event(std::string_view datagram);
+
+// nullopt with why set: not an event, too long, not printable, an AP-STA-*
+// event without a valid station address.
+std::optional<HostapdEvent> parse_hostapd_event(std::string_view datagram, std::string &why);
+
+// One station as STA-FIRST, STA-NEXT or STA <mac> describe it: the address
+// on the first line, then key=value lines, flags=[AUTH][ASSOC][AUTHORIZED]...
+struct StationRecord {
+	MacAddr mac;
+	bool authorized = false; // only an authorized station has a link to carry data
+};
+
+// The end of the list is an empty reply: nullopt and why empty. A reply
+// that is not a station record: nullopt and why set.
+std::optional<StationRecord> parse_station_record(std::string_view reply, std::string &why);
+
+} // namespace roamnat
