@@ -650,7 +650,7 @@ void Agent::start_hostapd()
 			count("station_departures");
 			stations_.disconnected(m);
 		};
-		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + bss, std::move(h));
+		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + opts_.name + "-" + bss, std::move(h));
 		link->start();
 		hostapd_.push_back(std::move(link));
 	}

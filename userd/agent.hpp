@@ -44,7 +44,7 @@ struct AgentOptions {
 	// hostapd control sockets: station events are then the arrivals and
 	// departures; without, neighbour entries and links stand in for them.
 	std::vector<std::string> hostapd;
-	std::string run_dir = "/run/roamnat"; // this end of each hostapd socket
+	std::string run_dir = "/run/roamnat"; // this end of each hostapd socket: hostapd-NAME-BSS
 };
 
 class Agent {

@@ -91,8 +91,11 @@ int main(int argc, char **argv)
 		if (slash != std::string::npos && slash > 0)
 			mkdir(opts.control_socket.substr(0, slash).c_str(), 0700);
 	}
+	// This end of each hostapd control socket lives beside roamctl's socket.
+	if (auto slash = opts.control_socket.rfind('/'); slash != std::string::npos && slash > 0)
+		opts.run_dir = opts.control_socket.substr(0, slash);
 	if (!opts.hostapd.empty())
-		mkdir(opts.run_dir.c_str(), 0700); // this end of each hostapd control socket
+		mkdir(opts.run_dir.c_str(), 0700);
 	// Keep the kernel from handing our ports to local sockets.
 	write_sysctl("/proc/sys/net/ipv4/ip_local_reserved_ports",
 		     std::to_string(opts.dp.port_min) + "-" + std::to_string(opts.dp.port_max));

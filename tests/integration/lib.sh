@@ -20,9 +20,26 @@ CLIENT=10.202.0.11
 
 lab() { "$ROOT/lab/roamlab" "$@"; }
 
+# Starts a daemon in a lab node, in the background, its pid in WORK/NAME.pid.
+start_in() { # node name command...
+	local node=$1 name=$2; shift 2
+	lab exec "$node" -- sh -c 'echo $$ >"$0"; exec "$@"' "$WORK/$name.pid" "$@" >"$WORK/$name.log" 2>&1 &
+	wait_for 50 test -s "$WORK/$name.pid"
+}
+stop_in() { # name
+	local pid
+	pid=$(cat "$WORK/$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || true
+	wait_for 50 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+	rm -f "$WORK/$1.pid"
+}
+
 cleanup() {
 	local rc=$?
 	jobs -p | xargs -r kill 2>/dev/null || true
+	# Daemons a test started inside a namespace (hostapd, wpa_supplicant)
+	# record their pid in WORK/NAME.pid: a job's pid is only the shell's.
+	for f in "$WORK"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
 	if [ $rc -ne 0 ] && [ -d "$ROAMLAB_DIR/logs" ]; then
 		echo "--- daemon logs (last lines) ---"
 		for f in "$ROAMLAB_DIR"/logs/*.log; do echo "== $f"; tail -n 25 "$f"; done
