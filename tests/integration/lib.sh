@@ -14,7 +14,7 @@ export ROAMLAB_BACKEND=${ROAMLAB_BACKEND:-nftables}
 # paced slower by this factor (so they still span the roams) and waits are
 # longer. Only pacing and patience change, never what is checked.
 SLOW=${ROAMNAT_TEST_SLOWDOWN:-1}
-WORK=$(mktemp -d /tmp/roamnat-test.XXXXXX)
+WORK=$(mktemp -d "/tmp/roamnat-test-$ROAMLAB_PREFIX.XXXXXX")
 SERVER=10.201.0.10
 CLIENT=10.202.0.11
 
@@ -40,9 +40,9 @@ cleanup() {
 	# Daemons a test started inside a namespace (hostapd, wpa_supplicant)
 	# record their pid in WORK/NAME.pid: a job's pid is only the shell's.
 	for f in "$WORK"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
-	if [ $rc -ne 0 ] && [ -d "$ROAMLAB_DIR/logs" ]; then
+	if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -d "$ROAMLAB_DIR/logs" ]; then
 		echo "--- daemon logs (last lines) ---"
-		for f in "$ROAMLAB_DIR"/logs/*.log; do echo "== $f"; tail -n 25 "$f"; done
+		for f in "$ROAMLAB_DIR"/logs/*.log; do if [ -f "$f" ]; then echo "== $f"; tail -n 25 "$f"; fi; done
 	fi
 	lab down >/dev/null 2>&1 || true
 	rm -rf "$WORK"

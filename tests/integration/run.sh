@@ -24,7 +24,7 @@ for t in t_*.sh; do
 done
 # Every lab must have left nothing behind: no namespace, no daemon.
 left=$(ip netns list | awk '{print $1}' | grep "^${ROAMLAB_PREFIX:-rt}-" || true)
-if [ -n "$left" ] || pgrep -f "roamlab-${ROAMLAB_PREFIX:-rt}/" >/dev/null || pgrep -f "/tmp/roamnat-test\." >/dev/null; then
+if [ -n "$left" ] || pgrep -f "roamlab-${ROAMLAB_PREFIX:-rt}/" >/dev/null || pgrep -f "/tmp/roamnat-test-${ROAMLAB_PREFIX:-rt}\." >/dev/null; then
 	echo "FAIL: labs left behind namespaces or daemons: $left"
 	fail=$((fail + 1))
 	failed="$failed (cleanup)"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Real Wi-Fi (roamlab up --wifi: mac80211_hwsim radios, hostapd BSSes with
+# WPA2-PSK, a wpa_supplicant client): a TCP upload and a UDP stream go on
+# across three reassociations (ap1 -> ap2 -> ap3 -> ap1). Every byte intact,
+# one source at the server, outbound straight from the new AP, and each AP's
+# roamd hears the association and the departure from its hostapd. Runs in
+# the QEMU guest (tests/kmod/lab_in_guest.sh); this host cannot load hwsim.
+. "$(dirname "$0")/lib.sh"
+if ! lab up --wifi --aps 3 --clients 1 >"$WORK/up.log" 2>&1; then
+	grep -q 'mac80211_hwsim' "$WORK/up.log" && { echo "SKIP: $(cat "$WORK/up.log")"; exit 77; }
+	fail "roamlab up --wifi: $(cat "$WORK/up.log")"
+fi
+ok "client1 associated with ap1 over WPA2-PSK ($(lab exec ap1 -- cat /sys/class/net/wlan0/address))"
+start_capture server1 "$WORK/server.pcap" "tcp port 5001 or udp port 5002"
+
+start_transfer up 5001 400k
+start_udp 5002 50
+flowing 5001 50000 "before the first reassociation"
+masq=$(lab ctl connections --json | json_get '[c["masquerade"] for c in d if c["proto"] == "tcp"][0]')
+wait_for 100 at_least ap1 stations_associated 1 || fail "ap1's roamd does not know the station from hostapd"
+ok "the connection is anchored at ap1 as $masq; ap1's roamd has the station from hostapd"
+
+for ap in ap2 ap3 ap1; do
+	from=$(cat "$ROAMLAB_DIR/clients/client1")
+	assoc=$(counter "$ap" station_associations); assoc=${assoc:-0}
+	lab roam client1 "$ap" >/dev/null
+	wait_for 100 sh -c "[ \"\$('$ROOT/lab/roamlab' agentctl $ap counters | awk '\$1 == \"station_associations\" {print \$2}')\" -gt $assoc ]" ||
+		fail "$ap's roamd missed the association (AP-STA-CONNECTED)"
+	wait_for 100 sh -c "[ -z \"\$('$ROOT/lab/roamlab' agentctl $from fam | awk 'NR > 1')\" ]" ||
+		fail "$from kept FAM records after the station left it: $(lab agentctl "$from" fam)"
+	flowing 5001 50000 "after reassociating to $ap"
+	flowing 5002 25 "(UDP) after reassociating to $ap"
+	fams=$(lab ctl connections --json | json_get '[c["fams"][0]["agent"] for c in d if c["proto"] == "tcp"][0]')
+	[ "$fams" = "$ap" ] || fail "the newest FAM is $fams, not $ap"
+	ok "reassociated $from -> $ap: $from dropped the station, $ap serves it, the transfer goes on"
+done
+finish_transfer 5001
+ok "$TRANSFERRED bytes intact after 3 reassociations (sha256 ${TRANSFER_SHA:0:16}...)"
+finish_udp 5002
+lost=$(json_get 'd["lost_outside"]' <<<"$JUDGED")
+[ "$lost" -eq 0 ] || fail "$lost datagrams lost outside the reassociations: $JUDGED"
+ok "no datagram lost outside the reassociations themselves"
+stop_capture
+srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
+[ "$(echo "$srcs" | wc -l)" -eq 1 ] || fail "server saw several TCP sources: $srcs"
+[ "$srcs" = "${masq%:*}.${masq##*:}" ] || fail "server saw $srcs, not the masquerade $masq"
+ok "the server saw one source for the transfer: $srcs"
