@@ -97,7 +97,7 @@ constexpr AttrSet kStatus = attrs({A::status});
 constexpr AttrSet kText = attrs({A::text});
 
 const MessageSpec kMessages[] = {
-	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance}), {}, false, hello_more},
+	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance, A::flags}), {}, false, hello_more},
 	{MsgType::hello_ack, "hello_ack", kStatus, attrs({A::flags, A::text}), MsgType::hello},
 	{MsgType::fam_request, "fam_request", kFlow | attrs({A::fam}), attrs({A::flags}), {}},
 	{MsgType::fam_reply, "fam_reply", kStatus, attrs({A::masq, A::ham_agent, A::generation, A::text}),
@@ -121,6 +121,7 @@ const MessageSpec kMessages[] = {
 	 MsgType::ham_designate, true, designate_more},
 	{MsgType::client_arrived, "client_arrived", attrs({A::client_addr}), 0, {}},
 	{MsgType::client_flows, "client_flows", kStatus, attrs({A::conn_record}), MsgType::client_arrived},
+	{MsgType::client_moved, "client_moved", attrs({A::client_addr}), attrs({A::agent_id}), {}},
 };
 
 const char *const kStatusNames[] = {

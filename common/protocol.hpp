@@ -42,6 +42,7 @@ enum class MsgType : uint8_t {
 	ham_designate = 18, // Fig. 9 980: coordinator asks the designated HAM host to run Fig. 9
 	client_arrived = 19, // a client appeared at this FAM: which connections does it have?
 	client_flows = 20,   // answer: the client's connections
+	client_moved = 21,   // coordinator -> a client's previous FAMs: it arrived at another
 };
 const char *msg_type_name(MsgType type);
 
@@ -127,6 +128,7 @@ inline constexpr uint32_t kFlagCombined = 1u << 0; // fam_request: Fig. 11 path 
 inline constexpr uint32_t kFlagPush = 1u << 1;     // hello_ack: coordinator pushes new FAMs
 inline constexpr uint32_t kFlagMore = 1u << 2;     // dump_reply: more frames follow
 inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request replayed after reconnect
+inline constexpr uint32_t kFlagClientMoved = 1u << 4; // hello: this agent takes client_moved pushes
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;

@@ -161,6 +161,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		instances_[name] = *m.instance;
 		s.agent = name;
 		s.addr = *m.agent_addr;
+		s.takes_client_moved = m.has_flag(proto::kFlagClientMoved);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
 	}
@@ -291,15 +292,29 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 {
 	count("arrivals");
 	Message r = reply(MsgType::client_flows, m, Status::ok);
+	std::set<std::string> left; // agents the client left: it told them nothing
 	for (const auto &flow : table_.flows_of_client(*m.client_addr)) {
 		const ConnRecord *c = table_.find(flow);
+		for (const auto &f : c->fams)
+			if (f.agent != s.agent)
+				left.insert(f.agent);
 		if (!c->fams.empty() && c->fams.front().agent == s.agent)
 			continue; // already served here
-		r.conns.push_back(*c);
-		if (r.conns.size() + 1 >= proto::kMaxRecords)
-			break;
+		if (r.conns.size() + 1 < proto::kMaxRecords)
+			r.conns.push_back(*c);
 	}
 	s.conn->send(r);
+	Message moved;
+	moved.type = MsgType::client_moved;
+	moved.client_addr = m.client_addr;
+	moved.agent_id = s.agent;
+	for (const auto &agent : left) {
+		auto it = agents_.find(agent);
+		if (it == agents_.end() || !sessions_.at(it->second).takes_client_moved)
+			continue;
+		count("client_moved_sent");
+		it->second->send(moved);
+	}
 }
 
 void Coordinator::on_conn_end(Session &s, const Message &m)

@@ -38,6 +38,7 @@ private:
 		std::string agent;
 		Address addr;
 		uint64_t requests = 0;
+		bool takes_client_moved = false; // hello flag kFlagClientMoved
 	};
 	struct Designation {
 		FramedConn *requester;

@@ -494,6 +494,9 @@ void Agent::on_push(const Message &m)
 	case MsgType::ham_designate:
 		on_ham_designate(m);
 		return;
+	case MsgType::client_moved:
+		client_moved(*m.client_addr, m.agent_id.value_or("another AP"));
+		return;
 	default:
 		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
 	}
@@ -580,6 +583,22 @@ void Agent::client_departed(Address client, const char *why)
 	count("departures");
 	log_info("client ", client.str(), " departed (", why, "): ", flows.size(), " connection(s) left this FAM");
 	coord_.client_departed(client);
+}
+
+// Fig. 13 1300 learned from the coordinator: the client arrived at another
+// AP without a word to this one (a station reassociating elsewhere).
+void Agent::client_moved(Address client, const std::string &to)
+{
+	count("clients_moved_away");
+	auto last = arrivals_.find(client);
+	// A notice in flight while the client came back here is older than that
+	// arrival: half a second covers the coordinator's round trip.
+	if (last != arrivals_.end() && loop_.now() - last->second < Millis(500)) {
+		log_debug("client ", client.str(), " moved to ", to, " but arrived here again since: kept");
+		return;
+	}
+	if (fams_.serves(client))
+		client_departed(client, ("arrived at " + to).c_str());
 }
 
 // A client appeared here: join every connection it has at once, so that the

@@ -63,6 +63,8 @@ public:
 	void client_departed(Address client, const char *why);
 	// The client is here: join each of its connections at once.
 	void client_arrived(Address client, uint32_t ifindex, const char *why);
+	// The coordinator saw the client arrive at agent to.
+	void client_moved(Address client, const std::string &to);
 
 private:
 	using Way = HeldPackets::Way;

@@ -38,6 +38,7 @@ void CoordinatorSession::connect()
 		hello.role = proto::Role::agent;
 		hello.agent_addr = agent_addr_;
 		hello.instance = instance_;
+		hello.flags = proto::kFlagClientMoved;
 		hello.request_id = next_id_++;
 		c.send(hello);
 	});

@@ -3,10 +3,10 @@
 # WPA2-PSK, a wpa_supplicant client): a TCP upload and a UDP stream go on
 # across three reassociations (ap1 -> ap2 -> ap3 -> ap1). Every byte intact,
 # one source at the server, the new AP the newest FAM, and each AP's roamd
-# hears the association from its hostapd. (A station that reassociates
-# elsewhere sends its old AP nothing: hostapd there notices only at its
-# inactivity timeout, so the old AP's FAM records linger until then; the
-# departure itself is tested in t_station_events.sh.) Runs in the QEMU guest
+# hears the association from its hostapd. A station that reassociates
+# elsewhere sends its old AP nothing (hostapd there would notice only at its
+# inactivity timeout): the coordinator tells the old AP (client_moved), which
+# lets go of the client at once. Runs in the QEMU guest
 # (tests/kmod/lab_in_guest.sh); this host cannot load hwsim.
 . "$(dirname "$0")/lib.sh"
 if ! lab up --wifi --aps 3 --clients 1 >"$WORK/up.log" 2>&1; then
@@ -29,11 +29,14 @@ for ap in ap2 ap3 ap1; do
 	lab roam client1 "$ap" >/dev/null
 	wait_for 100 sh -c "[ \"\$('$ROOT/lab/roamlab' agentctl $ap counters | awk '\$1 == \"station_associations\" {print \$2}')\" -gt $assoc ]" ||
 		fail "$ap's roamd missed the association (AP-STA-CONNECTED)"
+	# The station told its old AP nothing; the coordinator did (client_moved).
+	wait_for 100 sh -c "[ -z \"\$('$ROOT/lab/roamlab' agentctl $from fam | awk 'NR > 1')\" ]" ||
+		fail "$from kept FAM records after the station reassociated to $ap: $(lab agentctl "$from" fam)"
 	flowing 5001 50000 "after reassociating to $ap"
 	flowing 5002 25 "(UDP) after reassociating to $ap"
 	fams=$(lab ctl connections --json | json_get '[c["fams"][0]["agent"] for c in d if c["proto"] == "tcp"][0]')
 	[ "$fams" = "$ap" ] || fail "the newest FAM is $fams, not $ap"
-	ok "reassociated $from -> $ap: $ap's hostapd and roamd have the station, $ap is the newest FAM, the transfer goes on"
+	ok "reassociated $from -> $ap: $ap's hostapd and roamd have the station, $ap is the newest FAM, $from let go of it, the transfer goes on"
 done
 finish_transfer 5001
 ok "$TRANSFERRED bytes intact after 3 reassociations (sha256 ${TRANSFER_SHA:0:16}...)"

@@ -8,6 +8,7 @@
 #include "fake_dataplane.hpp"
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 using namespace roamnat;
 using proto::Message;
@@ -409,4 +410,25 @@ TEST_CASE("client interfaces reach the data plane once per appearance, other int
 	lab.agent->link_exists(9, "rn-unit-test-none", false);
 	lab.agent->link_exists(9, "rn-unit-test-none", true); // moved back into this namespace
 	CHECK(lab.dp.interfaces == std::vector<std::pair<uint32_t, bool>>{{9, true}, {9, false}, {9, true}});
+}
+
+TEST_CASE("client_moved: the client arrived at another AP without a word here; a fresh arrival here wins")
+{
+	Lab lab;
+	Endpoint masq = lab.anchored_tcp();
+	Message moved;
+	moved.type = MsgType::client_moved;
+	moved.client_addr = kClient.addr;
+	moved.agent_id = "ap2";
+
+	// Sent before the client's arrival here was seen (it came back since).
+	lab.coord.push(moved);
+	CHECK(lab.coord.count(MsgType::client_departed) == 0);
+	CHECK(lab.dp.entries.size() == 2);
+
+	// Older than half a second: this AP departs the client (Fig. 13 1300).
+	std::this_thread::sleep_for(Millis(600));
+	lab.coord.push(moved);
+	CHECK(lab.coord.count(MsgType::client_departed) == 1);
+	CHECK(lab.dp.entries == std::set<std::string>{ham(L4::tcp, masq, std::nullopt)});
 }

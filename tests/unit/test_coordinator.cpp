@@ -63,7 +63,8 @@ struct Harness {
 		return *found;
 	}
 
-	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr, uint64_t instance = 1)
+	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr, uint64_t instance = 1,
+					uint32_t flags = 0)
 	{
 		auto p = connect(name);
 		Message h;
@@ -71,6 +72,8 @@ struct Harness {
 		h.role = Role::agent;
 		h.agent_addr = Ipv4::parse(addr);
 		h.instance = instance;
+		if (flags)
+			h.flags = flags;
 		auto ack = ask(*p, h);
 		REQUIRE(ack.type == MsgType::hello_ack);
 		REQUIRE(ack.status == Status::ok);
@@ -312,4 +315,28 @@ TEST_CASE("a HAM reusing one of its masquerade endpoints supersedes the stale re
 	// Another agent cannot take ap1's endpoint.
 	reg.client = ep("10.202.0.14:7000");
 	CHECK(h.ask(*ap2, reg).status == Status::conflict);
+}
+
+TEST_CASE("a client arriving at one FAM is a departure from the others: client_moved, to agents that take it")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagClientMoved);
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagClientMoved);
+	auto ap3 = h.agent("ap3", "10.201.0.103"); // an older agent: never sent one
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	REQUIRE(h.ask(*ap3, fam_request("10.201.0.103:40001", false)).status == Status::ok);
+
+	Message arrived;
+	arrived.type = MsgType::client_arrived;
+	arrived.client_addr = Ipv4::parse("10.202.0.11");
+	auto flows = h.ask(*ap2, arrived);
+	CHECK(flows.conns.size() == 1);
+	REQUIRE(h.run_until([&] { return last_of(*ap1, MsgType::client_moved) != nullptr; }));
+	auto moved = *last_of(*ap1, MsgType::client_moved);
+	CHECK(moved.client_addr == Ipv4::parse("10.202.0.11"));
+	CHECK(moved.agent_id == "ap2");
+	h.loop.run_once(Millis(20));
+	CHECK_FALSE(last_of(*ap3, MsgType::client_moved)); // it did not ask for them
+	CHECK_FALSE(last_of(*ap2, MsgType::client_moved)); // nor to the FAM it arrived at
+	CHECK_FALSE(ap3->closed);
 }
