@@ -414,7 +414,8 @@ TEST_CASE("client interfaces reach the data plane once per appearance, other int
 
 TEST_CASE("client_moved: the client arrived at another AP without a word here; a fresh arrival here wins")
 {
-	Lab lab;
+	auto arrived = Clock::now();
+	Lab lab; // the client arrives here
 	Endpoint masq = lab.anchored_tcp();
 	Message moved;
 	moved.type = MsgType::client_moved;
@@ -422,9 +423,13 @@ TEST_CASE("client_moved: the client arrived at another AP without a word here; a
 	moved.agent_id = "ap2";
 
 	// Sent before the client's arrival here was seen (it came back since).
+	// Only judged while that arrival is recent: a machine slow enough to
+	// spend half a second getting here cannot tell the two cases apart.
 	lab.coord.push(moved);
-	CHECK(lab.coord.count(MsgType::client_departed) == 0);
-	CHECK(lab.dp.entries.size() == 2);
+	if (Clock::now() - arrived < Millis(400)) {
+		CHECK(lab.coord.count(MsgType::client_departed) == 0);
+		CHECK(lab.dp.entries.size() == 2);
+	}
 
 	// Older than half a second: this AP departs the client (Fig. 13 1300).
 	std::this_thread::sleep_for(Millis(600));
