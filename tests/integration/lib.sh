@@ -102,6 +102,15 @@ sources() { # file filter
 	tcpdump -r "$1" -nn "$2" 2>/dev/null | awk '$2 == "IP" { print $3 }' | sort -u
 }
 
+# The capture's packets matching filter came from one source, masq when
+# given (address:port); sets SOURCE to it.
+one_source() { # file filter [masq]
+	SOURCE=$(sources "$1" "$2")
+	[ -n "$SOURCE" ] || fail "the server captured no packet matching '$2'"
+	[ "$(echo "$SOURCE" | wc -l)" -eq 1 ] || fail "server saw several sources for '$2': $SOURCE"
+	[ -z "${3:-}" ] || [ "$SOURCE" = "${3%:*}.${3##*:}" ] || fail "server saw $SOURCE, not the masquerade $3"
+}
+
 # Evaluates a Python expression over 'd', the JSON document on stdin; on
 # input it cannot use it says what it got, not a traceback.
 json_get() { # expression

@@ -41,10 +41,8 @@ finish_transfer 5001
 ok "$TRANSFERRED bytes intact after 3 roams (sha256 ${TRANSFER_SHA:0:16}...)"
 
 stop_capture
-srcs=$(sources "$WORK/server.pcap" "tcp dst port 5001")
-[ "$(echo "$srcs" | wc -l)" -eq 1 ] || fail "server saw several sources: $srcs"
-[ "$srcs" = "${masq%:*}.${masq##*:}" ] || fail "server saw $srcs, not the masquerade $masq"
-ok "server saw one source: $srcs"
+one_source "$WORK/server.pcap" "tcp dst port 5001" "$masq"
+ok "server saw one source: $SOURCE"
 rst=$(tcpdump -r "$WORK/server.pcap" -nn 'tcp[tcpflags] & tcp-rst != 0' 2>/dev/null | wc -l)
 [ "$rst" -eq 0 ] || fail "$rst TCP resets seen"
 [ "$(csum_errors server1 Tcp)" -eq "$csum_srv" ] || fail "server counted TCP checksum errors ($csum_srv -> $(csum_errors server1 Tcp))"
