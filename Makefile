@@ -2,7 +2,7 @@
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 75
 
 .PHONY: all deps build test unit fuzz integration kmod kmod-test demo bench clean install
 

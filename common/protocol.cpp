@@ -35,13 +35,14 @@ template <> struct Wire<Address> { static constexpr size_t len = 4; };
 template <> struct Wire<Endpoint> { static constexpr size_t len = 6; }; // address, port
 template <> struct Wire<uint32_t> { static constexpr size_t len = 4; };
 template <> struct Wire<uint64_t> { static constexpr size_t len = 8; };
+template <> struct Wire<MacAddr> { static constexpr size_t len = 6; };
 
 // The message's slot for a scalar attribute.
 using Field = std::variant<std::optional<Status> Message::*, std::optional<std::string> Message::*,
 			   std::optional<Address> Message::*, std::optional<L4> Message::*,
 			   std::optional<Endpoint> Message::*, std::optional<uint32_t> Message::*,
 			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
-			   std::optional<DumpWhat> Message::*>;
+			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*>;
 
 struct AttrSpec {
 	Attr id;
@@ -72,6 +73,7 @@ const AttrSpec kAttrs[] = {
 	{Attr::counter_record, "counter_record", std::nullopt},
 	{Attr::value64, "value64", std::nullopt},
 	{Attr::instance, "instance", &Message::instance},
+	{Attr::mac, "mac", &Message::mac},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -89,6 +91,12 @@ std::string designate_more(const Message &m)
 {
 	// The request names the flow; the answer carries a status.
 	return !m.status && !m.flow() ? "proto, client and server" : "";
+}
+
+// A station is named by its address, its MAC or both (which binds the two).
+std::string arrived_more(const Message &m)
+{
+	return !m.client_addr && !m.mac ? "client_addr or mac" : "";
 }
 
 using A = Attr;
@@ -119,8 +127,8 @@ const MessageSpec kMessages[] = {
 	{MsgType::error, "error", kStatus, kText, {}},
 	{MsgType::ham_designate, "ham_designate", 0, kFlow | kStatus | kText | attrs({A::ham_agent}),
 	 MsgType::ham_designate, true, designate_more},
-	{MsgType::client_arrived, "client_arrived", attrs({A::client_addr}), 0, {}},
-	{MsgType::client_flows, "client_flows", kStatus, attrs({A::conn_record}), MsgType::client_arrived},
+	{MsgType::client_arrived, "client_arrived", 0, attrs({A::client_addr, A::mac}), {}, false, arrived_more},
+	{MsgType::client_flows, "client_flows", kStatus, attrs({A::client_addr, A::conn_record}), MsgType::client_arrived},
 	{MsgType::client_moved, "client_moved", attrs({A::client_addr}), attrs({A::agent_id}), {}},
 };
 
@@ -180,6 +188,7 @@ public:
 	}
 	void value(uint32_t v) { u32(v); }
 	void value(uint64_t v) { u64(v); }
+	void value(const MacAddr &m) { out.insert(out.end(), m.bytes.begin(), m.bytes.end()); }
 	void value(const std::string &s)
 	{
 		size_t n = std::min(s.size(), kMaxString);
@@ -319,6 +328,14 @@ bool read(std::span<const uint8_t> v, uint16_t type, uint64_t &out, DecodeError 
 	if (!need_len(v, Wire<uint64_t>::len, type, err))
 		return false;
 	out = rd64(v.data());
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, MacAddr &out, DecodeError &err)
+{
+	if (!need_len(v, Wire<MacAddr>::len, type, err))
+		return false;
+	std::copy(v.begin(), v.end(), out.bytes.begin());
 	return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include "connection_record.hpp"
 #include "endpoint.hpp"
+#include "mac_addr.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -40,7 +41,7 @@ enum class MsgType : uint8_t {
 	dump_reply = 16,
 	error = 17,         // fatal: sender closes after it
 	ham_designate = 18, // Fig. 9 980: coordinator asks the designated HAM host to run Fig. 9
-	client_arrived = 19, // a client appeared at this FAM: which connections does it have?
+	client_arrived = 19, // a client (or a station, by its MAC) appeared at this FAM: which connections has it?
 	client_flows = 20,   // answer: the client's connections
 	client_moved = 21,   // coordinator -> a client's previous FAMs: it arrived at another
 };
@@ -88,8 +89,9 @@ enum class Attr : uint16_t {
 	counter_record = 20, // text, value64; repeatable
 	value64 = 21,
 	instance = 22,
+	mac = 23, // a station's link-layer address
 };
-inline constexpr uint16_t kMaxAttr = 22;
+inline constexpr uint16_t kMaxAttr = 23;
 const char *attr_name(Attr a);
 
 using AttrSet = uint32_t;
@@ -129,6 +131,7 @@ inline constexpr uint32_t kFlagPush = 1u << 1;     // hello_ack: coordinator pus
 inline constexpr uint32_t kFlagMore = 1u << 2;     // dump_reply: more frames follow
 inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request replayed after reconnect
 inline constexpr uint32_t kFlagClientMoved = 1u << 4; // hello: this agent takes client_moved pushes
+inline constexpr uint32_t kFlagStations = 1u << 5;    // hello_ack: client_arrived may carry a MAC alone
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -169,6 +172,7 @@ struct Message {
 	std::optional<uint64_t> instance; // hello: changes when an agent restarts with empty tables
 	std::optional<Role> role;
 	std::optional<DumpWhat> what;
+	std::optional<MacAddr> mac;
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;

@@ -172,7 +172,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 	else
 		log_debug(s.conn->label(), " connected");
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
-	ack.flags = opts_.push_fam_updates ? proto::kFlagPush : 0;
+	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations;
 	s.conn->send(ack);
 }
 
@@ -288,12 +288,31 @@ void Coordinator::on_client_departed(Session &s, const Message &m)
 // its first packet there). The FAM learns every connection the client has so
 // it can register for all of them at once, including those on which only the
 // server is sending (a download would otherwise wait for the client to speak).
+//
+// A station that associates with an AP it has never been to is named by its
+// MAC alone: its address is the one it was given at the AP where it got its
+// DHCP lease, which bound the two here.
 void Coordinator::on_client_arrived(Session &s, const Message &m)
 {
 	count("arrivals");
 	Message r = reply(MsgType::client_flows, m, Status::ok);
+	std::optional<Address> client = m.client_addr;
+	if (client && m.mac) {
+		stations_.bind(*m.mac, *client);
+	} else if (!client) {
+		client = stations_.find(*m.mac);
+		if (!client) {
+			count("arrivals_unknown_station");
+			log_debug(s.agent, ": station ", m.mac->str(), " arrived; no agent has told its address");
+			r.status = Status::not_found;
+			s.conn->send(r);
+			return;
+		}
+		count("arrivals_by_station");
+	}
+	r.client_addr = client;
 	std::set<std::string> left; // agents the client left: it told them nothing
-	for (const auto &flow : table_.flows_of_client(*m.client_addr)) {
+	for (const auto &flow : table_.flows_of_client(*client)) {
 		const ConnRecord *c = table_.find(flow);
 		for (const auto &f : c->fams)
 			if (f.agent != s.agent)
@@ -306,7 +325,7 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 	s.conn->send(r);
 	Message moved;
 	moved.type = MsgType::client_moved;
-	moved.client_addr = m.client_addr;
+	moved.client_addr = client;
 	moved.agent_id = s.agent;
 	for (const auto &agent : left) {
 		auto it = agents_.find(agent);
@@ -424,6 +443,7 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		break;
 	case proto::DumpWhat::counters:
 		fresh().counters.push_back({"connections", table_.size()});
+		fresh().counters.push_back({"stations", stations_.size()});
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});

@@ -5,6 +5,7 @@
 #include "../common/framed_conn.hpp"
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
+#include "station_table.hpp"
 
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@ public:
 	// session with this identity (unit tests drive the protocol this way).
 	void adopt(UniqueFd fd, const std::string &identity);
 	const ConnectionTable &table() const { return table_; }
+	const StationTable &stations() const { return stations_; }
 
 private:
 	struct Session {
@@ -75,6 +77,7 @@ private:
 	std::unordered_map<FlowKey, Designation> designations_;
 	std::map<std::string, uint64_t> counters_;
 	ConnectionTable table_;
+	StationTable stations_;
 };
 
 } // namespace roamnat

@@ -35,7 +35,8 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 		counters_),
 	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
 	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); }),
-	  stations_({[this](Address c, uint32_t i, const char *why) { client_arrived(c, i, why); },
+	  stations_({[this](const MacAddr &m, Address c, uint32_t i, const char *why) { client_arrived(c, i, why, m); },
+		     [this](const MacAddr &m, uint32_t i) { station_arrived(m, i); },
 		     [this](Address c, const char *why) { client_departed(c, why); }})
 {
 }
@@ -74,6 +75,8 @@ bool Agent::start(std::string &error)
 	if (!links_.open(loop_, lh, error))
 		return false;
 	start_hostapd();
+	if (opts_.dhcp_snooping && !dhcp_.open(loop_, [this](const DhcpMessage &m, uint32_t i) { on_dhcp(m, i); }, error))
+		return false;
 	coord_.on_push([this](const Message &m) { on_push(m); });
 	coord_.on_session([this] { resync(); });
 	if (!opts_.control_socket.empty() && !control_.open(opts_.control_socket, error))
@@ -603,7 +606,7 @@ void Agent::client_moved(Address client, const std::string &to)
 
 // A client appeared here: join every connection it has at once, so that the
 // HAMs switch to this FAM before the client next sends on each of them.
-void Agent::client_arrived(Address client, uint32_t ifindex, const char *why)
+void Agent::client_arrived(Address client, uint32_t ifindex, const char *why, std::optional<MacAddr> mac)
 {
 	auto now = loop_.now();
 	auto last = arrivals_.find(client);
@@ -614,15 +617,60 @@ void Agent::client_arrived(Address client, uint32_t ifindex, const char *why)
 		std::erase_if(arrivals_, [&](const auto &a) { return now - a.second > Millis(1000); });
 	count("arrivals");
 	log_debug("client ", client.str(), " arrived (", why, ")");
-	coord_.client_arrived(client, [this, ifindex](const Message *r) {
-		if (!r || r->status != Status::ok)
+	coord_.client_arrived(client, mac, [this, ifindex](const Message *r) {
+		if (r && r->status == Status::ok)
+			join_arrived(*r, ifindex);
+	});
+}
+
+void Agent::join_arrived(const Message &flows, uint32_t ifindex)
+{
+	for (const auto &c : flows.conns) {
+		if (fams_.contains(c.flow) || !setups_.try_emplace(c.flow).second)
+			continue;
+		count("arrival_joins");
+		ask_to_join(c.flow, ifindex, false);
+	}
+}
+
+// A station new to this AP: the coordinator knows its address from the AP
+// where it got its lease, so its connections are joined before it sends
+// (a client that only receives would otherwise wait for its next lease).
+void Agent::station_arrived(const MacAddr &mac, uint32_t ifindex)
+{
+	if (!coord_.resolves_stations()) {
+		log_debug("station ", mac.str(), " associated; its address comes with its first packet here");
+		return;
+	}
+	count("station_lookups");
+	coord_.station_arrived(mac, [this, mac, ifindex](const Message *r) {
+		if (!r || r->status != Status::ok || !r->client_addr) {
+			count("station_lookups_unknown");
+			log_info("station ", mac.str(), " associated; no AP has seen its DHCP lease, so roamd waits for its first packet");
 			return;
-		for (const auto &c : r->conns) {
-			if (fams_.contains(c.flow) || !setups_.try_emplace(c.flow).second)
-				continue;
-			count("arrival_joins");
-			ask_to_join(c.flow, ifindex, false);
 		}
+		if (!stations_.associated(mac))
+			return; // it left while the coordinator answered
+		Address client = *r->client_addr;
+		log_debug("station ", mac.str(), " associated; the coordinator says it is ", client.str());
+		arrivals_[client] = loop_.now();
+		stations_.learned(mac, client, ifindex, false);
+		count("arrivals");
+		join_arrived(*r, ifindex);
+	});
+}
+
+// A lease acknowledged here: the station is here, and the coordinator binds
+// its MAC to the address for the next AP it visits.
+void Agent::dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex)
+{
+	count("dhcp_acks");
+	stations_.learned(mac, addr, ifindex, false);
+	arrivals_[addr] = loop_.now();
+	log_debug("DHCP: station ", mac.str(), " has ", addr.str());
+	coord_.client_arrived(addr, mac, [this, ifindex](const Message *r) {
+		if (r && r->status == Status::ok)
+			join_arrived(*r, ifindex);
 	});
 }
 
@@ -655,24 +703,46 @@ void Agent::link_exists(uint32_t ifindex, const std::string &name, bool present)
 	dp_.client_interface(ifindex, true);
 }
 
+void Agent::station_associated(const MacAddr &mac, uint32_t ifindex)
+{
+	count("station_associations");
+	stations_.connected(mac, ifindex);
+}
+
+void Agent::station_left(const MacAddr &mac)
+{
+	count("station_departures");
+	stations_.disconnected(mac);
+}
+
 // One link per BSS; its station events go through Stations.
 void Agent::start_hostapd()
 {
 	for (const auto &path : opts_.hostapd) {
 		std::string bss = path.substr(path.rfind('/') + 1);
 		HostapdLink::Handlers h;
-		h.connected = [this](const MacAddr &m) {
-			count("station_associations");
-			stations_.connected(m);
-		};
-		h.disconnected = [this](const MacAddr &m) {
-			count("station_departures");
-			stations_.disconnected(m);
-		};
+		h.connected = [this, bss](const MacAddr &m) { station_associated(m, if_nametoindex(bss.c_str())); };
+		h.disconnected = [this](const MacAddr &m) { station_left(m); };
 		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + opts_.name + "-" + bss, std::move(h));
 		link->start();
 		hostapd_.push_back(std::move(link));
 	}
+}
+
+// Only what this AP sends out of a client interface: a lease the DHCP
+// server acknowledged, through this AP's relay (or its own server).
+void Agent::on_dhcp(const DhcpMessage &m, uint32_t ifindex)
+{
+	if (!m.reply || !client_ifs_.count(ifindex))
+		return;
+	if (m.type == DhcpMessage::Type::nak) {
+		count("dhcp_naks");
+		log_info("DHCP: station ", m.client.str(), " was refused its lease (NAK)");
+		return;
+	}
+	if (m.type != DhcpMessage::Type::ack || m.yiaddr.value == 0)
+		return; // an OFFER is no lease yet; an ACK of INFORM gives no address
+	dhcp_acked(m.client, m.yiaddr, ifindex);
 }
 
 // Inactivity ends a connection: a FAM decides for what it serves, a HAM
@@ -835,6 +905,8 @@ bool Agent::dump(proto::DumpWhat what, Message &r)
 			r.counters.push_back({"stations_known", stations_.known()});
 			r.counters.push_back({"station_departures_unknown", stations_.unknown_departures()});
 		}
+		if (opts_.dhcp_snooping)
+			r.counters.push_back({"dhcp_malformed", dhcp_.malformed()});
 		for (const auto &[k, v] : counters_.values())
 			r.counters.push_back({k, v});
 		for (const auto &[k, v] : dp_.counters())

@@ -10,6 +10,7 @@
 #include "fam_table.hpp"
 #include "ham_table.hpp"
 #include "held_packets.hpp"
+#include "dhcp_snoop.hpp"
 #include "hostapd_link.hpp"
 #include "link_monitor.hpp"
 #include "port_allocator.hpp"
@@ -45,6 +46,9 @@ struct AgentOptions {
 	// departures; without, neighbour entries and links stand in for them.
 	std::vector<std::string> hostapd;
 	std::string run_dir = "/run/roamnat"; // this end of each hostapd socket: hostapd-NAME-BSS
+	// Leases this AP's DHCP relay or server acknowledges tell each
+	// station's address (the coordinator keeps it for the next AP).
+	bool dhcp_snooping = true;
 };
 
 class Agent {
@@ -58,11 +62,17 @@ public:
 	// Rebuilds the records of a previous run from the entries it left in the
 	// data plane (Leftover), before the coordinator session starts.
 	void adopt(const Leftover &left);
-	// Station events: the link monitor's today, hostapd's next.
+	// Station events: hostapd's, the DHCP exchange's, else the link monitor's.
 	// Fig. 13 1300: the client left this AP.
 	void client_departed(Address client, const char *why);
-	// The client is here: join each of its connections at once.
-	void client_arrived(Address client, uint32_t ifindex, const char *why);
+	// The client is here: join each of its connections at once. With its
+	// MAC, the coordinator also learns which address the station has.
+	void client_arrived(Address client, uint32_t ifindex, const char *why, std::optional<MacAddr> mac = {});
+	// hostapd: a station associated with the BSS at ifindex, or left.
+	void station_associated(const MacAddr &mac, uint32_t ifindex);
+	void station_left(const MacAddr &mac);
+	// The DHCP exchange here gave the station at mac the address addr.
+	void dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex);
 	// The coordinator saw the client arrive at agent to.
 	void client_moved(Address client, const std::string &to);
 
@@ -89,6 +99,10 @@ private:
 	void joined(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam_is_masq, const proto::Message &reply);
 	void on_ham_designate(const proto::Message &m);
 	void setup_failed(const FlowKey &flow, const char *counter, const char *why);
+	// A station associated here whose address this AP does not know.
+	void station_arrived(const MacAddr &mac, uint32_t ifindex);
+	// The coordinator's client_flows: join what is not served here yet.
+	void join_arrived(const proto::Message &flows, uint32_t ifindex);
 
 	// Records: the tables change the data plane, the agent owns the ports.
 	void add_fam(FamRec rec);
@@ -108,6 +122,7 @@ private:
 
 	// Station events (hostapd), links and idle expiry.
 	void start_hostapd();
+	void on_dhcp(const DhcpMessage &m, uint32_t ifindex);
 	void link_gone(uint32_t ifindex, const std::string &name);
 	void check_idle();
 	void idle_tick();
@@ -134,6 +149,7 @@ private:
 	ControlSocket control_;
 	Stations stations_;
 	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
+	DhcpSnoop dhcp_;
 
 	std::unordered_map<FlowKey, Ending> ending_;
 	// Connections being set up (Figs. 9-11): asked once, whatever number of

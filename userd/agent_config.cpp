@@ -105,6 +105,10 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	for (const auto &path : o.hostapd)
 		if (path.empty() || path[0] != '/' || path.size() > 100)
 			return bad("hostapd: '" + path + "' is not an absolute socket path of at most 100 bytes");
+	auto snoop = parse_bool(get("dhcp_snooping"));
+	if (!snoop)
+		return bad("dhcp_snooping = '" + get("dhcp_snooping") + "' is not yes or no");
+	o.dhcp_snooping = *snoop;
 	auto level = parse_log_level(get("log_level"));
 	if (!level)
 		return bad("log_level = '" + get("log_level") + "' is not debug, info, warn or error");

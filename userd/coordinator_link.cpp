@@ -67,11 +67,20 @@ void CoordinatorLink::client_departed(Address client)
 	request(std::move(m), ignore);
 }
 
-void CoordinatorLink::client_arrived(Address client, ReplyHandler h)
+void CoordinatorLink::client_arrived(Address client, std::optional<MacAddr> mac, ReplyHandler h)
 {
 	Message m;
 	m.type = MsgType::client_arrived;
 	m.client_addr = client;
+	m.mac = mac;
+	request(std::move(m), std::move(h));
+}
+
+void CoordinatorLink::station_arrived(const MacAddr &mac, ReplyHandler h)
+{
+	Message m;
+	m.type = MsgType::client_arrived;
+	m.mac = mac;
 	request(std::move(m), std::move(h));
 }
 

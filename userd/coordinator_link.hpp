@@ -24,6 +24,9 @@ public:
 	virtual void on_session(std::function<void()> h) = 0;
 	virtual bool up() const = 0;
 	virtual uint64_t timeouts() const = 0;
+	// The coordinator resolves a station named by its MAC alone (hello_ack
+	// flag kFlagStations).
+	virtual bool resolves_stations() const = 0;
 
 	// Each handler runs once: with the reply, or with nullptr after the
 	// timeout or a lost session.
@@ -42,8 +45,12 @@ public:
 	void ham_designate(const FlowKey &flow, const std::string &ham, ReplyHandler h);
 	// Fig. 13 1300: the client left this FAM.
 	void client_departed(Address client);
-	// The client appeared at this FAM: which connections does it have?
-	void client_arrived(Address client, ReplyHandler h);
+	// The client appeared at this FAM: which connections does it have? With
+	// its MAC, the coordinator binds the station to the address.
+	void client_arrived(Address client, std::optional<MacAddr> mac, ReplyHandler h);
+	// A station associated here whose address this agent does not know: the
+	// coordinator answers with its address and connections.
+	void station_arrived(const MacAddr &mac, ReplyHandler h);
 	// FIN/RST or idle: the connection is over.
 	void conn_end(const FlowKey &flow, const std::string &why);
 

@@ -51,6 +51,7 @@ void CoordinatorSession::connect()
 			}
 			hello_done_ = true;
 			push_ = m.has_flag(proto::kFlagPush);
+			stations_ = m.has_flag(proto::kFlagStations);
 			backoff_ = Millis(200);
 			warned_ = false;
 			log_info("connected to coordinator ", coordinator_.str(), " as ", c.peer_name().empty() ? "?" : "agent",

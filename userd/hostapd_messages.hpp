@@ -4,7 +4,7 @@
 // return. The socket itself is hostapd_link.cpp.
 #pragma once
 
-#include "mac_addr.hpp"
+#include "../common/mac_addr.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -7,7 +7,7 @@
 
 #include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
-#include "mac_addr.hpp"
+#include "../common/mac_addr.hpp"
 #include "mnl_socket.hpp"
 
 #include <functional>

@@ -4,16 +4,16 @@
 
 namespace roamnat {
 
-void Stations::connected(const MacAddr &mac)
+void Stations::connected(const MacAddr &mac, uint32_t ifindex)
 {
 	associated_.insert(mac);
 	auto it = where_.find(mac);
 	if (it == where_.end()) {
-		// Its address comes with its first ARP or DHCP exchange here.
-		log_debug("station ", mac.str(), " associated; its address is not known yet");
+		h_.arrived_unknown(mac, ifindex);
 		return;
 	}
-	h_.arrived(it->second.addr, it->second.ifindex, "station associated (hostapd)");
+	it->second.ifindex = ifindex;
+	h_.arrived(mac, it->second.addr, ifindex, "station associated (hostapd)");
 }
 
 void Stations::disconnected(const MacAddr &mac)
@@ -28,7 +28,7 @@ void Stations::disconnected(const MacAddr &mac)
 	h_.departed(it->second.addr, "station left (hostapd)");
 }
 
-void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex)
+void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce)
 {
 	auto it = where_.find(mac);
 	bool news = it == where_.end() || it->second.addr != addr || it->second.ifindex != ifindex;
@@ -48,8 +48,8 @@ void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex)
 		}
 	}
 	where_[mac] = {addr, ifindex};
-	if (associated_.count(mac))
-		h_.arrived(addr, ifindex, "associated station's address learned");
+	if (announce && associated_.count(mac))
+		h_.arrived(mac, addr, ifindex, "associated station's address learned");
 }
 
 } // namespace roamnat

@@ -1,12 +1,13 @@
 // Station events as client arrivals and departures. hostapd names a station
-// by its MAC, roamnat a client by its IPv4 address; the neighbour table (and,
-// next, the DHCP exchange) joins the two. With hostapd, an association is the
-// arrival and a disassociation the departure (Fig. 13 1300), exact and at
-// once, instead of inferred from neighbour entries and links.
+// by its MAC, roamnat a client by its IPv4 address; the DHCP exchange, the
+// neighbour table or the coordinator (for a station new to this AP) joins the
+// two. With hostapd, an association is the arrival and a disassociation the
+// departure (Fig. 13 1300), exact and at once, instead of inferred from
+// neighbour entries and links.
 #pragma once
 
 #include "../common/endpoint.hpp"
-#include "mac_addr.hpp"
+#include "../common/mac_addr.hpp"
 
 #include <functional>
 #include <map>
@@ -17,16 +18,19 @@ namespace roamnat {
 class Stations {
 public:
 	struct Handlers {
-		std::function<void(Address client, uint32_t ifindex, const char *why)> arrived;
+		std::function<void(const MacAddr &mac, Address client, uint32_t ifindex, const char *why)> arrived;
+		// Associated, but this AP does not know its address (yet).
+		std::function<void(const MacAddr &mac, uint32_t ifindex)> arrived_unknown;
 		std::function<void(Address client, const char *why)> departed;
 	};
 	explicit Stations(Handlers h) : h_(std::move(h)) {}
 
-	// hostapd: associated and authorized here, or no longer.
-	void connected(const MacAddr &mac);
+	// hostapd: associated and authorized on the BSS at ifindex, or no longer.
+	void connected(const MacAddr &mac, uint32_t ifindex);
 	void disconnected(const MacAddr &mac);
-	// The neighbour table: mac answers for addr on ifindex.
-	void learned(const MacAddr &mac, Address addr, uint32_t ifindex);
+	// mac has addr on ifindex (DHCP, the neighbour table, the coordinator).
+	// announce: an associated station's arrival follows when this is news.
+	void learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce = true);
 
 	bool associated(const MacAddr &mac) const { return associated_.count(mac); }
 	size_t known() const { return where_.size(); }

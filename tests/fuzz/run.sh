@@ -8,15 +8,16 @@ out=build-fuzz
 mkdir -p "$out"
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 declare -A srcs=(
-	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp"
+	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp common/mac_addr.cpp"
 	[config]="tests/fuzz/fuzz_config.cpp common/config_file.cpp common/endpoint.cpp"
 	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
-	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp userd/mac_addr.cpp"
+	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp common/mac_addr.cpp"
+	[dhcp]="tests/fuzz/fuzz_dhcp.cpp userd/dhcp_messages.cpp common/mac_addr.cpp"
 )
-per=$((total / 4))
+per=$((total / 5))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet hostapd; do
+for t in protocol config packet hostapd dhcp; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

@@ -21,6 +21,7 @@ public:
 	void on_session(std::function<void()> h) override { session_ = std::move(h); }
 	bool up() const override { return connected; }
 	uint64_t timeouts() const override { return 0; }
+	bool resolves_stations() const override { return connected && stations; }
 
 	// The i-th request answered with reply (nullptr: no answer came).
 	void answer(size_t i, const proto::Message *reply)
@@ -49,6 +50,7 @@ public:
 
 	std::vector<Asked> asked;
 	bool connected = true;
+	bool stations = true;
 
 protected:
 	void request(proto::Message msg, ReplyHandler h) override { asked.push_back({std::move(msg), std::move(h)}); }

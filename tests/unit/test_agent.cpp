@@ -70,6 +70,7 @@ struct Lab {
 		o.dp.client_interfaces = {"rn-unit-test-none"}; // no real interface is one
 		o.ham_policy = std::move(policy);
 		o.end_linger = Millis(1);
+		o.dhcp_snooping = false; // a packet socket needs root; the agent's half is tested below
 		agent = std::make_unique<Agent>(loop, o, dp, coord);
 		std::string err;
 		REQUIRE(agent->start(err));
@@ -332,6 +333,68 @@ TEST_CASE("arrival: a client that appears joins each of its connections at once"
 	// Asked again within a second, or its first packet: once is enough.
 	lab.agent->client_arrived(kClient.addr, kIfindex, "test");
 	CHECK(lab.coord.asked.size() == 3);
+}
+
+TEST_CASE("arrival: a station new to this AP is named by its MAC; the coordinator's answer joins its connections")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	lab.coord.stations = false; // an older coordinator: nothing to ask it
+	lab.agent->station_associated(sta, kIfindex);
+	CHECK(lab.coord.asked.empty());
+	lab.agent->station_left(sta);
+	lab.coord.stations = true;
+	lab.agent->station_associated(sta, kIfindex);
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::client_arrived);
+	CHECK(lab.coord.last().mac == sta);
+	CHECK_FALSE(lab.coord.last().client_addr);
+	Message unknown = reply(Status::not_found);
+	lab.coord.answer(0, &unknown);
+	CHECK(lab.coord.asked.size() == 1); // it waits for the station's first packet
+
+	// Associated again; this time the coordinator knows its address.
+	lab.agent->station_left(sta);
+	lab.agent->station_associated(sta, kIfindex);
+	REQUIRE(lab.coord.asked.size() == 2);
+	Message flows = reply(Status::ok);
+	flows.client_addr = kClient.addr;
+	FlowKey udp{L4::udp, kClient, kServer};
+	flows.conns = {{udp, kRemoteMasq, "ap2", 0, {}}};
+	lab.coord.answer(1, &flows);
+	REQUIRE(lab.coord.asked.size() == 3);
+	CHECK(lab.coord.asked[2].msg.type == MsgType::fam_request);
+	CHECK(lab.coord.asked[2].msg.flow() == udp);
+
+	// An answer that comes after the station left joins nothing.
+	MacAddr sta2 = *MacAddr::parse("02:00:00:00:02:00");
+	lab.agent->station_associated(sta2, kIfindex);
+	lab.agent->station_left(sta2);
+	Message late = flows;
+	late.client_addr = ep("10.202.0.12:0").addr;
+	lab.coord.answer(3, &late);
+	CHECK(lab.coord.asked.size() == 4);
+}
+
+TEST_CASE("arrival: a DHCP lease acknowledged here binds the station's MAC at the coordinator and joins its connections")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	lab.agent->dhcp_acked(sta, kClient.addr, kIfindex);
+	REQUIRE(lab.coord.asked.size() == 1);
+	CHECK(lab.coord.last().type == MsgType::client_arrived);
+	CHECK(lab.coord.last().client_addr == kClient.addr);
+	CHECK(lab.coord.last().mac == sta);
+	Message flows = reply(Status::ok);
+	FlowKey udp{L4::udp, kClient, kServer};
+	flows.conns = {{udp, kRemoteMasq, "ap2", 0, {}}};
+	lab.coord.answer(0, &flows);
+	REQUIRE(lab.coord.asked.size() == 2);
+	CHECK(lab.coord.asked[1].msg.type == MsgType::fam_request);
+	CHECK(lab.coord.asked[1].msg.flow() == udp);
+	// Its first packet right after is no second arrival.
+	lab.agent->client_arrived(kClient.addr, kIfindex, "test");
+	CHECK(lab.coord.asked.size() == 2);
 }
 
 TEST_CASE("arrival: a client's first packet here is its arrival")

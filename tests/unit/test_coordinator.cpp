@@ -340,3 +340,61 @@ TEST_CASE("a client arriving at one FAM is a departure from the others: client_m
 	CHECK_FALSE(last_of(*ap2, MsgType::client_moved)); // nor to the FAM it arrived at
 	CHECK_FALSE(ap3->closed);
 }
+
+TEST_CASE("a station the coordinator has bound is found by its MAC alone at an AP it never visited")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagClientMoved);
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagClientMoved);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+
+	Message by_mac;
+	by_mac.type = MsgType::client_arrived;
+	by_mac.mac = sta;
+	CHECK(h.ask(*ap2, by_mac).status == Status::not_found); // no AP has told its address yet
+
+	// ap1 saw its DHCP lease: the binding, and an arrival there.
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	Message bind;
+	bind.type = MsgType::client_arrived;
+	bind.client_addr = Ipv4::parse("10.202.0.11");
+	bind.mac = sta;
+	CHECK(h.ask(*ap1, bind).status == Status::ok);
+	CHECK(h.coord.stations().size() == 1);
+
+	auto flows = h.ask(*ap2, by_mac);
+	CHECK(flows.status == Status::ok);
+	CHECK(flows.client_addr == Ipv4::parse("10.202.0.11"));
+	REQUIRE(flows.conns.size() == 1);
+	CHECK(flows.conns[0].flow.client.addr == *Ipv4::parse("10.202.0.11"));
+	// ap1 served it: it left ap1 without a word, as a reassociating station does.
+	REQUIRE(h.run_until([&] { return last_of(*ap1, MsgType::client_moved) != nullptr; }));
+
+	// DHCP gave the address to another station: the newest binding wins.
+	Message rebind = bind;
+	rebind.mac = *MacAddr::parse("02:00:00:00:02:00");
+	CHECK(h.ask(*ap1, rebind).status == Status::ok);
+	CHECK(h.ask(*ap2, by_mac).status == Status::not_found);
+	CHECK(h.coord.stations().size() == 1);
+
+	Message neither;
+	neither.type = MsgType::client_arrived;
+	CHECK(validate(neither) == "client_arrived lacks client_addr or mac");
+}
+
+TEST_CASE("the station table is bounded: the oldest binding goes first")
+{
+	StationTable t(2);
+	MacAddr a = *MacAddr::parse("02:00:00:00:00:01"), b = *MacAddr::parse("02:00:00:00:00:02"),
+		c = *MacAddr::parse("02:00:00:00:00:03");
+	t.bind(a, *Ipv4::parse("10.0.0.1"));
+	t.bind(b, *Ipv4::parse("10.0.0.2"));
+	t.bind(a, *Ipv4::parse("10.0.0.1")); // no news: keeps its age
+	t.bind(c, *Ipv4::parse("10.0.0.3"));
+	CHECK_FALSE(t.find(a));
+	CHECK(t.find(b) == Ipv4::parse("10.0.0.2"));
+	t.bind(b, *Ipv4::parse("10.0.0.9")); // a new lease for b
+	CHECK(t.find(b) == Ipv4::parse("10.0.0.9"));
+	CHECK(t.find(c) == Ipv4::parse("10.0.0.3"));
+	CHECK(t.size() == 2);
+}

@@ -255,21 +255,28 @@ TEST_CASE("stations: an association is an arrival once the station's address is 
 {
 	set_log_level(LogLevel::error);
 	std::vector<std::string> said;
-	Stations st({[&](Address a, uint32_t i, const char *) { said.push_back("arrived " + a.str() + " on " + std::to_string(i)); },
+	Stations st({[&](const MacAddr &m, Address a, uint32_t i, const char *) {
+			     said.push_back("arrived " + m.str() + " " + a.str() + " on " + std::to_string(i));
+		     },
+		     [&](const MacAddr &m, uint32_t i) { said.push_back("unknown " + m.str() + " on " + std::to_string(i)); },
 		     [&](Address a, const char *) { said.push_back("departed " + a.str()); }});
 	Address a1 = *Address::parse("10.202.0.11"), a2 = *Address::parse("10.202.0.12");
 
-	st.connected(kSta1); // its address comes later
-	CHECK(said.empty());
+	st.connected(kSta1, 7); // its address comes later: the agent asks the coordinator
+	CHECK(said == std::vector<std::string>{"unknown 02:00:00:00:01:00 on 7"});
 	st.learned(kSta1, a1, 7);
-	CHECK(said == std::vector<std::string>{"arrived 10.202.0.11 on 7"});
+	CHECK(said.back() == "arrived 02:00:00:00:01:00 10.202.0.11 on 7");
 	st.learned(kSta1, a1, 7); // the same again is no news
-	CHECK(said.size() == 1);
+	CHECK(said.size() == 2);
 
 	st.learned(kSta2, a2, 7); // a neighbour entry alone is not an association
-	CHECK(said.size() == 1);
-	st.connected(kSta2);
-	CHECK(said.back() == "arrived 10.202.0.12 on 7");
+	CHECK(said.size() == 2);
+	st.connected(kSta2, 8); // on another BSS of this AP
+	CHECK(said.back() == "arrived 02:00:00:00:02:00 10.202.0.12 on 8");
+	MacAddr sta3 = *MacAddr::parse("02:00:00:00:03:00");
+	st.connected(sta3, 7);
+	st.learned(sta3, *Address::parse("10.202.0.13"), 7, false); // the agent announced it itself
+	CHECK(said.back() == "unknown 02:00:00:00:03:00 on 7");
 
 	st.disconnected(kSta1);
 	CHECK(said.back() == "departed 10.202.0.11");
@@ -278,5 +285,5 @@ TEST_CASE("stations: an association is an arrival once the station's address is 
 	MacAddr stranger = *MacAddr::parse("02:00:00:00:09:00");
 	st.disconnected(stranger);
 	CHECK(st.unknown_departures() == 1);
-	CHECK(said.size() == 3);
+	CHECK(said.size() == 5);
 }
