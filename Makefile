@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 75
 
-.PHONY: all deps build test unit fuzz integration kmod kmod-test demo bench clean install
+.PHONY: all deps build test unit fuzz integration kmod kmod-test demo demo-wifi bench clean install
 
 all: build
 
@@ -43,6 +43,10 @@ test: build unit fuzz integration kmod-test
 
 demo: build
 	@lab/demo.sh
+
+# The same timeline on real Wi-Fi, in the QEMU guest (about 3 minutes).
+demo-wifi: build
+	@lab/demo-wifi.sh
 
 bench: build
 	@bench/run.sh

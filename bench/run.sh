@@ -168,19 +168,24 @@ print('| roamnat relay HAM ap1 -> FAM ap2 (after a roam) | | %.2f | %.2f |' % (s
 say ""
 lab down >/dev/null 2>&1 || true
 
-# --- 5. Data planes side by side in a QEMU guest ---------------------------------
-# roamnat.ko needs a kernel that loads modules: Debian's, booted under TCG.
-if [ "${BENCH_GUEST:-1}" = 1 ]; then
-	KVER=$("$ROOT/tests/kmod/kver.sh")
-	make -s -C "$ROOT/kmod" KVER="$KVER" >/dev/null
-	say "## Data planes side by side (QEMU guest, TCG, Debian $KVER, 2 vCPUs)"
+# --- 5, 6. In a QEMU guest ----------------------------------------------------------
+# roamnat.ko and mac80211_hwsim need a kernel that loads modules: Debian's,
+# booted under TCG. Each section is one guest boot; its script prints Markdown.
+guest_section() { # title script timeout
+	say "## $1"
 	say ""
-	if (cd "$ROOT" && GUEST_TIMEOUT=2400 KVER=$KVER tests/kmod/guest.sh bench/guest_bench.sh "$W/guest") >"$W/guest.out" 2>&1; then
-		grep -v '^guest_bench:' "$W/guest.out" | tee -a "$REPORT"
+	if (cd "$ROOT" && GUEST_TIMEOUT=$3 KVER=$KVER tests/kmod/guest.sh "$2" "$W/guest") >"$W/guest.out" 2>&1; then
+		grep -v '^guest_bench:\|^wifi_bench:\|^guest:' "$W/guest.out" | tee -a "$REPORT"
 	else
-		say "the guest benchmark failed; its output:"
+		say "$2 failed; its output:"
 		tail -30 "$W/guest.out" | tee -a "$REPORT"
 	fi
 	say ""
+}
+if [ "${BENCH_GUEST:-1}" = 1 ]; then
+	KVER=$("$ROOT/tests/kmod/kver.sh")
+	make -s -C "$ROOT/kmod" KVER="$KVER" >/dev/null
+	guest_section "Data planes side by side (QEMU guest, TCG, Debian $KVER, 2 vCPUs)" bench/guest_bench.sh 2400
+	guest_section "Handoff on a real 802.11 reassociation (QEMU guest, TCG, mac80211_hwsim)" bench/wifi_guest_bench.sh 1200
 fi
 say "(report kept in ${REPORT#$ROOT/})"

@@ -6,6 +6,10 @@ Both ends run on this machine (in lab namespaces), so they share one clock.
   udp_gap.py recv PORT SECONDS [PROGRESS]   prints JSON when SECONDS have passed;
                                             PROGRESS gets "received" every 100 ms
   udp_gap.py send HOST PORT RATE SECONDS
+The other way (the server sends, the client only receives):
+  udp_gap.py serve PORT RATE SECONDS        waits for one datagram, streams to its source
+  udp_gap.py fetch HOST PORT SECONDS        asks HOST:PORT (once a second until the
+                                            stream starts), then as recv
 """
 import json
 import os
@@ -15,8 +19,8 @@ import sys
 import time
 
 
-def send(host, port, rate, seconds):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def send(host, port, rate, seconds, s=None):
+    s = s or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     interval = 1.0 / rate
     start = time.monotonic()
     seq = 0
@@ -35,9 +39,19 @@ def send(host, port, rate, seconds):
     print(json.dumps({"sent": seq}))
 
 
-def recv(port, seconds, progress=None):
+def serve(port, rate, seconds):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", port))
+    s.settimeout(600)
+    _, (host, peer_port) = s.recvfrom(2048)
+    send(host, peer_port, rate, seconds, s)
+
+
+def recv(port, seconds, progress=None, ask=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if ask is None:
+        s.bind(("0.0.0.0", port))
+    asked = 0.0
     s.settimeout(0.05)
     end = time.monotonic() + seconds
     seen = set()
@@ -46,6 +60,7 @@ def recv(port, seconds, progress=None):
     gap_at = None
     sources = set()
     gaps = []
+    gap_ends = []  # system-clock time of the datagram ending each gap
     next_report = 0.0
     while time.monotonic() < end:
         if progress and time.monotonic() >= next_report:
@@ -53,6 +68,9 @@ def recv(port, seconds, progress=None):
                 f.write("%d\n" % len(seen))
             os.replace(progress + ".tmp", progress)
             next_report = time.monotonic() + 0.1
+        if ask and not seen and time.monotonic() - asked >= 1.0:
+            s.sendto(b"stream, please", ask)
+            asked = time.monotonic()
         try:
             data, addr = s.recvfrom(2048)
         except socket.timeout:
@@ -63,6 +81,7 @@ def recv(port, seconds, progress=None):
         sources.add("%s:%d" % addr)
         if last is not None and now - last > 0.005:
             gaps.append(round((now - last) * 1000, 1))
+            gap_ends.append(time.time())
         if last is not None and now - last > max_gap:
             max_gap = now - last
             gap_at = seq
@@ -71,7 +90,7 @@ def recv(port, seconds, progress=None):
     print(json.dumps({"received": len(seen), "highest_seq": top,
                       "lost_below_highest": top + 1 - len(seen),
                       "max_gap_ms": round(max_gap * 1000, 1), "gap_before_seq": gap_at,
-                      "gaps_over_5ms": gaps,
+                      "gaps_over_5ms": gaps, "gap_ends": gap_ends,
                       "sources": sorted(sources)}))
 
 
@@ -80,5 +99,9 @@ if __name__ == "__main__":
         recv(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] if len(sys.argv) == 5 else None)
     elif len(sys.argv) == 6 and sys.argv[1] == "send":
         send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "serve":
+        serve(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "fetch":
+        recv(0, float(sys.argv[4]), None, (sys.argv[2], int(sys.argv[3])))
     else:
         sys.exit(__doc__)

@@ -47,7 +47,8 @@ bool DhcpSnoop::open(EventLoop &loop, Handler h, std::string &error)
 {
 	fd_.reset(socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL)));
 	if (!fd_) {
-		error = std::string("DHCP snooping: packet socket: ") + strerror(errno);
+		error = std::string("DHCP snooping: packet socket: ") + strerror(errno) +
+			" (roamd needs CAP_NET_RAW for it, or set dhcp_snooping = no)";
 		return false;
 	}
 	sock_fprog prog{uint16_t(std::size(kFilter)), const_cast<sock_filter *>(kFilter)};

@@ -25,7 +25,11 @@ void Stations::disconnected(const MacAddr &mac)
 		log_info("station ", mac.str(), " left before roamd knew its address: nothing to hand over");
 		return;
 	}
-	h_.departed(it->second.addr, "station left (hostapd)");
+	Address addr = it->second.addr;
+	// Forgotten with the association: when it comes back, the coordinator
+	// (or its next DHCP or ARP exchange) says which address it has then.
+	where_.erase(it);
+	h_.departed(addr, "station left (hostapd)");
 }
 
 void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce)

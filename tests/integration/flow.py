@@ -13,11 +13,17 @@ makes a scenario longer, never wrong.
       its side and waits for the peer to close; prints {"bytes", "sha256"}.
   flow.py tcp-recv (--listen PORT | --connect HOST:PORT) [--progress FILE]
       Reads until the peer closes; prints {"bytes", "sha256"}.
-  flow.py udp-send HOST:PORT --rate PACKETS_PER_S --until STOPFILE --log FILE
-      Sequence-numbered datagrams; FILE gets each one's send time.
-  flow.py udp-recv --listen PORT --until STOPFILE --log FILE [--progress FILE]
+  flow.py udp-send (HOST:PORT | --listen PORT) --rate PACKETS_PER_S
+                   --until STOPFILE --log FILE
+      Sequence-numbered datagrams; FILE gets each one's send time. With
+      --listen, waits for one datagram and streams to its source (a server
+      answering a request: a download the client never speaks on again).
+  flow.py udp-recv (--listen PORT | --connect HOST:PORT) --until STOPFILE
+                   --log FILE [--progress FILE]
       Receives until STOPFILE exists and the stream has been quiet for 1 s;
       FILE gets each datagram's sequence number, receive time and source.
+      With --connect, asks HOST:PORT for the stream (one datagram a second
+      until the first arrives) and sends nothing after.
   flow.py judge --sent FILE --received FILE --events FILE [--from TIME]
       Splits the lost datagrams into those sent while the client had no
       link (a window from roamlab's events, widened by the longest transit
@@ -144,8 +150,17 @@ def tcp_recv(args):
 
 
 def udp_send(args):
-    host, _, port = args.target.rpartition(":")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if args.listen is not None:
+        s.bind(("0.0.0.0", args.listen))
+        s.settimeout(args.max_seconds)
+        try:
+            _, dest = s.recvfrom(2048)
+        except socket.timeout:
+            die("nobody asked for the stream on port %d" % args.listen)
+    else:
+        host, _, port = args.target.rpartition(":")
+        dest = (host, int(port))
     interval = 1.0 / args.rate
     pad = b"x" * (DATAGRAM_SIZE - HEADER.size)
     times = []
@@ -164,7 +179,7 @@ def udp_send(args):
             start, sent_since = now, 0
         t = time.time()
         try:
-            s.sendto(HEADER.pack(seq, t) + pad, (host, int(port)))
+            s.sendto(HEADER.pack(seq, t) + pad, dest)
         except OSError:
             pass  # no route for a moment while the link moves: lost, and judged so
         times.append(t)
@@ -177,7 +192,12 @@ def udp_send(args):
 
 def udp_recv(args):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", args.listen))
+    ask, asked = None, 0.0
+    if args.connect:
+        host, _, port = args.connect.rpartition(":")
+        ask = (host, int(port))
+    else:
+        s.bind(("0.0.0.0", args.listen))
     s.settimeout(0.1)
     start = time.monotonic()
     last = start
@@ -188,6 +208,9 @@ def udp_recv(args):
     while time.monotonic() - start < args.max_seconds:
         if os.path.exists(args.until) and time.monotonic() - last > 1.0:
             break
+        if ask and not got and time.monotonic() - asked >= 1.0:
+            s.sendto(b"stream, please", ask)
+            asked = time.monotonic()
         try:
             data, addr = s.recvfrom(2048)
         except socket.timeout:
@@ -273,13 +296,16 @@ def main():
             c.add_argument("--rate", type=float, required=True)
             c.add_argument("--until", required=True)
     c = sub.add_parser("udp-send")
-    c.add_argument("target", metavar="HOST:PORT")
+    c.add_argument("target", metavar="HOST:PORT", nargs="?")
+    c.add_argument("--listen", type=int, metavar="PORT")
     c.add_argument("--rate", type=float, required=True)
     c.add_argument("--until", required=True)
     c.add_argument("--log", required=True)
     c.add_argument("--max-seconds", type=int, default=900)
     c = sub.add_parser("udp-recv")
-    c.add_argument("--listen", type=int, required=True)
+    g = c.add_mutually_exclusive_group(required=True)
+    g.add_argument("--listen", type=int, metavar="PORT")
+    g.add_argument("--connect", metavar="HOST:PORT")
     c.add_argument("--until", required=True)
     c.add_argument("--log", required=True)
     c.add_argument("--progress")
@@ -290,6 +316,8 @@ def main():
     c.add_argument("--events", required=True)
     c.add_argument("--from", dest="start", type=float, default=0.0, metavar="TIME")
     args = p.parse_args()
+    if args.cmd == "udp-send" and (args.target is None) == (args.listen is None):
+        p.error("udp-send takes HOST:PORT or --listen PORT")
     {"tcp-send": tcp_send, "tcp-recv": tcp_recv, "udp-send": udp_send,
      "udp-recv": udp_recv, "judge": judge}[args.cmd](args)
 

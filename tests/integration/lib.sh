@@ -51,6 +51,15 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+# roamlab up --wifi ARGS, or skip (exit 77) where mac80211_hwsim cannot
+# load: this host; the scenario runs in the QEMU guest.
+wifi_lab_up() {
+	if ! lab up --wifi "$@" >"$WORK/up.log" 2>&1; then
+		grep -q 'mac80211_hwsim' "$WORK/up.log" && { echo "SKIP: $(cat "$WORK/up.log")"; exit 77; }
+		fail "roamlab up --wifi $*: $(cat "$WORK/up.log")"
+	fi
+}
 ok() { echo "  ok: $*"; }
 
 # Value of one counter of an agent (roamctl --agent).
@@ -198,6 +207,23 @@ start_udp() { # port rate
 	FLOW_SENDER[udp$1]=$!
 	flowing "$1" 1 "(the stream's first datagram)"
 	flowing "$1" $(( $2 / 5 )) "(the stream after its set-up)"
+	date +%s.%N >"$f.from"
+}
+
+# The same stream the other way, server1:PORT -> client1, a download: the
+# client asks for it once and sends nothing after, so only the station event
+# of a roam can tell the new AP about it.
+start_udp_down() { # port rate
+	local f=$WORK/udp$1
+	lab exec server1 -- python3 "$FLOW" udp-send --listen "$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" \
+		>/dev/null 2>"$f.tx.err" &
+	FLOW_SENDER[udp$1]=$!
+	listening "$1" udp
+	lab exec client1 -- python3 "$FLOW" udp-recv --connect "$SERVER:$1" --until "$f.stop" --log "$f.rx.log" \
+		--progress "$WORK/$1.progress" >/dev/null 2>"$f.rx.err" &
+	FLOW_RECEIVER[udp$1]=$!
+	flowing "$1" 1 "(the download's first datagram)"
+	flowing "$1" $(( $2 / 5 )) "(the download after its set-up)"
 	date +%s.%N >"$f.from"
 }
 

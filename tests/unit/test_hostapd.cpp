@@ -281,9 +281,11 @@ TEST_CASE("stations: an association is an arrival once the station's address is 
 	st.disconnected(kSta1);
 	CHECK(said.back() == "departed 10.202.0.11");
 	CHECK_FALSE(st.associated(kSta1));
+	st.connected(kSta1, 7); // back: its address may have changed meanwhile, so it is asked again
+	CHECK(said.back() == "unknown 02:00:00:00:01:00 on 7");
 
 	MacAddr stranger = *MacAddr::parse("02:00:00:00:09:00");
 	st.disconnected(stranger);
 	CHECK(st.unknown_departures() == 1);
-	CHECK(said.size() == 5);
+	CHECK(said.size() == 6);
 }

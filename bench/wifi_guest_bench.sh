@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Runs inside a QEMU guest (bench/run.sh, via tests/kmod/guest.sh): the
+# handoff on a real 802.11 reassociation (mac80211_hwsim, hostapd,
+# wpa_supplicant), UDP at RATE datagrams/s each way, in two set-ups measured
+# in the same run:
+#   floor    two APs bridged on one layer-2 segment with the server, no
+#            roamnat: what the reassociation itself costs (the station's
+#            address is simply valid on both APs);
+#   roamnat  roamlab up --wifi: two routed APs, roamd on roamnat.ko, the
+#            station's address a DHCP lease, the server seeing the HAM.
+# For each: the interruption per roam (the longest silences, one per roam)
+# and datagrams lost per roam, each way; and the time from hostapd's
+# AP-STA-CONNECTED at the new AP to the first datagram delivered after the
+# roam, each way (the later of the two: all of the station's connections
+# carry traffic again). Prints Markdown. TCG emulates the CPU: compare the
+# ratio, not the absolutes.
+set -euo pipefail
+ROOT=$PWD
+export ROAMLAB_PREFIX=wb ROAMLAB_DIR=/run/roamlab-wb ROAMNAT_BIN=$ROOT/build ROAMLAB_LOG_LEVEL=warn
+export ROAMLAB_BACKEND=kmod
+RATE=${BENCH_WIFI_RATE:-1000}
+ROAMS=${BENCH_WIFI_ROAMS:-6}
+DWELL=${BENCH_WIFI_DWELL:-4} # seconds on each AP between roams
+SECONDS_ALL=$(( (ROAMS + 1) * DWELL + 4 ))
+SERVER=10.201.0.10
+GAP=$ROOT/bench/udp_gap.py
+W=$(mktemp -d)
+lab() { "$ROOT/lab/roamlab" "$@"; }
+log() { echo "wifi_bench: $*" >&2; }
+SSID=roamnat-bench PSK=roamnat-bench-psk
+
+modprobe nf_defrag_ipv4
+insmod "$ROOT/kmod/roamnat.ko"
+[ -d /sys/module/mac80211_hwsim ] || modprobe mac80211_hwsim radios=8
+
+# Streams both ways between NS_CLIENT and SERVER_ADDR (in NS_SERVER), then
+# ROAMS reassociations alternating between BSSID1 and BSSID2 by ROAM_CMD.
+# Results in W/NAME.{up,down}.json and W/NAME.roams (roam start times).
+measure() { # name server-exec client-exec server-addr roam-cmd-prefix bssid1 bssid2
+	local name=$1 sx=$2 cx=$3 addr=$4 roam=$5 b1=$6 b2=$7 i target
+	$sx python3 "$GAP" recv 6000 "$SECONDS_ALL" >"$W/$name.up.json" &
+	local rx=$!
+	$sx python3 "$GAP" serve 6001 "$RATE" "$((SECONDS_ALL - 2))" >/dev/null &
+	local tx=$!
+	sleep 1
+	$cx python3 "$GAP" send "$addr" 6000 "$RATE" "$((SECONDS_ALL - 2))" >/dev/null &
+	$cx python3 "$GAP" fetch "$addr" 6001 "$((SECONDS_ALL - 1))" >"$W/$name.down.json" &
+	local fetch=$!
+	sleep "$DWELL"
+	: >"$W/$name.roams"
+	for i in $(seq 1 "$ROAMS"); do
+		target=$([ $((i % 2)) = 1 ] && echo "$b2" || echo "$b1")
+		date +%s.%N >>"$W/$name.roams"
+		$roam "$target" >/dev/null
+		sleep "$DWELL"
+	done
+	wait $rx $tx $fetch || true
+}
+
+# ---- the floor: one L2 segment, no roamnat ------------------------------------
+ns() { echo "wbf-$1"; }
+nx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
+free_radio() {
+	local p
+	for p in /sys/class/ieee80211/*; do
+		[ "$(basename "$(readlink -f "$p/device/driver")")" = mac80211_hwsim ] && { basename "$p"; return; }
+	done
+}
+take_radio() { # node
+	local phy dev
+	phy=$(free_radio)
+	iw phy "$phy" set netns name "$(ns "$1")"
+	dev=$(nx "$1" ls "/sys/class/ieee80211/$phy/device/net" | head -1)
+	[ "$dev" = wlan0 ] || nx "$1" ip link set "$dev" name wlan0
+}
+floor_up() {
+	local a
+	for n in seg server ap1 ap2 client; do ip netns add "$(ns $n)"; nx $n ip link set lo up; done
+	nx seg ip link add br0 type bridge
+	nx seg ip link set br0 up
+	ip link add eth0 netns "$(ns server)" type veth peer name srv netns "$(ns seg)"
+	nx seg ip link set srv master br0 up
+	nx server ip addr add 10.203.0.10/24 dev eth0
+	nx server ip link set eth0 up
+	for a in ap1 ap2; do
+		take_radio $a
+		nx $a ip link add br0 type bridge
+		nx $a ip link set br0 up
+		ip link add up0 netns "$(ns $a)" type veth peer name "$a" netns "$(ns seg)"
+		nx seg ip link set "$a" master br0 up
+		nx $a ip link set up0 master br0 up
+		cat >"$W/$a-hostapd.conf" <<EOF
+interface=wlan0
+bridge=br0
+driver=nl80211
+ctrl_interface=$W/hostapd-$a
+ssid=$SSID
+hw_mode=g
+channel=1
+wpa=2
+wpa_key_mgmt=WPA-PSK
+rsn_pairwise=CCMP
+wpa_passphrase=$PSK
+EOF
+		nx $a hostapd -t -B -P "$W/$a-hostapd.pid" -f "$W/$a-hostapd.log" "$W/$a-hostapd.conf"
+	done
+	take_radio client
+	cat >"$W/wpa.conf" <<EOF
+ctrl_interface=$W/wpa
+network={
+	ssid="$SSID"
+	psk="$PSK"
+	key_mgmt=WPA-PSK
+}
+EOF
+	nx client wpa_supplicant -B -i wlan0 -c "$W/wpa.conf" -P "$W/wpa.pid"
+	nx client ip addr add 10.203.0.50/24 dev wlan0
+	wait_completed "nx client wpa_cli -p $W/wpa -i wlan0"
+}
+floor_down() {
+	for f in "$W"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+	sleep 0.5
+	for n in seg server ap1 ap2 client; do ip netns del "$(ns $n)" 2>/dev/null || true; done
+}
+wait_completed() { # wpa_cli command
+	local tries=300
+	while ! $1 status 2>/dev/null | grep -qx wpa_state=COMPLETED && [ $tries -gt 0 ]; do sleep 0.1; tries=$((tries - 1)); done
+}
+# wpa_cli roam, then wait for the association to complete at the target.
+floor_roam() { # bssid
+	local tries=300
+	nx client wpa_cli -p "$W/wpa" -i wlan0 scan >/dev/null
+	while ! nx client wpa_cli -p "$W/wpa" -i wlan0 scan_results | grep -qi "^$1" && [ $tries -gt 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	tries=300
+	nx client wpa_cli -p "$W/wpa" -i wlan0 roam "$1" >/dev/null
+	while ! nx client wpa_cli -p "$W/wpa" -i wlan0 status | grep -qix "bssid=$1" && [ $tries -gt 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+}
+
+log "floor: two bridged APs"
+floor_up
+b1=$(nx ap1 cat /sys/class/net/wlan0/address)
+b2=$(nx ap2 cat /sys/class/net/wlan0/address)
+measure floor "nx server" "nx client" 10.203.0.10 floor_roam "$b1" "$b2"
+cat "$W"/ap1-hostapd.log "$W"/ap2-hostapd.log >"$W/floor.hostapd.log"
+floor_down
+
+# ---- roamnat: roamlab up --wifi ------------------------------------------------
+log "roamnat: two routed APs, roamd on roamnat.ko"
+lab up --wifi --aps 2 --clients 1 >/dev/null
+roamlab_roam() { # bssid
+	local ap
+	ap=$([ "$1" = "$(lab exec ap1 -- cat /sys/class/net/wlan0/address)" ] && echo ap1 || echo ap2)
+	lab roam client1 "$ap"
+}
+measure roamnat "lab exec server1 --" "lab exec client1 --" "$SERVER" roamlab_roam \
+	"$(lab exec ap1 -- cat /sys/class/net/wlan0/address)" "$(lab exec ap2 -- cat /sys/class/net/wlan0/address)"
+cat "$ROAMLAB_DIR"/logs/ap1-hostapd.log "$ROAMLAB_DIR"/logs/ap2-hostapd.log >"$W/roamnat.hostapd.log"
+sources=$(python3 -c "import json; print(' '.join(json.load(open('$W/roamnat.up.json'))['sources']))")
+lab down >/dev/null
+rmmod roamnat
+
+python3 - "$W" "$ROAMS" "$RATE" "$sources" "$DWELL" <<'PY'
+import json, statistics, sys
+w, roams, rate, sources, dwell = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+
+def connected_times(path):
+    """hostapd -t: 'SECONDS.USEC: wlan0: AP-STA-CONNECTED MAC'."""
+    out = []
+    for line in open(path):
+        if "AP-STA-CONNECTED" in line:
+            out.append(float(line.split(":")[0]))
+    return sorted(out)
+
+def result(name):
+    up = json.load(open("%s/%s.up.json" % (w, name)))
+    down = json.load(open("%s/%s.down.json" % (w, name)))
+    starts = [float(x) for x in open("%s/%s.roams" % (w, name))]
+    conn = connected_times("%s/%s.hostapd.log" % (w, name))
+    r = {}
+    for way, d in (("up", up), ("down", down)):
+        g = sorted(d["gaps_over_5ms"], reverse=True)[:roams]
+        r[way + "_gap"] = statistics.median(g) if g else 0.0
+        r[way + "_gap_worst"] = max(g) if g else 0.0
+        r[way + "_lost"] = d["lost_below_highest"] / roams
+    # Per roam: AP-STA-CONNECTED at the new AP, and the end of that roam's
+    # silence each way (the longest gap ending within the dwell after the
+    # roam began); all connections carry traffic again at the later end.
+    first, allc = [], []
+    for s in starts:
+        c = next((t for t in conn if t >= s), None)
+        if c is None:
+            continue
+        ends = []
+        for d in (up, down):
+            window = [(g, e) for g, e in zip(d["gaps_over_5ms"], d["gap_ends"]) if s < e <= s + dwell]
+            if window:
+                ends.append((max(window)[1] - c) * 1000)
+        if len(ends) == 2:
+            first.append(min(ends))
+            allc.append(max(ends))
+    r["first_ms"] = statistics.median(first) if first else float("nan")
+    r["all_ms"] = statistics.median(allc) if allc else float("nan")
+    r["n"] = len(first)
+    return r
+
+f, n = result("floor"), result("roamnat")
+ratio = lambda a, b: a / b if b else float("nan")
+print("| %d reassociations, UDP %d datagrams/s each way | L2-bridged APs, no roamnat (floor) | roamnat, routed APs (roamnat.ko) | ratio |" % (roams, rate))
+print("|---|---|---|---|")
+for key, label in (("up_gap", "interruption, client -> server (median of per-roam silences, ms)"),
+                   ("down_gap", "interruption, server -> client (ms)"),
+                   ("up_gap_worst", "worst interruption, client -> server (ms)"),
+                   ("down_gap_worst", "worst interruption, server -> client (ms)")):
+    print("| %s | %.1f | %.1f | %.2f |" % (label, f[key], n[key], ratio(n[key], f[key])))
+for key, label in (("up_lost", "datagrams lost per roam, client -> server"), ("down_lost", "datagrams lost per roam, server -> client")):
+    print("| %s | %.1f | %.1f | %.2f |" % (label, f[key], n[key], ratio(n[key], f[key])))
+print("| AP-STA-CONNECTED -> first datagram delivered after the roam (median, ms) | %.1f | %.1f | %.2f |" % (f["first_ms"], n["first_ms"], ratio(n["first_ms"], f["first_ms"])))
+print("| AP-STA-CONNECTED -> both flows delivering again (median, ms) | %.1f | %.1f | %.2f |" % (f["all_ms"], n["all_ms"], ratio(n["all_ms"], f["all_ms"])))
+print()
+print("roamnat: the server saw %s (one source per flow); %d and %d roams matched to an AP-STA-CONNECTED." % (sources, f["n"], n["n"]))
+PY
+rm -rf "$W"
