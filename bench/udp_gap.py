@@ -4,8 +4,12 @@ rate; the receiver reports how many were lost and the longest silence (ms).
 Both ends run on this machine (in lab namespaces), so they share one clock.
 
   udp_gap.py recv PORT SECONDS [PROGRESS]   prints JSON when SECONDS have passed;
-                                            PROGRESS gets "received" every 100 ms
+                                            PROGRESS gets "RECEIVED SOURCE" every
+                                            100 ms (SOURCE: the latest datagram's)
   udp_gap.py send HOST PORT RATE SECONDS
+SECONDS is the longest a command runs; with UDP_GAP_STOP=FILE in the
+environment it ends sooner, once FILE exists (a receiver after one more quiet
+second), so a run can last as long as its roams take.
 The other way (the server sends, the client only receives):
   udp_gap.py serve PORT RATE SECONDS        waits for one datagram, streams to its source
   udp_gap.py fetch HOST PORT SECONDS        asks HOST:PORT (once a second until the
@@ -19,6 +23,11 @@ import sys
 import time
 
 
+def stopped():
+    stop = os.environ.get("UDP_GAP_STOP")
+    return bool(stop) and os.path.exists(stop)
+
+
 def send(host, port, rate, seconds, s=None):
     s = s or socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     interval = 1.0 / rate
@@ -27,7 +36,7 @@ def send(host, port, rate, seconds, s=None):
     while True:
         due = start + seq * interval
         now = time.monotonic()
-        if now - start >= seconds:
+        if now - start >= seconds or (seq % 100 == 0 and stopped()):
             break
         if due > now:
             time.sleep(due - now)
@@ -61,11 +70,16 @@ def recv(port, seconds, progress=None, ask=None):
     sources = set()
     gaps = []
     gap_ends = []  # system-clock time of the datagram ending each gap
+    gap_lost = []  # datagrams missing across each gap (sequence numbers skipped)
+    source = "-"  # of the latest datagram, for the progress file
+    last_seq = -1
     next_report = 0.0
     while time.monotonic() < end:
+        if last is not None and time.monotonic() - last > 1.0 and stopped():
+            break
         if progress and time.monotonic() >= next_report:
             with open(progress + ".tmp", "w") as f:
-                f.write("%d\n" % len(seen))
+                f.write("%d %s\n" % (len(seen), source))
             os.replace(progress + ".tmp", progress)
             next_report = time.monotonic() + 0.1
         if ask and not seen and time.monotonic() - asked >= 1.0:
@@ -78,19 +92,22 @@ def recv(port, seconds, progress=None, ask=None):
         now = time.monotonic()
         seq, _ = struct.unpack("!Qd", data[:16])
         seen.add(seq)
-        sources.add("%s:%d" % addr)
+        source = "%s:%d" % addr
+        sources.add(source)
         if last is not None and now - last > 0.005:
             gaps.append(round((now - last) * 1000, 1))
             gap_ends.append(time.time())
+            gap_lost.append(max(0, seq - last_seq - 1))
         if last is not None and now - last > max_gap:
             max_gap = now - last
             gap_at = seq
         last = now
+        last_seq = max(last_seq, seq)
     top = max(seen) if seen else -1
     print(json.dumps({"received": len(seen), "highest_seq": top,
                       "lost_below_highest": top + 1 - len(seen),
                       "max_gap_ms": round(max_gap * 1000, 1), "gap_before_seq": gap_at,
-                      "gaps_over_5ms": gaps, "gap_ends": gap_ends,
+                      "gaps_over_5ms": gaps, "gap_ends": gap_ends, "gap_lost": gap_lost,
                       "sources": sorted(sources)}))
 
 

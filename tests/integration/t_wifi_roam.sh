@@ -46,7 +46,9 @@ ok "$TRANSFERRED bytes intact after 3 reassociations (sha256 ${TRANSFER_SHA:0:16
 finish_udp 5002
 lost=$(json_get 'd["lost_outside"]' <<<"$JUDGED")
 [ "$lost" -eq 0 ] || fail "$lost datagrams lost outside the reassociations: $JUDGED"
-ok "no datagram lost outside the reassociations themselves"
+udp_sources=$(json_get '" ".join(d["sources"])' <<<"$JUDGED")
+[ "$(wc -w <<<"$udp_sources")" -eq 1 ] || fail "the server saw the UDP stream from more than one source: $udp_sources"
+ok "no datagram lost outside the reassociations themselves; the server saw the stream from one source ($udp_sources)"
 stop_capture
 one_source "$WORK/server.pcap" "tcp dst port 5001" "$masq"
 ok "the server saw one source for the transfer: $SOURCE"
