@@ -50,6 +50,14 @@ echo "== client1 ($("$LAB" address client1)) opens a TCP transfer ($TCP_MB MB at
 bssids=""
 if [ $WIFI -eq 1 ]; then
 	for a in ap1 ap2 ap3; do bssids="$bssids $a=$("$LAB" exec $a -- cat /sys/class/net/wlan0/address)"; done
+	# The client scans once now, as it would in the background: a roam then
+	# finds its target among the scan results at once.
+	wpa() { "$LAB" exec client1 -- wpa_cli -p "$ROAMLAB_DIR/wpa/client1" -i wlan0 "$@"; }
+	wpa scan >/dev/null
+	for _ in $(seq 1 300); do
+		[ "$(wpa scan_results | grep -c roamnat-lab)" -ge 3 ] && break
+		sleep 0.2
+	done
 fi
 (pv -q -L "$TCP_RATE" "$W/tx.bin" | "$LAB" exec client1 -- socat -u - TCP:$SERVER:5001) &
 tcp_pid=$!
