@@ -42,11 +42,6 @@ else
 fi
 "$LAB" status
 echo
-head -c $((TCP_MB * 1000000)) /dev/urandom >"$W/tx.bin"
-"$LAB" exec server1 -- socat -d -d -u TCP-LISTEN:5001,reuseaddr OPEN:"$W/rx.bin",creat,trunc 2>"$W/socat.log" &
-"$LAB" exec server1 -- python3 "$ROOT/bench/udp_gap.py" recv 6000 $((UDP_SECONDS + 2)) "$W/udp.progress" >"$W/udp.json" &
-sleep 0.5
-echo "== client1 ($("$LAB" address client1)) opens a TCP transfer ($TCP_MB MB at ${TCP_RATE}B/s) and a UDP stream ($UDP_RATE datagrams/s) to server1"
 bssids=""
 if [ $WIFI -eq 1 ]; then
 	for a in ap1 ap2 ap3; do bssids="$bssids $a=$("$LAB" exec $a -- cat /sys/class/net/wlan0/address)"; done
@@ -59,6 +54,11 @@ if [ $WIFI -eq 1 ]; then
 		sleep 0.2
 	done
 fi
+head -c $((TCP_MB * 1000000)) /dev/urandom >"$W/tx.bin"
+"$LAB" exec server1 -- socat -d -d -u TCP-LISTEN:5001,reuseaddr OPEN:"$W/rx.bin",creat,trunc 2>"$W/socat.log" &
+"$LAB" exec server1 -- python3 "$ROOT/bench/udp_gap.py" recv 6000 $((UDP_SECONDS + 8)) "$W/udp.progress" >"$W/udp.json" &
+sleep 0.5
+echo "== client1 ($("$LAB" address client1)) opens a TCP transfer ($TCP_MB MB at ${TCP_RATE}B/s) and a UDP stream ($UDP_RATE datagrams/s) to server1"
 (pv -q -L "$TCP_RATE" "$W/tx.bin" | "$LAB" exec client1 -- socat -u - TCP:$SERVER:5001) &
 tcp_pid=$!
 "$LAB" exec client1 -- python3 "$ROOT/bench/udp_gap.py" send $SERVER 6000 "$UDP_RATE" "$UDP_SECONDS" >/dev/null &

@@ -17,7 +17,7 @@ for script in ${KMOD_SUITES:-in_guest lab_in_guest}; do
 	start=$(date +%s)
 	echo "kmod: == $script"
 	rc=0
-	# A bound only a hung guest reaches: the lab suite takes 9-12 minutes
+	# A bound only a hung guest reaches: the lab suite takes 13-17 minutes
 	# under TCG, about 20 on a machine whose cores are busy with other work.
 	GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400} tests/kmod/guest.sh "tests/kmod/$script.sh" "$results" || rc=$?
 	echo "kmod: $script: $([ $rc -eq 0 ] && echo passed || echo "FAILED ($rc)") in $(( $(date +%s) - start )) s"
