@@ -44,6 +44,14 @@ Message reply(Status st)
 	return r;
 }
 
+// The coordinator's client_flows: the client has flow, anchored at ap2.
+Message client_flows(const FlowKey &flow)
+{
+	Message r = reply(Status::ok);
+	r.conns = {{flow, kRemoteMasq, "ap2", 0, {}}};
+	return r;
+}
+
 Message joined(const char *ham_agent, Endpoint masq)
 {
 	Message r = reply(Status::ok);
@@ -357,10 +365,9 @@ TEST_CASE("arrival: a station new to this AP is named by its MAC; the coordinato
 	lab.agent->station_left(sta);
 	lab.agent->station_associated(sta, kIfindex);
 	REQUIRE(lab.coord.asked.size() == 2);
-	Message flows = reply(Status::ok);
-	flows.client_addr = kClient.addr;
 	FlowKey udp{L4::udp, kClient, kServer};
-	flows.conns = {{udp, kRemoteMasq, "ap2", 0, {}}};
+	Message flows = client_flows(udp);
+	flows.client_addr = kClient.addr;
 	lab.coord.answer(1, &flows);
 	REQUIRE(lab.coord.asked.size() == 3);
 	CHECK(lab.coord.asked[2].msg.type == MsgType::fam_request);
@@ -385,9 +392,8 @@ TEST_CASE("arrival: a DHCP lease acknowledged here binds the station's MAC at th
 	CHECK(lab.coord.last().type == MsgType::client_arrived);
 	CHECK(lab.coord.last().client_addr == kClient.addr);
 	CHECK(lab.coord.last().mac == sta);
-	Message flows = reply(Status::ok);
 	FlowKey udp{L4::udp, kClient, kServer};
-	flows.conns = {{udp, kRemoteMasq, "ap2", 0, {}}};
+	Message flows = client_flows(udp);
 	lab.coord.answer(0, &flows);
 	REQUIRE(lab.coord.asked.size() == 2);
 	CHECK(lab.coord.asked[1].msg.type == MsgType::fam_request);
