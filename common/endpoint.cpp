@@ -45,11 +45,21 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text)
 
 const char *l4_name(L4 proto)
 {
-	return proto == L4::tcp ? "tcp" : "udp";
+	switch (proto) {
+	case L4::icmp:
+		return "icmp";
+	case L4::tcp:
+		return "tcp";
+	case L4::udp:
+		return "udp";
+	}
+	return "?";
 }
 
 std::optional<L4> l4_from_number(uint8_t number)
 {
+	if (number == uint8_t(L4::icmp))
+		return L4::icmp;
 	if (number == uint8_t(L4::tcp))
 		return L4::tcp;
 	if (number == uint8_t(L4::udp))

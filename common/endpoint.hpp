@@ -34,7 +34,9 @@ struct Endpoint {
 	static std::optional<Endpoint> parse(std::string_view text);
 };
 
-enum class L4 : uint8_t { tcp = 6, udp = 17 };
+// ICMP is an echo (query) flow, RFC 5508: the identifier plays the client's
+// port and the server's port is 0 (see PacketInfo for the packet's view).
+enum class L4 : uint8_t { icmp = 1, tcp = 6, udp = 17 };
 const char *l4_name(L4 proto);
 std::optional<L4> l4_from_number(uint8_t number);
 

@@ -53,6 +53,7 @@ struct roamnat_config {
 	u16 port_max;
 	u16 miss_queue;			/* FAM_OUT misses (Fig. 6) */
 	u16 ham_miss_queue;		/* HAM misses and their ICMP errors (Fig. 7) */
+	u8 drop_other;			/* clients' untranslatable packets: drop, not pass */
 	u32 udp_idle_s;			/* 0: no idle events */
 	u32 tcp_idle_s;
 	u64 cookie;
@@ -147,5 +148,7 @@ unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *c
 			  int table, const struct roamnat_key *key);
 unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 				const struct nf_hook_state *state);
+unsigned int roamnat_other(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			   struct sk_buff *skb, const struct nf_hook_state *state);
 
 #endif /* _ROAMNAT_CORE_H */

@@ -2,7 +2,9 @@
 /*
  * The packet path: FAM outbound (Fig. 6 620-660), HAM inbound (Fig. 7
  * 705-740) and FAM inbound (Fig. 7 745-765), one netfilter hook at
- * PREROUTING per network namespace.
+ * PREROUTING per network namespace. TCP, UDP and ICMP echo (RFC 5508: the
+ * identifier is the port of its side, struct roamnat_key in the uapi header)
+ * are translated; ICMP errors in icmp.c.
  *
  * Priority NF_IP_PRI_RAW + 10: after defragmentation (-400) and the raw
  * table (-300), before conntrack (-200), which never sees a translated
@@ -10,6 +12,7 @@
  * A second hook at LOCAL_OUT translates the ICMP errors this host itself
  * sends about a translated packet (icmp.c).
  */
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -79,37 +82,63 @@ static void roamnat_note_out(const struct roamnat_net *rn, const struct roamnat_
 	l->client_port = e->key.sport;
 }
 
+/* Where the transport checksum is, and the writable length a rewrite needs. */
+static unsigned int roamnat_l4_csum_off(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_UDP:
+		return offsetof(struct udphdr, check);
+	case IPPROTO_ICMP:
+		return offsetof(struct icmphdr, checksum);
+	default:
+		return offsetof(struct tcphdr, check);
+	}
+}
+
 static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb, unsigned int thoff,
 				    struct roamnat_entry *e, int table)
 {
 	int counter = roamnat_table_counter[table];
-	unsigned int csum_off;
+	__be16 *sport, *dport, *id;
+	unsigned int csum_off, len;
 	struct iphdr *iph;
-	__sum16 *l4sum;
-	__be16 *ports;
-	bool udp;
+	__sum16 *l4sum, *pseudo;
+	bool udp, icmp, request = false;
 
 	udp = e->key.proto == IPPROTO_UDP;
-	csum_off = udp ? offsetof(struct udphdr, check) : offsetof(struct tcphdr, check);
+	icmp = e->key.proto == IPPROTO_ICMP;
+	csum_off = roamnat_l4_csum_off(e->key.proto);
 	/* For TCP this covers the flags too (FIN/RST events below). */
-	if (skb_ensure_writable(skb, thoff + csum_off + sizeof(__sum16))) {
+	len = icmp ? sizeof(struct icmphdr) : csum_off + sizeof(__sum16);
+	if (skb_ensure_writable(skb, thoff + len)) {
 		roamnat_count(rn, ROAMNAT_C_DROP_MALFORMED, 1);
 		return NF_DROP;
 	}
 	/* skb_ensure_writable() may have moved the headers. */
 	iph = ip_hdr(skb);
-	ports = (__be16 *)(skb_network_header(skb) + thoff);
+	sport = (__be16 *)(skb_network_header(skb) + thoff);
+	dport = sport + 1;
 	l4sum = (__sum16 *)(skb_network_header(skb) + thoff + csum_off);
 	if (udp && !*l4sum)
 		l4sum = NULL;
+	/* ICMP has no pseudo-header; the identifier is on one side only. */
+	pseudo = icmp ? NULL : l4sum;
+	if (icmp) {
+		id = &((struct icmphdr *)sport)->un.echo.id;
+		request = ((struct icmphdr *)sport)->type == ICMP_ECHO;
+		sport = request ? id : NULL;
+		dport = request ? NULL : id;
+	}
 
 	if (e->flags & ROAMNAT_F_SRC) {
-		roamnat_set_addr(skb, iph, &iph->saddr, e->new_saddr, l4sum);
-		roamnat_set_port(skb, &ports[0], e->new_sport, l4sum);
+		roamnat_set_addr(skb, iph, &iph->saddr, e->new_saddr, pseudo);
+		if (sport)
+			roamnat_set_port(skb, sport, e->new_sport, l4sum);
 	}
 	if (e->flags & ROAMNAT_F_DST) {
-		roamnat_set_addr(skb, iph, &iph->daddr, e->new_daddr, l4sum);
-		roamnat_set_port(skb, &ports[1], e->new_dport, l4sum);
+		roamnat_set_addr(skb, iph, &iph->daddr, e->new_daddr, pseudo);
+		if (dport)
+			roamnat_set_port(skb, dport, e->new_dport, l4sum);
 		skb_dst_drop(skb);
 	}
 	if (udp && l4sum && !*l4sum)
@@ -125,8 +154,8 @@ static unsigned int roamnat_rewrite(struct roamnat_net *rn, struct sk_buff *skb,
 		roamnat_note_out(rn, e);
 	roamnat_count(rn, counter, 1);
 	roamnat_count(rn, counter + 1, skb->len);
-	if (!udp) {
-		const struct tcphdr *th = (const struct tcphdr *)ports;
+	if (e->key.proto == IPPROTO_TCP) {
+		const struct tcphdr *th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
 
 		if (th->rst || th->fin)
 			roamnat_notify(rn, table, e,
@@ -148,6 +177,23 @@ unsigned int roamnat_miss(struct roamnat_net *rn, const struct roamnat_config *c
 	return NF_QUEUE_NR(table == ROAMNAT_TABLE_HAM ? cfg->ham_miss_queue : cfg->miss_queue);
 }
 
+/* What a client sends that roamnat cannot translate (other IP protocols,
+ * ICMP that is neither echo nor an error about a translated flow): passed
+ * where the network routes the clients' subnet, else dropped and counted.
+ * Whatever is for this AP itself, broadcast or multicast always passes.
+ */
+unsigned int roamnat_other(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			   struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	if (!cfg->drop_other || !state->in || !roamnat_client_iface(cfg, state->in) ||
+	    inet_addr_type_dev_table(state->net, state->in, ip_hdr(skb)->daddr) != RTN_UNICAST)
+		return NF_ACCEPT;
+	roamnat_count(rn, ROAMNAT_C_DROP_OTHER, 1);
+	net_dbg_ratelimited("roamnat: protocol %u from client %pI4 to %pI4 not translated, dropped\n",
+			    ip_hdr(skb)->protocol, &ip_hdr(skb)->saddr, &ip_hdr(skb)->daddr);
+	return NF_DROP;
+}
+
 static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
@@ -157,24 +203,38 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	struct roamnat_entry *e;
 	const struct iphdr *iph;
 	unsigned int thoff;
+	unsigned int hdrlen;
 	const __be16 *ports;
-	bool from_client;
+	bool from_client, request = false;
 	u16 dport;
+	u8 type;
 
 	cfg = rcu_dereference(rn->config);
 	if (!cfg || !pskb_may_pull(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
-	if (iph->protocol == IPPROTO_ICMP)
-		return roamnat_icmp_error(rn, skb, state);
-	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
-		return NF_ACCEPT;
-	from_client = roamnat_client_iface(cfg, state->in);
 	thoff = ip_hdrlen(skb);
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		hdrlen = 2 * sizeof(__be16);
+		break;
+	case IPPROTO_ICMP:
+		if (!ip_is_fragment(iph) && pskb_may_pull(skb, thoff + sizeof(struct icmphdr))) {
+			type = ((struct icmphdr *)(skb_network_header(skb) + thoff))->type;
+			if (type != ICMP_ECHO && type != ICMP_ECHOREPLY)
+				return roamnat_icmp_error(rn, skb, state);
+		}
+		hdrlen = sizeof(struct icmphdr);
+		break;
+	default:
+		return roamnat_other(rn, cfg, skb, state);
+	}
+	from_client = roamnat_client_iface(cfg, state->in);
 	/* With nf_defrag_ipv4 active only whole datagrams get here; a fragment
 	 * left over cannot be matched by ports and is never rewritten.
 	 */
-	if (ip_is_fragment(iph) || !pskb_may_pull(skb, thoff + 2 * sizeof(__be16))) {
+	if (ip_is_fragment(iph) || !pskb_may_pull(skb, thoff + hdrlen)) {
 		if (!from_client)
 			return NF_ACCEPT;
 		roamnat_count(rn, ROAMNAT_C_DROP_MALFORMED, 1);
@@ -184,9 +244,17 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	ports = (const __be16 *)(skb_network_header(skb) + thoff);
 	key.saddr = iph->saddr;
 	key.daddr = iph->daddr;
-	key.sport = ports[0];
-	key.dport = ports[1];
 	key.proto = iph->protocol;
+	if (key.proto == IPPROTO_ICMP) {
+		const struct icmphdr *ih = (const struct icmphdr *)ports;
+
+		request = ih->type == ICMP_ECHO;
+		key.sport = request ? ih->un.echo.id : 0;
+		key.dport = request ? 0 : ih->un.echo.id;
+	} else {
+		key.sport = ports[0];
+		key.dport = ports[1];
+	}
 
 	if (from_client) {
 		/* It dies here (ip_forward): this AP's time exceeded must quote
@@ -194,6 +262,9 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 		 */
 		if (iph->ttl <= 1)
 			return NF_ACCEPT;
+		/* A client answers pings of its AP only; nothing else asks it. */
+		if (key.proto == IPPROTO_ICMP && !request)
+			return roamnat_other(rn, cfg, skb, state);
 		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_FAM_OUT], &key, roamnat_rht_params);
 		if (e)
 			return roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_FAM_OUT);
@@ -203,6 +274,11 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 		return roamnat_miss(rn, cfg, ROAMNAT_TABLE_FAM_OUT, &key);
 	}
 
+	/* An echo request for this host, or outbound via the HAM from a FAM. */
+	if (key.proto == IPPROTO_ICMP && request) {
+		e = rhashtable_lookup(&rn->tables[ROAMNAT_TABLE_HAM_REV], &key, roamnat_rht_params);
+		return e ? roamnat_rewrite(rn, skb, thoff, e, ROAMNAT_TABLE_HAM_REV) : NF_ACCEPT;
+	}
 	dport = ntohs(key.dport);
 	if (dport < cfg->port_min || dport > cfg->port_max ||
 	    inet_addr_type_dev_table(state->net, state->in, key.daddr) != RTN_LOCAL)

@@ -26,6 +26,12 @@
  *    sent to that HAM, the error would come back from this host's own
  *    address and be dropped as spoofed. The outer destination and the
  *    quoted source become the client's, and the error is routed again.
+ *
+ * A quoted echo request keys by its identifier as the packet does (hooks.c).
+ * An error to this host that quotes a masquerade port no entry has is
+ * dropped (DROP_UNKNOWN), one whose quote cannot be read DROP_MALFORMED: a
+ * forged error never reaches a client, and this host's own connections,
+ * outside the port range, get theirs.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -79,18 +85,47 @@ static bool roamnat_icmp_last_out(const struct roamnat_net *rn, const struct roa
 	return true;
 }
 
-/* The quoted packet's TCP or UDP checksum, when the quote holds it. */
+/* The quoted packet's transport checksum, when the quote holds it. */
 static __sum16 *roamnat_quoted_l4sum(struct sk_buff *skb, const struct iphdr *inner,
 				     unsigned int l4off)
 {
-	unsigned int off = inner->protocol == IPPROTO_UDP ? offsetof(struct udphdr, check)
-							  : offsetof(struct tcphdr, check);
+	unsigned int off;
 	__sum16 *sum;
 
+	switch (inner->protocol) {
+	case IPPROTO_UDP:
+		off = offsetof(struct udphdr, check);
+		break;
+	case IPPROTO_ICMP:
+		off = offsetof(struct icmphdr, checksum);
+		break;
+	default:
+		off = offsetof(struct tcphdr, check);
+	}
 	if (l4off + off + sizeof(__sum16) > skb->len)
 		return NULL;
 	sum = (__sum16 *)(skb_network_header(skb) + l4off + off);
 	return inner->protocol == IPPROTO_UDP && !*sum ? NULL : sum;
+}
+
+/* Not translatable: an error from a client goes the way of other traffic; one
+ * to this host quoting the port range is forged or stale and never passes.
+ */
+static unsigned int roamnat_icmp_refuse(struct roamnat_net *rn, const struct roamnat_config *cfg,
+					struct sk_buff *skb, const struct nf_hook_state *state,
+					bool ours, int counter)
+{
+	if (state->hook == NF_INET_LOCAL_OUT)
+		return NF_ACCEPT;
+	if (roamnat_client_iface(cfg, state->in))
+		return roamnat_other(rn, cfg, skb, state);
+	if (!ours || inet_addr_type_dev_table(state->net, state->in, ip_hdr(skb)->daddr) != RTN_LOCAL)
+		return NF_ACCEPT;
+	roamnat_count(rn, counter, 1);
+	net_dbg_ratelimited("roamnat: ICMP error from %pI4 to %pI4 %s, dropped\n", &ip_hdr(skb)->saddr,
+			    &ip_hdr(skb)->daddr, counter == ROAMNAT_C_DROP_UNKNOWN ?
+			    "quotes no connection of this host" : "has an unreadable quote");
+	return NF_DROP;
 }
 
 unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
@@ -104,32 +139,51 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	bool local, outbound, fam_unknown = false;
 	struct icmphdr *icmph;
 	struct roamnat_entry *e;
-	__be16 *ports, *quoted_port;
+	__be16 *ports, *quoted_port, *qsport, *qdport;
 	__be32 to_addr;
 	__be16 to_port;
-	__sum16 *l4sum;
+	__sum16 *l4sum, *pseudo;
+	bool request = false;
+	u16 port;
 
 	iph = ip_hdr(skb);
 	thoff = ip_hdrlen(skb);
 	inoff = thoff + sizeof(struct icmphdr);
-	if (!cfg || ip_is_fragment(iph) || !pskb_may_pull(skb, inoff + sizeof(struct iphdr)))
+	if (!cfg || ip_is_fragment(iph))
 		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, thoff + sizeof(struct icmphdr)))
+		return roamnat_icmp_refuse(rn, cfg, skb, state, true, ROAMNAT_C_DROP_MALFORMED);
 	icmph = (struct icmphdr *)(skb_network_header(skb) + thoff);
+	if (!roamnat_icmp_is_error(icmph->type))
+		return roamnat_icmp_refuse(rn, cfg, skb, state, false, 0);
+	/* RFC 792: the quote holds the IP header and 8 bytes past it. */
+	if (!pskb_may_pull(skb, inoff + sizeof(struct iphdr)))
+		return roamnat_icmp_refuse(rn, cfg, skb, state, true, ROAMNAT_C_DROP_MALFORMED);
 	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
-	if (!roamnat_icmp_is_error(icmph->type) || inner->version != 4 || inner->ihl < 5 ||
-	    (inner->protocol != IPPROTO_TCP && inner->protocol != IPPROTO_UDP) ||
-	    (inner->frag_off & htons(IP_OFFSET)))
-		return NF_ACCEPT;
 	l4off = inoff + inner->ihl * 4;
-	if (!pskb_may_pull(skb, l4off + 2 * sizeof(__be16)))
-		return NF_ACCEPT;
+	if (inner->version != 4 || inner->ihl < 5 || !pskb_may_pull(skb, l4off + 8))
+		return roamnat_icmp_refuse(rn, cfg, skb, state, true, ROAMNAT_C_DROP_MALFORMED);
 	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
+	if ((inner->protocol != IPPROTO_TCP && inner->protocol != IPPROTO_UDP &&
+	     inner->protocol != IPPROTO_ICMP) || (inner->frag_off & htons(IP_OFFSET)))
+		return roamnat_icmp_refuse(rn, cfg, skb, state, false, 0);
 	ports = (__be16 *)(skb_network_header(skb) + l4off);
+	qsport = &ports[0];
+	qdport = &ports[1];
+	if (inner->protocol == IPPROTO_ICMP) {
+		const struct icmphdr *quoted = (const struct icmphdr *)ports;
+
+		if (quoted->type != ICMP_ECHO && quoted->type != ICMP_ECHOREPLY)
+			return roamnat_icmp_refuse(rn, cfg, skb, state, false, 0);
+		request = quoted->type == ICMP_ECHO;
+		qsport = request ? &ports[2] : NULL;	/* the identifier */
+		qdport = request ? NULL : &ports[2];
+	}
 	key.proto = inner->protocol;
 	key.saddr = inner->daddr;
-	key.sport = ports[1];
+	key.sport = qdport ? *qdport : 0;
 	key.daddr = inner->saddr;
-	key.dport = ports[0];
+	key.dport = qsport ? *qsport : 0;
 
 	local = state->hook == NF_INET_LOCAL_OUT;
 	outbound = local || roamnat_client_iface(cfg, state->in);
@@ -147,7 +201,10 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 		to_addr = outbound ? e->new_saddr : e->new_daddr;
 		to_port = outbound ? e->new_sport : e->new_dport;
 	} else if (!local || !roamnat_icmp_last_out(rn, &key, &to_addr, &to_port)) {
-		return NF_ACCEPT;
+		port = ntohs(key.dport);
+		return roamnat_icmp_refuse(rn, cfg, skb, state,
+					   port >= cfg->port_min && port <= cfg->port_max,
+					   ROAMNAT_C_DROP_UNKNOWN);
 	}
 
 	/* Errors are short (at most 576 bytes from Linux): write them whole,
@@ -161,18 +218,27 @@ unsigned int roamnat_icmp_error(struct roamnat_net *rn, struct sk_buff *skb,
 	icmph = (struct icmphdr *)(skb_network_header(skb) + thoff);
 	inner = (struct iphdr *)(skb_network_header(skb) + inoff);
 	ports = (__be16 *)(skb_network_header(skb) + l4off);
+	if (inner->protocol == IPPROTO_ICMP) {
+		qsport = request ? &ports[2] : NULL;
+		qdport = request ? NULL : &ports[2];
+	} else {
+		qsport = &ports[0];
+		qdport = &ports[1];
+	}
 	l4sum = roamnat_quoted_l4sum(skb, inner, l4off);
+	pseudo = inner->protocol == IPPROTO_ICMP ? NULL : l4sum;
 	quoted_addr = outbound ? &inner->daddr : &inner->saddr;
-	quoted_port = outbound ? &ports[1] : &ports[0];
+	quoted_port = outbound ? qdport : qsport;
 	outer_addr = outbound ? (local ? NULL : &iph->saddr) : &iph->daddr;
 
-	if (l4sum) {
-		csum_replace4(l4sum, *quoted_addr, to_addr);
+	if (pseudo)
+		csum_replace4(pseudo, *quoted_addr, to_addr);
+	if (l4sum && quoted_port)
 		csum_replace2(l4sum, *quoted_port, to_port);
-	}
 	csum_replace4(&inner->check, *quoted_addr, to_addr);
 	*quoted_addr = to_addr;
-	*quoted_port = to_port;
+	if (quoted_port)
+		*quoted_port = to_port;
 	if (outer_addr) {
 		csum_replace4(&iph->check, *outer_addr, to_addr);
 		*outer_addr = to_addr;

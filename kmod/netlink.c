@@ -17,7 +17,7 @@ static struct genl_family roamnat_genl_family;
 static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_VERSION] = { .type = NLA_U32 },
 	[ROAMNAT_A_TABLE] = NLA_POLICY_MAX(NLA_U8, ROAMNAT_TABLE_MAX),
-	[ROAMNAT_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP, IPPROTO_UDP),
+	[ROAMNAT_A_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_ICMP, IPPROTO_UDP),
 	[ROAMNAT_A_SADDR] = { .type = NLA_BE32 },
 	[ROAMNAT_A_SPORT] = { .type = NLA_BE16 },
 	[ROAMNAT_A_DADDR] = { .type = NLA_BE32 },
@@ -30,6 +30,7 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1024),
 	[ROAMNAT_A_MISS_QUEUE] = { .type = NLA_U16 },
 	[ROAMNAT_A_HAM_MISS_QUEUE] = { .type = NLA_U16 },
+	[ROAMNAT_A_DROP_OTHER] = NLA_POLICY_MAX(NLA_U8, 1),
 	[ROAMNAT_A_CLIENT_IFINDEX] = {
 		.type = NLA_BINARY,
 		.len = ROAMNAT_MAX_CLIENT_IFS * sizeof(u32),
@@ -70,9 +71,9 @@ static int roamnat_nl_key(struct genl_info *info, struct roamnat_key *key, int *
 	memset(key, 0, sizeof(*key));
 	*table = nla_get_u8(a[ROAMNAT_A_TABLE]);
 	key->proto = nla_get_u8(a[ROAMNAT_A_PROTO]);
-	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP) {
+	if (key->proto != IPPROTO_TCP && key->proto != IPPROTO_UDP && key->proto != IPPROTO_ICMP) {
 		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_PROTO],
-				    "only TCP and UDP are translated");
+				    "only TCP, UDP and ICMP echo are translated");
 		return -EINVAL;
 	}
 	key->saddr = nla_get_be32(a[ROAMNAT_A_SADDR]);
@@ -344,6 +345,8 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->ham_miss_queue = nla_get_u16(a[ROAMNAT_A_HAM_MISS_QUEUE]);
 	else if (a[ROAMNAT_A_MISS_QUEUE] && !old)
 		cfg->ham_miss_queue = cfg->miss_queue;
+	if (a[ROAMNAT_A_DROP_OTHER])
+		cfg->drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]);
 	if (a[ROAMNAT_A_UDP_IDLE_S])
 		cfg->udp_idle_s = nla_get_u32(a[ROAMNAT_A_UDP_IDLE_S]);
 	if (a[ROAMNAT_A_TCP_IDLE_S])
@@ -405,6 +408,7 @@ static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 		    !nla_put_u16(msg, ROAMNAT_A_PORT_MAX, cfg->port_max) &&
 		    !nla_put_u16(msg, ROAMNAT_A_MISS_QUEUE, cfg->miss_queue) &&
 		    !nla_put_u16(msg, ROAMNAT_A_HAM_MISS_QUEUE, cfg->ham_miss_queue) &&
+		    !nla_put_u8(msg, ROAMNAT_A_DROP_OTHER, cfg->drop_other) &&
 		    !nla_put_u32(msg, ROAMNAT_A_UDP_IDLE_S, cfg->udp_idle_s) &&
 		    !nla_put_u32(msg, ROAMNAT_A_TCP_IDLE_S, cfg->tcp_idle_s) &&
 		    !nla_put_u64_64bit(msg, ROAMNAT_A_COOKIE, cfg->cookie, ROAMNAT_A_PAD) &&

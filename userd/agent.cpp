@@ -143,7 +143,7 @@ void Agent::outbound_miss(const Miss &m)
 		ask_to_join(flow, m.ifindex, false); // back at its HAM
 		return;
 	}
-	bool opens = pi.syn_only() || pi.proto == L4::udp;
+	bool opens = pi.syn_only() || pi.proto == L4::udp || pi.echo_request;
 	std::string ham = opts_.ham_policy.choose(flow, opts_.name); // Fig. 9 900
 	if (ham == opts_.name && pi.syn_only()) {
 		anchor_here(flow, m.ifindex);

@@ -4,6 +4,7 @@
 #include "roamd_config_keys.hpp"
 
 #include <net/if.h>
+#include <set>
 
 namespace roamnat {
 
@@ -50,15 +51,15 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.port_min = uint16_t(*lo);
 	o.dp.port_max = uint16_t(*hi);
 
-	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, ham_miss_q, hold_ms, max_held;
+	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, ham_miss_q, icmp_q, hold_ms, max_held;
 	if (!number("port_quarantine", 86400, quarantine_s) || !number("udp_idle_timeout", 86400, udp_idle) ||
 	    !number("tcp_idle_timeout", 864000, tcp_idle) || !number("miss_queue", 65535, miss_q) ||
 	    !number("event_queue", 65535, event_q) || !number("ham_miss_queue", 65535, ham_miss_q) ||
-	    !number("miss_hold_ms", 60000, hold_ms) ||
+	    !number("icmp_queue", 65535, icmp_q) || !number("miss_hold_ms", 60000, hold_ms) ||
 	    !number("max_held_packets", 1000000, max_held))
 		return false;
-	if (miss_q == event_q || miss_q == ham_miss_q || event_q == ham_miss_q)
-		return bad("miss_queue, event_queue and ham_miss_queue must differ");
+	if (std::set<unsigned long>{miss_q, event_q, ham_miss_q, icmp_q}.size() != 4)
+		return bad("miss_queue, event_queue, ham_miss_queue and icmp_queue must differ");
 	if (udp_idle == 0 || tcp_idle == 0)
 		return bad("idle timeouts must be at least one second");
 	if (max_held == 0)
@@ -69,6 +70,7 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.miss_queue = uint16_t(miss_q);
 	o.dp.event_queue = uint16_t(event_q);
 	o.dp.ham_miss_queue = uint16_t(ham_miss_q);
+	o.dp.icmp_queue = uint16_t(icmp_q);
 	o.miss_hold = Millis(hold_ms);
 	o.max_held = max_held;
 
@@ -97,6 +99,10 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 		o.dp.outbound = OutboundMode::via_ham;
 	else
 		return bad("outbound = '" + outbound + "' is not direct or via-ham");
+	std::string other = get("other_protocols");
+	if (other != "drop" && other != "pass")
+		return bad("other_protocols = '" + other + "' is not drop or pass");
+	o.dp.drop_other = other == "drop";
 	c.backend = get("backend");
 	if (c.backend != "auto" && c.backend != "nftables" && c.backend != "kmod")
 		return bad("backend = '" + c.backend + "' is not kmod, nftables or auto");

@@ -31,6 +31,11 @@ struct DataPlaneConfig {
 	uint16_t miss_queue = 0;     // NFQUEUE number for misses at the FAM (Fig. 6)
 	uint16_t event_queue = 1;    // NFQUEUE number for TCP FIN/RST
 	uint16_t ham_miss_queue = 2; // NFQUEUE number for misses at the HAM (Fig. 7)
+	uint16_t icmp_queue = 3;     // NFQUEUE number for ICMP errors roamd translates (nftables)
+	// What clients send that no table can translate (other IP protocols,
+	// ICMP other than echo and errors about translated flows): dropped and
+	// counted, or passed untranslated where the network routes their subnet.
+	bool drop_other = true;
 	uint32_t udp_idle_s = 60;
 	uint32_t tcp_idle_s = 7200;
 	OutboundMode outbound = OutboundMode::direct;
@@ -69,6 +74,9 @@ struct HamReverseRule {
 	Endpoint fam;
 	Endpoint masq;
 	Endpoint server;
+	// The packet's destination as it arrives: an echo request carries its
+	// identifier on the FAM's side only (PacketInfo), so port 0 here.
+	Endpoint key_dst() const { return {masq.addr, proto == L4::icmp ? uint16_t(0) : masq.port}; }
 };
 
 // What the data plane reports about translated packets.

@@ -45,7 +45,7 @@ kmod::Entry ham_entry(const HamRule &r)
 
 kmod::Entry ham_rev_entry(const HamReverseRule &r)
 {
-	return entry(kmod::Table::ham_rev, r.proto, r.fam, r.masq, r.masq, r.server);
+	return entry(kmod::Table::ham_rev, r.proto, r.fam, r.key_dst(), r.masq, r.server);
 }
 } // namespace
 
@@ -67,6 +67,7 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	kcfg_.ham_miss_queue = cfg.ham_miss_queue;
 	kcfg_.udp_idle_s = cfg.udp_idle_s;
 	kcfg_.tcp_idle_s = cfg.tcp_idle_s;
+	kcfg_.drop_other = cfg.drop_other;
 	// The previous run's instance stays until set_instance(): leftover() reads it.
 	if (auto old = nl_.get_config(error))
 		kcfg_.cookie = old->cookie;
@@ -154,8 +155,8 @@ std::optional<Leftover> KmodDataPlane::leftover()
 			left.ham.push_back({{e.proto, e.src, e.dst}, e.new_dst, e.orig.value_or(Endpoint{})});
 			break;
 		case kmod::Table::ham_rev:
-			if (e.new_dst)
-				left.ham_rev.push_back({e.proto, e.src, e.dst, *e.new_dst});
+			if (e.new_src && e.new_dst)
+				left.ham_rev.push_back({e.proto, e.src, *e.new_src, *e.new_dst});
 			break;
 		}
 	}

@@ -9,14 +9,12 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <vector>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
 namespace roamnat {
 
 namespace {
-// Only headers are needed; the payload stays in the kernel.
-constexpr int kCopyRange = 128;
-
 struct Ctx {
 	NfQueue::Handler *handler;
 };
@@ -29,6 +27,7 @@ int packet_cb(const nlmsghdr *nlh, void *data)
 	auto *ph = static_cast<nfqnl_msg_packet_hdr *>(mnl_attr_get_payload(attr[NFQA_PACKET_HDR]));
 	NfQueue::Packet p{};
 	p.id = ntohl(ph->packet_id);
+	p.hook = ph->hook;
 	if (attr[NFQA_IFINDEX_INDEV])
 		p.in_ifindex = ntohl(mnl_attr_get_u32(attr[NFQA_IFINDEX_INDEV]));
 	if (attr[NFQA_PAYLOAD])
@@ -46,7 +45,7 @@ bool NfQueue::config(uint8_t cmd, bool params, uint32_t max_len, std::string &er
 	if (cmd)
 		nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, cmd);
 	if (params) {
-		nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, kCopyRange);
+		nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, copy_range_);
 		nfq_nlmsg_cfg_put_qmaxlen(nlh, max_len);
 		// GSO packets are queued whole rather than segmented in the kernel.
 		mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_GSO));
@@ -67,9 +66,11 @@ bool NfQueue::config(uint8_t cmd, bool params, uint32_t max_len, std::string &er
 	return true;
 }
 
-bool NfQueue::open(EventLoop &loop, uint16_t num, uint32_t max_len, Handler handler, std::string &error)
+bool NfQueue::open(EventLoop &loop, uint16_t num, uint32_t max_len, Handler handler, std::string &error,
+		   uint16_t copy_range)
 {
 	num_ = num;
+	copy_range_ = copy_range;
 	handler_ = std::move(handler);
 	nl_.reset(mnl_socket_open(NETLINK_NETFILTER));
 	if (!nl_ || mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -102,11 +103,13 @@ void NfQueue::readable()
 	}
 }
 
-void NfQueue::verdict(uint32_t id, int verdict)
+void NfQueue::verdict(uint32_t id, int verdict, std::span<const uint8_t> payload)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_VERDICT, num_);
+	std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE + payload.size());
+	nlmsghdr *nlh = nfq_nlmsg_put(buf.data(), NFQNL_MSG_VERDICT, num_);
 	nfq_nlmsg_verdict_put(nlh, int(id), verdict);
+	if (!payload.empty())
+		nfq_nlmsg_verdict_put_pkt(nlh, payload.data(), uint32_t(payload.size()));
 	if (mnl_socket_sendto(nl_.get(), nlh, nlh->nlmsg_len) < 0)
 		log_warn("NFQUEUE ", num_, ": verdict for packet ", id, ": ", strerror(errno));
 }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <linux/netfilter.h>
 #include <net/if.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/xt_NFQUEUE.h>
@@ -56,7 +57,7 @@ constexpr const char *kHamRev = "ham_rev";         // key fam . masq -> server .
 constexpr const char *kSeen = "seen";              // activity, for idle timeouts
 
 const char *kCounters[] = {"fam_out", "fam_out_via", "fam_in", "ham_in", "ham_rev", "miss_out",
-			   "miss_ham", "unknown_dropped", "tcp_end_events"};
+			   "miss_ham", "unknown_dropped", "tcp_end_events", "icmp_queued", "other_dropped"};
 
 struct ExprDel { void operator()(nftnl_expr *e) const { nftnl_expr_free(e); } };
 
@@ -118,15 +119,41 @@ public:
 	}
 	Rule &cmp_u8(uint32_t sreg, uint32_t op, uint8_t v) { return cmp(sreg, op, &v, 1); }
 	Rule &cmp_u32(uint32_t sreg, uint32_t op, uint32_t v) { return cmp(sreg, op, &v, 4); }
-	Rule &port_range(uint32_t sreg, uint16_t lo, uint16_t hi)
+	Rule &range(uint32_t sreg, const void *lo, const void *hi, uint32_t len)
 	{
-		uint16_t nlo = htons(lo), nhi = htons(hi);
 		auto e = expr("range");
 		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, sreg);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
-		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &nlo, 2);
-		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &nhi, 2);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, lo, len);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, hi, len);
 		return *this;
+	}
+	Rule &port_range(uint32_t sreg, uint16_t lo, uint16_t hi)
+	{
+		uint16_t nlo = htons(lo), nhi = htons(hi);
+		return range(sreg, &nlo, &nhi, 2);
+	}
+	// ICMP echo: the identifier (at 4) is the port of its side, PacketInfo.
+	Rule &icmp_type(uint8_t lo, uint8_t hi)
+	{
+		load(NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, kKeyReg + 1);
+		return lo == hi ? cmp_u8(kKeyReg + 1, NFT_CMP_EQ, lo) : range(kKeyReg + 1, &lo, &hi, 1);
+	}
+	Rule &zero(uint32_t dreg)
+	{
+		uint32_t z = 0;
+		auto e = expr("immediate");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &z, sizeof(z));
+		return *this;
+	}
+	Rule &key5_echo(bool request)
+	{
+		meta(NFT_META_L4PROTO, kKeyReg);
+		load(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kKeyReg + 1);
+		load(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kKeyReg + 3);
+		load(NFT_PAYLOAD_TRANSPORT_HEADER, 4, 2, request ? kKeyReg + 2 : kKeyReg + 4);
+		return zero(request ? kKeyReg + 4 : kKeyReg + 2);
 	}
 	Rule &fib_daddr_type(uint32_t dreg)
 	{
@@ -215,6 +242,17 @@ public:
 	{
 		meta(NFT_META_L4PROTO, kKeyReg);
 		return cmp_u8(kKeyReg, NFT_CMP_EQ, proto);
+	}
+	// Any conntrack expression makes the kernel take conntrack, and with it
+	// nf_defrag_ipv4 (priority -400), for this namespace: fragments are
+	// reassembled before the rewrite rules see them, as roamnat.ko asks
+	// for itself.
+	Rule &ct_state(uint32_t dreg)
+	{
+		auto e = expr("ct");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+		return *this;
 	}
 	nftnl_rule *get() { return r_; }
 
@@ -435,6 +473,10 @@ private:
 };
 
 constexpr uint8_t kProtos[] = {IPPROTO_TCP, IPPROTO_UDP};
+constexpr uint8_t kEchoRequest = 8, kEchoReply = 0;
+// ICMP errors (RFC 792) quoting the packet they answer: 3-4 and 11-12.
+constexpr std::pair<uint8_t, uint8_t> kIcmpErrors[] = {{3, 4}, {11, 12}};
+constexpr uint32_t kIcmpId = 4, kIcmpCsum = 2;
 uint32_t l4_csum(uint8_t p) { return p == IPPROTO_TCP ? 16u : 6u; }
 uint32_t idle_of(const DataPlaneConfig &cfg, uint8_t p) { return p == IPPROTO_TCP ? cfg.tcp_idle_s : cfg.udp_idle_s; }
 
@@ -480,6 +522,68 @@ void pre_rules(Batch &b, const DataPlaneConfig &cfg)
 		r.verdict(NFT_JUMP, "to_local");
 		b.rule(r);
 	}
+	{
+		// Echo replies to a masquerade or FAM identifier, as ports above.
+		Rule r("pre");
+		r.l4(IPPROTO_ICMP).icmp_type(kEchoReply, kEchoReply);
+		r.fib_daddr_type(kKeyReg + 1).cmp_u32(kKeyReg + 1, NFT_CMP_EQ, RTN_LOCAL);
+		r.load(NFT_PAYLOAD_TRANSPORT_HEADER, kIcmpId, 2, kKeyReg + 2);
+		r.port_range(kKeyReg + 2, cfg.port_min, cfg.port_max).verdict(NFT_JUMP, "to_local");
+		b.rule(r);
+	}
+	if (cfg.outbound == OutboundMode::via_ham) {
+		// via-ham at the HAM: an echo request fam -> masq becomes masq -> server.
+		// Pings of this host itself match nothing and pass.
+		Rule r("pre");
+		r.l4(IPPROTO_ICMP).icmp_type(kEchoRequest, kEchoRequest).key5_echo(true);
+		r.lookup(kHamRev, kValReg).notrack().touch(cfg.udp_idle_s);
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg + 2, 10, false);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, kIcmpId, 2, kValReg + 3, kIcmpCsum, false);
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, false);
+		r.count("ham_rev").verdict(NF_ACCEPT);
+		b.rule(r);
+	}
+	for (auto [lo, hi] : kIcmpErrors) {
+		// Errors to this host: roamd translates those about a connection.
+		Rule r("pre");
+		r.l4(IPPROTO_ICMP).icmp_type(lo, hi);
+		r.fib_daddr_type(kKeyReg + 1).cmp_u32(kKeyReg + 1, NFT_CMP_EQ, RTN_LOCAL);
+		r.notrack().count("icmp_queued").queue(cfg.icmp_queue, true);
+		b.rule(r);
+	}
+}
+
+// out: the ICMP errors this host sends (a packet too big for the next link,
+// TTL exceeded on forwarding), which quote a translated packet as it was
+// rewritten; roamd translates them, the kernel routes them again. Only
+// those about untracked packets, which is what translated packets are: an
+// error about a tracked one carries its conntrack entry (RELATED), and
+// NFQUEUE drops a packet whose unconfirmed entry another packet shares.
+void out_rules(Batch &b, const DataPlaneConfig &cfg)
+{
+	for (auto [lo, hi] : kIcmpErrors) {
+		Rule r("out");
+		r.l4(IPPROTO_ICMP).icmp_type(lo, hi).ct_state(kKeyReg + 2);
+		auto e = r.expr("bitwise");
+		uint32_t mask = NF_CT_STATE_INVALID_BIT, zero = 0; // no conntrack entry attached
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		r.cmp_u32(kKeyReg + 2, NFT_CMP_NEQ, 0);
+		r.count("icmp_queued").queue(cfg.icmp_queue, true);
+		b.rule(r);
+	}
+}
+
+// defrag: jumped to by nothing; its conntrack expression is what enables
+// reassembly for the namespace (Rule::ct_state).
+void defrag_rules(Batch &b)
+{
+	Rule r("defrag");
+	r.ct_state(kKeyReg);
+	b.rule(r);
 }
 
 // from_client (Fig. 6).
@@ -489,6 +593,28 @@ void from_client_rules(Batch &b, const DataPlaneConfig &cfg)
 		// Traffic for the AP itself and non-unicast stays untouched.
 		Rule r("from_client");
 		r.fib_daddr_type(kKeyReg).cmp_u32(kKeyReg, NFT_CMP_NEQ, RTN_UNICAST).verdict(NFT_RETURN);
+		b.rule(r);
+	}
+	{
+		// It dies here (ip_forward): this AP's time exceeded must quote what
+		// the client sent, so that the client's traceroute sees its first hop.
+		// Untracked like the translated packets, so that the error is
+		// handled as theirs are (out_rules).
+		Rule r("from_client");
+		uint8_t one = 1;
+		r.load(NFT_PAYLOAD_NETWORK_HEADER, 8, 1, kKeyReg).cmp(kKeyReg, NFT_CMP_LTE, &one, 1);
+		r.notrack().verdict(NFT_RETURN);
+		b.rule(r);
+	}
+	{
+		// Fig. 6 640-660 for an echo request: source := masquerade, the
+		// identifier its port. ICMP has no pseudo-header.
+		Rule r("from_client");
+		r.l4(IPPROTO_ICMP).icmp_type(kEchoRequest, kEchoRequest).key5_echo(true);
+		r.lookup(kFamOut, kValReg).notrack().touch(cfg.udp_idle_s);
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, false);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, kIcmpId, 2, kValReg + 1, kIcmpCsum, false);
+		r.count("fam_out").verdict(NF_ACCEPT);
 		b.rule(r);
 	}
 	for (uint8_t p : kProtos) {
@@ -512,11 +638,42 @@ void from_client_rules(Batch &b, const DataPlaneConfig &cfg)
 			r.count("fam_out_via").verdict(NF_ACCEPT);
 			b.rule(r);
 		}
+		// The echo request's identifier is on the source side only.
+		Rule r("from_client");
+		r.l4(IPPROTO_ICMP).icmp_type(kEchoRequest, kEchoRequest).key5_echo(true);
+		r.lookup(kFamOutVia, kValReg).notrack().touch(cfg.udp_idle_s);
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 12, 4, kValReg, 10, false);
+		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, kIcmpId, 2, kValReg + 1, kIcmpCsum, false);
+		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg + 2, 10, false);
+		r.count("fam_out_via").verdict(NF_ACCEPT);
+		b.rule(r);
 	}
 	for (uint8_t p : kProtos) {
 		// Fig. 6 630 -> 670: no record; roamd decides (held in the queue meanwhile).
 		Rule r("from_client");
 		r.l4(p).notrack().count("miss_out").queue(cfg.miss_queue, false);
+		b.rule(r);
+	}
+	{
+		Rule r("from_client");
+		r.l4(IPPROTO_ICMP).icmp_type(kEchoRequest, kEchoRequest);
+		r.notrack().count("miss_out").queue(cfg.miss_queue, false);
+		b.rule(r);
+	}
+	for (auto [lo, hi] : kIcmpErrors) {
+		// A client's error about a connection (port unreachable, ...): roamd.
+		Rule r("from_client");
+		r.l4(IPPROTO_ICMP).icmp_type(lo, hi).notrack().count("icmp_queued").queue(cfg.icmp_queue, true);
+		b.rule(r);
+	}
+	if (cfg.drop_other) {
+		// Nothing translates the rest, and the client's own address means
+		// nothing past this AP (other_protocols).
+		Rule log("from_client");
+		log.log_limited("roamnat: not translatable, dropped: ");
+		b.rule(log);
+		Rule r("from_client");
+		r.count("other_dropped").verdict(NF_DROP);
 		b.rule(r);
 	}
 }
@@ -545,6 +702,20 @@ void to_local_rules(Batch &b, const DataPlaneConfig &cfg)
 		r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, true);
 		r.store(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, kValReg + 1, l4_csum(p), false);
 		r.count("fam_in").verdict(NF_ACCEPT);
+		b.rule(r);
+	}
+	{
+		// Echo replies (pre sends only those here): as Fig. 7 735 and 760.
+		for (const char *map : {kHam, kFamIn}) {
+			Rule r("to_local");
+			r.l4(IPPROTO_ICMP).key5_echo(false).lookup(map, kValReg).touch(cfg.udp_idle_s);
+			r.store(NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kValReg, 10, false);
+			r.store(NFT_PAYLOAD_TRANSPORT_HEADER, kIcmpId, 2, kValReg + 1, kIcmpCsum, false);
+			r.count(map == kHam ? "ham_in" : "fam_in").verdict(NF_ACCEPT);
+			b.rule(r);
+		}
+		Rule r("to_local");
+		r.l4(IPPROTO_ICMP).key5_echo(false).lookup(kHamPending).count("miss_ham").queue(cfg.ham_miss_queue, false);
 		b.rule(r);
 	}
 	if (cfg.outbound == OutboundMode::via_ham) {
@@ -604,12 +775,16 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	// of a rewritten flow.
 	b.chain("events", NF_INET_PRE_ROUTING, -350);
 	b.chain("pre", NF_INET_PRE_ROUTING, -300);
+	b.chain("out", NF_INET_LOCAL_OUT, -300);
 	b.chain("from_client", -1, 0);
 	b.chain("to_local", -1, 0);
+	b.chain("defrag", -1, 0);
 	events_rules(b, cfg_);
 	pre_rules(b, cfg_);
+	out_rules(b, cfg_);
 	from_client_rules(b, cfg_);
 	to_local_rules(b, cfg_);
+	defrag_rules(b);
 	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;
 		return false;
@@ -632,6 +807,7 @@ void NftDataPlane::shutdown()
 	if (!send_batch({buf}, err))
 		log_warn("removing nftables table: ", err);
 	staged_.clear();
+	icmp_staged_.clear();
 }
 
 void NftDataPlane::add_fam_out(const FamOutRule &r)
@@ -641,20 +817,32 @@ void NftDataPlane::add_fam_out(const FamOutRule &r)
 	if (r.new_dst)
 		put_ep(data, *r.new_dst);
 	staged_.push_back({true, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), data});
+	if (!r.new_dst)
+		icmp_staged_.push_back([r](IcmpTables &t) {
+			t.out[r.flow] = r.new_src;
+			t.sent[FlowKey{r.flow.proto, r.new_src, r.flow.server}] = r.flow.client;
+		});
 }
 void NftDataPlane::del_fam_out(const FamOutRule &r)
 {
 	staged_.push_back({false, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), {}});
+	if (!r.new_dst)
+		icmp_staged_.push_back([r](IcmpTables &t) {
+			t.out.erase(r.flow);
+			t.sent.erase(FlowKey{r.flow.proto, r.new_src, r.flow.server});
+		});
 }
 void NftDataPlane::add_fam_in(const FamInRule &r)
 {
 	std::vector<uint8_t> data;
 	put_ep(data, r.client);
 	staged_.push_back({true, kFamIn, key5(r.proto, r.server, r.fam), data});
+	icmp_staged_.push_back([r](IcmpTables &t) { t.in[FlowKey{r.proto, r.server, r.fam}] = r.client; });
 }
 void NftDataPlane::del_fam_in(const FamInRule &r)
 {
 	staged_.push_back({false, kFamIn, key5(r.proto, r.server, r.fam), {}});
+	icmp_staged_.push_back([r](IcmpTables &t) { t.in.erase(FlowKey{r.proto, r.server, r.fam}); });
 }
 void NftDataPlane::add_ham(const HamRule &r)
 {
@@ -662,21 +850,27 @@ void NftDataPlane::add_ham(const HamRule &r)
 	if (r.fam)
 		put_ep(data, *r.fam);
 	staged_.push_back({true, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), data});
+	// Errors to a HAM entry without its FAM are dropped, not held: the
+	// sender repeats what matters (path MTU, unreachable).
+	if (r.fam)
+		icmp_staged_.push_back([r](IcmpTables &t) { t.in[FlowKey{r.key.proto, r.key.server, r.key.masq}] = *r.fam; });
 }
 void NftDataPlane::del_ham(const HamRule &r)
 {
 	staged_.push_back({false, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), {}});
+	if (r.fam)
+		icmp_staged_.push_back([r](IcmpTables &t) { t.in.erase(FlowKey{r.key.proto, r.key.server, r.key.masq}); });
 }
 void NftDataPlane::add_ham_reverse(const HamReverseRule &r)
 {
 	std::vector<uint8_t> data;
 	put_ep(data, r.server);
 	put_ep(data, r.masq);
-	staged_.push_back({true, kHamRev, key5(r.proto, r.fam, r.masq), data});
+	staged_.push_back({true, kHamRev, key5(r.proto, r.fam, r.key_dst()), data});
 }
 void NftDataPlane::del_ham_reverse(const HamReverseRule &r)
 {
-	staged_.push_back({false, kHamRev, key5(r.proto, r.fam, r.masq), {}});
+	staged_.push_back({false, kHamRev, key5(r.proto, r.fam, r.key_dst()), {}});
 }
 
 bool NftDataPlane::commit(std::string &error)
@@ -702,7 +896,67 @@ bool NftDataPlane::commit(std::string &error)
 		msgs.push_back(std::move(buf));
 	}
 	staged_.clear();
-	return send_batch(msgs, error);
+	auto icmp_changes = std::move(icmp_staged_);
+	icmp_staged_.clear();
+	if (!send_batch(msgs, error))
+		return false;
+	for (auto &change : icmp_changes)
+		change(icmp_tables_);
+	return true;
+}
+
+bool NftDataPlane::start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error)
+{
+	if (!misses_.open(loop, cfg_.miss_queue, cfg_.ham_miss_queue, max_held, std::move(handler), error))
+		return false;
+	icmp_ = std::make_unique<NfQueue>();
+	// Whole packets: roamd rewrites them and hands them back.
+	return icmp_->open(loop, cfg_.icmp_queue, 1024, [this](const NfQueue::Packet &p) { icmp_error(p); }, error,
+			   NfQueue::kWhole);
+}
+
+IcmpOrigin NftDataPlane::icmp_origin(const NfQueue::Packet &p) const
+{
+	if (p.hook == NF_INET_LOCAL_OUT)
+		return IcmpOrigin::this_host;
+	char name[IF_NAMESIZE] = {};
+	if (p.in_ifindex && if_indextoname(p.in_ifindex, name) && cfg_.is_client_interface(name))
+		return IcmpOrigin::client;
+	return IcmpOrigin::network;
+}
+
+// ICMP errors the chains queued (pre, out, from_client): translated here,
+// since nftables cannot rewrite the quoted packet. Errors are rare (routers
+// rate-limit them), so a round trip to roamd each is cheap.
+void NftDataPlane::icmp_error(const NfQueue::Packet &p)
+{
+	std::vector<uint8_t> pkt(p.payload.begin(), p.payload.end());
+	IcmpOrigin origin = icmp_origin(p);
+	std::string why;
+	IcmpOutcome outcome =
+		translate_icmp_error(pkt, origin, icmp_tables_, PortRange{cfg_.port_min, cfg_.port_max}, why);
+	if (outcome == IcmpOutcome::translated) {
+		++icmp_counts_.translated;
+		icmp_counts_.translated_bytes += pkt.size();
+		icmp_->verdict(p.id, NF_ACCEPT, pkt);
+		return;
+	}
+	// A client's error that translates to nothing is other traffic; one from
+	// elsewhere is dropped only when it claims a masquerade port.
+	bool drop = false;
+	if (origin == IcmpOrigin::client && cfg_.drop_other) {
+		drop = true;
+		++icmp_counts_.other;
+	} else if (origin == IcmpOrigin::network && outcome == IcmpOutcome::unknown) {
+		drop = true;
+		++icmp_counts_.unknown;
+	} else if (origin == IcmpOrigin::network && outcome == IcmpOutcome::malformed) {
+		drop = true;
+		++icmp_counts_.malformed;
+	}
+	if (drop)
+		log_debug("ICMP error dropped: ", why);
+	icmp_->verdict(p.id, drop ? NF_DROP : NF_ACCEPT);
 }
 
 std::vector<std::vector<uint8_t>> NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req)
@@ -749,6 +1003,12 @@ std::map<std::string, uint64_t> NftDataPlane::counters()
 		nftnl_obj_free(got);
 	}
 	misses_.add_counters(out);
+	// roamd's share: the ICMP errors it translated or dropped (icmp_error).
+	out["icmp_packets"] = icmp_counts_.translated;
+	out["icmp_bytes"] = icmp_counts_.translated_bytes;
+	out["unknown_dropped_packets"] += icmp_counts_.unknown;
+	out["malformed_dropped_packets"] += icmp_counts_.malformed;
+	out["other_dropped_packets"] += icmp_counts_.other;
 	return out;
 }
 

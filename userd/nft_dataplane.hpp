@@ -4,9 +4,11 @@
 #pragma once
 
 #include "dataplane.hpp"
+#include "icmp_translate.hpp"
 #include "miss_queues.hpp"
 #include "mnl_socket.hpp"
 
+#include <functional>
 #include <memory>
 
 namespace roamnat {
@@ -37,10 +39,8 @@ public:
 	std::optional<std::set<FlowKey>> active_tuples() override;
 	// Misses are queued to miss_queue by the client-interface chain and to
 	// ham_miss_queue by the HAM chain.
-	bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) override
-	{
-		return misses_.open(loop, cfg_.miss_queue, cfg_.ham_miss_queue, max_held, std::move(handler), error);
-	}
+	// ICMP errors go to icmp_queue, translated here (icmp_translate.cpp).
+	bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) override;
 	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
 	// TCP FIN/RST arrive as packets on the event NFQUEUE (accepted at once).
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
@@ -56,8 +56,19 @@ private:
 	bool build_ruleset(std::string &error);
 	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
 
+	void icmp_error(const NfQueue::Packet &p);
+	IcmpOrigin icmp_origin(const NfQueue::Packet &p) const;
+
 	DataPlaneConfig cfg_;
 	MissQueues misses_;
+	std::unique_ptr<NfQueue> icmp_;
+	// What ICMP translation reads: the committed entries, and the changes of
+	// the batch being staged, applied once the kernel has taken it.
+	IcmpTables icmp_tables_;
+	std::vector<std::function<void(IcmpTables &)>> icmp_staged_;
+	struct IcmpCounts {
+		uint64_t translated = 0, translated_bytes = 0, unknown = 0, malformed = 0, other = 0;
+	} icmp_counts_;
 	MnlSocket nl_;
 	uint32_t seq_ = 1;
 	std::vector<Op> staged_;

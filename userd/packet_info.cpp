@@ -10,13 +10,26 @@ uint32_t be32(std::span<const uint8_t> p, size_t o)
 }
 uint16_t be16(std::span<const uint8_t> p, size_t o) { return uint16_t(p[o] << 8 | p[o + 1]); }
 
-// ICMP errors that quote the packet they answer (RFC 792): destination
-// unreachable, source quench, time exceeded, parameter problem.
-bool is_icmp_error(uint8_t type) { return type == 3 || type == 4 || type == 11 || type == 12; }
+// The echo identifier as the port of its side of the flow (PacketInfo).
+std::optional<PacketInfo> parse_echo(std::span<const uint8_t> p, size_t ihl, std::string &why)
+{
+	uint8_t type = p[ihl];
+	if (type != kIcmpEchoRequest && type != kIcmpEchoReply) {
+		why = "ICMP type " + std::to_string(type) + ": neither echo nor an error about a translated packet";
+		return std::nullopt;
+	}
+	PacketInfo info;
+	info.proto = L4::icmp;
+	info.echo_request = type == kIcmpEchoRequest;
+	uint16_t id = be16(p, ihl + 4);
+	info.src = {Ipv4{be32(p, 12)}, info.echo_request ? id : uint16_t(0)};
+	info.dst = {Ipv4{be32(p, 16)}, info.echo_request ? uint16_t(0) : id};
+	return info;
+}
 
-// An IPv4 header and the start of its TCP or UDP header: the whole UDP
-// header or TCP up to its flags, or only the ports when quoted in an ICMP
-// error (RFC 792 quotes 8 bytes).
+// An IPv4 header and the start of its TCP, UDP or ICMP header: the whole
+// UDP header or TCP up to its flags, or only the ports when quoted in an
+// ICMP error (RFC 792 quotes 8 bytes, which hold an echo's identifier).
 std::optional<PacketInfo> parse_ip(std::span<const uint8_t> p, bool quoted, std::string &why)
 {
 	if (p.size() < 20 || (p[0] >> 4) != 4) {
@@ -32,11 +45,13 @@ std::optional<PacketInfo> parse_ip(std::span<const uint8_t> p, bool quoted, std:
 		why = "non-first fragment";
 		return std::nullopt;
 	}
-	if (!quoted && p[9] == 1) {
-		if (p.size() < ihl + 8 || !is_icmp_error(p[ihl])) {
-			why = "ICMP, but not an error about a TCP or UDP packet";
-			return std::nullopt;
-		}
+	if (p[9] == 1 && p.size() < ihl + 8) {
+		why = "truncated ICMP header";
+		return std::nullopt;
+	}
+	if (p[9] == 1 && (quoted || !is_icmp_error(p[ihl])))
+		return parse_echo(p, ihl, why);
+	if (p[9] == 1) {
 		auto answered = parse_ip(p.subspan(ihl + 8), true, why);
 		if (!answered) {
 			why = "ICMP error quoting: " + why;
@@ -51,8 +66,8 @@ std::optional<PacketInfo> parse_ip(std::span<const uint8_t> p, bool quoted, std:
 		return info;
 	}
 	auto proto = l4_from_number(p[9]);
-	if (!proto) {
-		why = "neither TCP nor UDP";
+	if (!proto || *proto == L4::icmp) {
+		why = "neither TCP nor UDP nor ICMP";
 		return std::nullopt;
 	}
 	size_t l4_min = quoted ? 4 : *proto == L4::tcp ? 14 : 8;

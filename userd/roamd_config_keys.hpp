@@ -22,6 +22,8 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	{"miss_queue", "0", "NFQUEUE number for misses at the FAM (Fig. 6)"},
 	{"event_queue", "1", "NFQUEUE number for TCP FIN/RST"},
 	{"ham_miss_queue", "2", "NFQUEUE number for misses at the HAM (Fig. 7)"},
+	{"icmp_queue", "3", "NFQUEUE number for ICMP errors roamd translates (nftables back end)"},
+	{"other_protocols", "drop", "drop | pass: what clients send that is not TCP, UDP or ICMP echo"},
 	{"miss_hold_ms", "2000", "longest a packet is held for an answer"},
 	{"max_held_packets", "4096", "packets held at once; more are dropped"},
 	{"backend", "auto", "kmod | nftables | auto (kmod if roamnat.ko is loaded)"},

@@ -26,7 +26,8 @@ using MsgPtr = std::unique_ptr<nl_msg, MsgFree>;
 const char *const kCounterNames[] = {"", "fam_out_packets", "fam_out_bytes", "fam_in_packets", "fam_in_bytes",
 				     "ham_packets", "ham_bytes", "misses", "drop_unknown", "drop_malformed", "",
 				     "events", "events_lost", "icmp_packets", "icmp_bytes", "ham_rev_packets",
-				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes", "drop_no_route"};
+				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes", "drop_no_route",
+				     "drop_other"};
 static_assert(std::size(kCounterNames) == __ROAMNAT_C_MAX);
 
 void put_endpoint(nl_msg *m, int addr_attr, int port_attr, const Endpoint &e)
@@ -251,6 +252,7 @@ bool Client::set_config(const Config &cfg, std::string &error)
 		nla_put_u16(msg.get(), ROAMNAT_A_HAM_MISS_QUEUE, *cfg.ham_miss_queue);
 	nla_put_u32(msg.get(), ROAMNAT_A_UDP_IDLE_S, cfg.udp_idle_s);
 	nla_put_u32(msg.get(), ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
+	nla_put_u8(msg.get(), ROAMNAT_A_DROP_OTHER, cfg.drop_other);
 	nla_put_u64(msg.get(), ROAMNAT_A_COOKIE, cfg.cookie);
 	nla_put(msg.get(), ROAMNAT_A_CLIENT_IFINDEX, int(cfg.client_ifindexes.size() * sizeof(uint32_t)),
 		cfg.client_ifindexes.data());
@@ -276,6 +278,8 @@ std::optional<Config> Client::get_config(std::string &error)
 			    cfg.ham_miss_queue = nla_get_u16(a[ROAMNAT_A_HAM_MISS_QUEUE]);
 		    u32(ROAMNAT_A_UDP_IDLE_S, cfg.udp_idle_s);
 		    u32(ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
+		    if (a[ROAMNAT_A_DROP_OTHER])
+			    cfg.drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]) != 0;
 		    if (a[ROAMNAT_A_COOKIE])
 			    cfg.cookie = nla_get_u64(a[ROAMNAT_A_COOKIE]);
 		    if (a[ROAMNAT_A_CLIENT_IFINDEX]) {

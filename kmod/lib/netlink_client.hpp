@@ -37,6 +37,7 @@ struct Config {
 	uint16_t port_min = 40000, port_max = 59999, miss_queue = 0;
 	std::optional<uint16_t> ham_miss_queue;  // unset: the module uses miss_queue
 	uint32_t udp_idle_s = 0, tcp_idle_s = 0; // 0: no idle events
+	bool drop_other = false;                 // clients' untranslatable packets
 	uint64_t cookie = 0;                     // roamd's instance
 	std::vector<uint32_t> client_ifindexes;
 };

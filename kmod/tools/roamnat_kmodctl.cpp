@@ -50,7 +50,8 @@ Talks to the roamnat kernel module in this network namespace.
   fuzz N                          N random, truncated and hostile messages
                                   (tests: the module must survive them)
 
-TABLE is fam_out, fam_in, ham or ham_rev; PROTO tcp or udp; SRC and DST
+TABLE is fam_out, fam_in, ham or ham_rev; PROTO tcp, udp or icmp (echo:
+the identifier is the port of its side, ADDR:0 on the other); SRC and DST
 ADDR:PORT.
 Exit status: 0 on success, 1 on a usage error, 2 when the kernel refused.
 )";
@@ -83,10 +84,11 @@ bool parse_key(char **argv, int argc, int first, kmod::Entry &e)
 	std::string p = argv[first + 1];
 	auto src = Endpoint::parse(argv[first + 2]);
 	auto dst = Endpoint::parse(argv[first + 3]);
-	if (!t || (p != "tcp" && p != "udp") || !src || !dst)
+	std::optional<L4> proto = p == "tcp" ? L4::tcp : p == "udp" ? L4::udp : p == "icmp" ? std::optional(L4::icmp) : std::nullopt;
+	if (!t || !proto || !src || !dst)
 		return false;
 	e.table = *t;
-	e.proto = p == "tcp" ? L4::tcp : L4::udp;
+	e.proto = *proto;
 	e.src = *src;
 	e.dst = *dst;
 	return true;
@@ -148,9 +150,9 @@ int main(int argc, char **argv)
 		auto c = nl.get_config(err);
 		if (!c)
 			return refused(cmd, err.empty() ? "not configured" : err);
-		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u cookie %llx interfaces",
+		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u other %s cookie %llx interfaces",
 		       c->port_min, c->port_max, c->miss_queue, c->ham_miss_queue.value_or(c->miss_queue), c->udp_idle_s,
-		       c->tcp_idle_s, (unsigned long long)c->cookie);
+		       c->tcp_idle_s, c->drop_other ? "drop" : "pass", (unsigned long long)c->cookie);
 		for (uint32_t i : c->client_ifindexes)
 			printf(" %u", i);
 		printf("\n");

@@ -29,7 +29,10 @@ enum roamnat_cmd {
 #define ROAMNAT_CMD_MAX (__ROAMNAT_CMD_MAX - 1)
 
 /*
- * Tables (spec Figs. 4 and 5). Keys are the packet's 5-tuple as it arrives:
+ * Tables (spec Figs. 4 and 5). Keys are the packet's 5-tuple as it arrives;
+ * for ICMP echo (RFC 5508) the identifier is the port of its side: a request
+ * is SADDR:id -> DADDR:0, a reply SADDR:0 -> DADDR:id, and a rewrite of the
+ * side without the identifier leaves it alone.
  * FAM_OUT: client -> server, rewrites the source (and the destination with
  *          outbound via the HAM);
  * FAM_IN:  server -> FAM endpoint, rewrites the destination to the client;
@@ -55,7 +58,7 @@ enum roamnat_attr {
 	ROAMNAT_A_UNSPEC,
 	ROAMNAT_A_VERSION,		/* u32 */
 	ROAMNAT_A_TABLE,		/* u8, enum roamnat_table */
-	ROAMNAT_A_PROTO,		/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	ROAMNAT_A_PROTO,		/* u8, IPPROTO_TCP, IPPROTO_UDP or IPPROTO_ICMP (echo) */
 	ROAMNAT_A_SADDR,		/* be32 */
 	ROAMNAT_A_SPORT,		/* be16 */
 	ROAMNAT_A_DADDR,		/* be32 */
@@ -80,6 +83,7 @@ enum roamnat_attr {
 	ROAMNAT_A_ORIG_PORT,		/* be16 */
 	ROAMNAT_A_IFINDEX,		/* u32, FAM_OUT: the client's interface */
 	ROAMNAT_A_HAM_MISS_QUEUE,	/* u16, NFQUEUE for HAM misses; default MISS_QUEUE */
+	ROAMNAT_A_DROP_OTHER,		/* u8, 1: drop what clients send that is not translated */
 	__ROAMNAT_A_MAX,
 };
 
@@ -107,6 +111,7 @@ enum roamnat_counter {
 	ROAMNAT_C_FAM_OUT_VIA_PACKETS,	/* FAM_OUT entries that send via the HAM */
 	ROAMNAT_C_FAM_OUT_VIA_BYTES,
 	ROAMNAT_C_DROP_NO_ROUTE,	/* a translated ICMP error found no route */
+	ROAMNAT_C_DROP_OTHER,		/* from a client, not translatable, DROP_OTHER set */
 	__ROAMNAT_C_MAX,
 };
 

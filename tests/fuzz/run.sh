@@ -13,11 +13,12 @@ declare -A srcs=(
 	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
 	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp common/mac_addr.cpp"
 	[dhcp]="tests/fuzz/fuzz_dhcp.cpp userd/dhcp_messages.cpp common/mac_addr.cpp"
+	[icmp]="tests/fuzz/fuzz_icmp.cpp userd/icmp_translate.cpp common/endpoint.cpp"
 )
-per=$((total / 5))
+per=$((total / 6))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet hostapd dhcp; do
+for t in protocol config packet hostapd dhcp icmp; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

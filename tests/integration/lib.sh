@@ -193,17 +193,21 @@ finish_transfer() { # port
 	TRANSFER_SHA=${sent#* }
 }
 
-# A stream of 100-byte sequence-numbered datagrams, client1 -> server1:PORT
-# at RATE/s, until finish_udp. It returns once the stream flows steadily:
+# A stream of 100-byte sequence-numbered datagrams (SIZE bytes: above 1472
+# each travels in IP fragments), client1 -> server1:PORT at RATE/s, until
+# finish_udp. It returns once the stream flows steadily:
 # its set-up (the first datagrams wait for the coordinator, Fig. 11, and
 # leave in a burst) is over, and judging starts there (flow.py judge --from).
-start_udp() { # port rate
-	local f=$WORK/udp$1
+# The receiver counts a datagram of another size or with other bytes than
+# its sender's as malformed.
+start_udp() { # port rate [size]
+	local f=$WORK/udp$1 size=--size=${3:-100}
 	lab exec server1 -- python3 "$FLOW" udp-recv --listen "$1" --until "$f.stop" --log "$f.rx.log" \
-		--progress "$WORK/$1.progress" >/dev/null 2>"$f.rx.err" &
+		--progress "$WORK/$1.progress" "$size" >/dev/null 2>"$f.rx.err" &
 	FLOW_RECEIVER[udp$1]=$!
 	listening "$1" udp
-	lab exec client1 -- python3 "$FLOW" udp-send "$SERVER:$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" >/dev/null 2>"$f.tx.err" &
+	lab exec client1 -- python3 "$FLOW" udp-send "$SERVER:$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" \
+		"$size" >/dev/null 2>"$f.tx.err" &
 	FLOW_SENDER[udp$1]=$!
 	flowing "$1" 1 "(the stream's first datagram)"
 	flowing "$1" $(( $2 / 5 )) "(the stream after its set-up)"
@@ -213,14 +217,14 @@ start_udp() { # port rate
 # The same stream the other way, server1:PORT -> client1, a download: the
 # client asks for it once and sends nothing after, so only the station event
 # of a roam can tell the new AP about it.
-start_udp_down() { # port rate
-	local f=$WORK/udp$1
+start_udp_down() { # port rate [size]
+	local f=$WORK/udp$1 size=--size=${3:-100}
 	lab exec server1 -- python3 "$FLOW" udp-send --listen "$1" --rate "$2" --until "$f.stop" --log "$f.tx.log" \
-		>/dev/null 2>"$f.tx.err" &
+		"$size" >/dev/null 2>"$f.tx.err" &
 	FLOW_SENDER[udp$1]=$!
 	listening "$1" udp
 	lab exec client1 -- python3 "$FLOW" udp-recv --connect "$SERVER:$1" --until "$f.stop" --log "$f.rx.log" \
-		--progress "$WORK/$1.progress" >/dev/null 2>"$f.rx.err" &
+		--progress "$WORK/$1.progress" "$size" >/dev/null 2>"$f.rx.err" &
 	FLOW_RECEIVER[udp$1]=$!
 	flowing "$1" 1 "(the download's first datagram)"
 	flowing "$1" $(( $2 / 5 )) "(the download after its set-up)"
@@ -238,4 +242,39 @@ finish_udp() { # port
 		--from "$(cat "$f.from")") ||
 		fail "could not judge the UDP stream's losses"
 	echo "  udp stream: $JUDGED" | cut -c1-400
+}
+
+# A ping that runs until stop_ping: client1 -> TARGET (a node's name: the
+# lab's hosts files), five a second, with ping's further ARGS (-s 3000).
+start_ping() { # target [args...]
+	local target=$1; shift
+	start_in client1 ping ping -n -i 0.2 -W 2 "$@" "$target"
+}
+stop_ping() { stop_in ping; }
+# Echo replies the ping has had so far.
+pings() { grep -c ' bytes from .*icmp_seq=' "$WORK/ping.log" 2>/dev/null || true; }
+pings_at_least() { [ "$(pings)" -ge "$1" ]; }
+# Waits (bounded) until AMOUNT more replies arrive: the ping goes on (after a
+# roam). A reply or two lost while the link moves is the move's.
+pinging() { # amount what
+	local want=$(( $(pings) + $1 ))
+	wait_for 200 pings_at_least "$want" ||
+		fail "ping made no headway $2: $(pings) replies, expected $want within $((20 * SLOW)) s; its output: $(tail -n 5 "$WORK/ping.log" | tr '\n' '|')"
+}
+
+# Every ICMP message a node receives, from a raw socket (flow.py icmp-sniff
+# with its options, e.g. --type 8), until stop_sniff, which leaves its JSON
+# summary in SNIFFED. It returns once the socket is open.
+start_sniff() { # node [options...]
+	local node=$1; shift
+	rm -f "$WORK/sniff.stop" "$WORK/sniff.progress"
+	lab exec "$node" -- python3 "$FLOW" icmp-sniff --until "$WORK/sniff.stop" --progress "$WORK/sniff.progress" "$@" \
+		>"$WORK/sniff.json" 2>"$WORK/sniff.err" &
+	SNIFF_PID=$!
+	wait_for 100 test -f "$WORK/sniff.progress" || fail "icmp-sniff did not start in $node: $(cat "$WORK/sniff.err")"
+}
+stop_sniff() {
+	touch "$WORK/sniff.stop"
+	wait "$SNIFF_PID" || fail "icmp-sniff failed: $(cat "$WORK/sniff.err")"
+	SNIFFED=$(cat "$WORK/sniff.json")
 }

@@ -24,13 +24,15 @@ for t in t_*.sh; do
 done
 # Every lab must have left nothing behind: no namespace, no daemon.
 left=$(ip netns list | awk '{print $1}' | grep "^${ROAMLAB_PREFIX:-rt}-" || true)
+# ...nor the hosts files of its namespaces (roamlab up writes /etc/netns/NS/).
+left="$left$(ls -d /etc/netns/"${ROAMLAB_PREFIX:-rt}"-* 2>/dev/null | tr '\n' ' ' || true)"
 if [ -n "$left" ] || pgrep -f "roamlab-${ROAMLAB_PREFIX:-rt}/" >/dev/null || pgrep -f "/tmp/roamnat-test-${ROAMLAB_PREFIX:-rt}\." >/dev/null; then
-	echo "FAIL: labs left behind namespaces or daemons: $left"
+	echo "FAIL: labs left behind namespaces, /etc/netns files or daemons: $left"
 	fail=$((fail + 1))
 	failed="$failed (cleanup)"
 else
 	pass=$((pass + 1))
-	echo "PASS every lab was torn down: no namespaces or daemons left"
+	echo "PASS every lab was torn down: no namespaces, /etc/netns files or daemons left"
 fi
 [ -z "$failed" ] || echo "failed:$failed"
 echo "integration: $pass passed, $fail failed, $skip skipped (${ROAMLAB_BACKEND:-nftables} back end)"

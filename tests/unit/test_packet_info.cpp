@@ -51,7 +51,7 @@ TEST_CASE("UDP, and what cannot be parsed")
 	REQUIRE(u);
 	CHECK(u->proto == L4::udp);
 	CHECK_FALSE(parse_packet(packet(47), why)); // GRE
-	CHECK(why == "neither TCP nor UDP");
+	CHECK(why == "neither TCP nor UDP nor ICMP");
 	CHECK_FALSE(parse_packet(packet(17, 0, 0x0010), why));
 	CHECK(why == "non-first fragment");
 	auto p = packet(6);
@@ -87,14 +87,47 @@ TEST_CASE("an ICMP error is keyed by the packet it quotes, reversed")
 	t.insert(t.end(), tcp_quote.begin(), tcp_quote.begin() + 24);
 	REQUIRE(parse_packet(t, why));
 	CHECK_FALSE(parse_packet(t, why)->syn_only());
-	// Echo requests, errors quoting ICMP, and quotes cut before the ports are refused.
-	p[20] = 8;
-	CHECK_FALSE(parse_packet(p, why));
-	p[20] = 3;
+	// An error quoting an echo request is keyed by its identifier; quoting
+	// other ICMP, or cut before the ports, it is refused.
 	p[28 + 9] = 1;
+	p[48] = 8;
+	p[52] = 0x9c; p[53] = 0x41; // identifier 40001
+	pi = parse_packet(p, why);
+	REQUIRE(pi);
+	CHECK(pi->proto == L4::icmp);
+	CHECK(pi->src.str() == "10.201.0.10:0");
+	CHECK(pi->dst.str() == "10.201.0.101:40001");
+	p[48] = 3;
 	CHECK_FALSE(parse_packet(p, why));
 	p[28 + 9] = 17;
 	for (size_t n = 0; n < 52; ++n)
 		CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(n), why));
 	CHECK(parse_packet(std::span<const uint8_t>(p).first(52), why));
+}
+
+TEST_CASE("an echo is keyed by its identifier, on its side of the flow")
+{
+	std::string why;
+	auto p = packet(1);
+	p[20] = 8;                  // echo request
+	p[24] = 0x12; p[25] = 0x34; // identifier 4660
+	auto req = parse_packet(p, why);
+	REQUIRE(req);
+	CHECK(req->proto == L4::icmp);
+	CHECK(req->echo_request);
+	CHECK_FALSE(req->icmp_error);
+	CHECK(req->src.str() == "10.202.0.11:4660");
+	CHECK(req->dst.str() == "10.201.0.10:0");
+	p[20] = 0; // echo reply
+	auto rep = parse_packet(p, why);
+	REQUIRE(rep);
+	CHECK_FALSE(rep->echo_request);
+	CHECK(rep->src.str() == "10.202.0.11:0");
+	CHECK(rep->dst.str() == "10.201.0.10:4660");
+	p[20] = 13; // timestamp: not translated
+	CHECK_FALSE(parse_packet(p, why));
+	CHECK_THAT(why, Catch::Contains("ICMP type 13"));
+	p[20] = 8;
+	CHECK_FALSE(parse_packet(std::span<const uint8_t>(p).first(27), why));
+	CHECK(why == "truncated ICMP header");
 }

@@ -118,12 +118,12 @@ TEST_CASE("wrong version, unknown type, bad attributes")
 	CHECK_THAT(err.what, Catch::Contains("overruns"));
 
 	// The protocol attribute with an unsupported number.
-	Message icmp = sample_fam_request();
-	auto ib = encode(icmp);
+	Message gre = sample_fam_request();
+	auto ib = encode(gre);
 	std::vector<uint8_t> ibody(ib.begin() + kLengthPrefix, ib.end());
 	for (size_t i = kHeaderSize; i + 4 < ibody.size(); i += 4) {
 		if (ibody[i] == 0 && ibody[i + 1] == 7) { // A_PROTO
-			ibody[i + 4] = 1;
+			ibody[i + 4] = 47;
 			break;
 		}
 	}
