@@ -82,3 +82,35 @@ done
 	fail "ap1's dp_malformed_dropped_packets rose by $((malformed - malformed0)) ($malformed0 -> $malformed), expected at least $hostile_malformed: the (ii) packets"
 [ $((icmp - icmp0)) -ge 1 ] || fail "ap1's dp_icmp_packets did not rise ($icmp0 -> $icmp): it translated no ICMP error"
 ok "ap1 counted $((unknown - unknown0)) unknown (>= $hostile_unknown forged), $((malformed - malformed0)) malformed (>= $hostile_malformed forged) and $((icmp - icmp0)) ICMP error(s) translated"
+
+# Other IP protocols (GRE) and ICMP roamnat does not translate (timestamp
+# requests) from a client: dropped at its AP and counted (other_protocols =
+# drop, the default), never forwarded with the client's own address.
+other0=$(val dp_other_dropped_packets)
+start_in server1 grerx python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+s.settimeout(0.2)
+got, end = 0, time.time() + 3
+while time.time() < end:
+    try:
+        s.recv(2048)
+        got += 1
+    except socket.timeout:
+        pass
+open(sys.argv[1], "w").write(str(got))' "$WORK/gre.count"
+sleep 0.3
+lab exec client1 -- python3 -c '
+import socket
+g = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
+t = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+stamp = bytes([13, 0, 0xf2, 0xfd, 0, 1, 0, 1]) + bytes(12) # checksum precomputed
+for _ in range(3):
+    g.sendto(b"\0\0\x08\0" + b"roamnat", ("'"$SERVER"'", 0))
+    t.sendto(stamp, ("'"$SERVER"'", 0))' || fail "could not send GRE and timestamp requests from client1"
+wait_for 50 test -s "$WORK/gre.count" || fail "server1's GRE receiver did not finish"
+[ "$(cat "$WORK/gre.count")" -eq 0 ] || fail "server1 received $(cat "$WORK/gre.count") GRE packet(s) from client1: other protocols must be dropped at the AP"
+other=$(val dp_other_dropped_packets)
+[ "$other" != missing ] && [ $((other - other0)) -ge 6 ] ||
+	fail "ap1's dp_other_dropped_packets rose by $((other - other0)) ($other0 -> $other), expected at least 6 (3 GRE, 3 timestamp requests)"
+ok "3 GRE packets and 3 ICMP timestamp requests from client1 were dropped at ap1 and counted ($((other - other0))); server1 received none"

@@ -202,8 +202,31 @@ listening srv udp 7
 seen=$(ip netns exec cli sh -c 'head -c 3000 /dev/urandom | socat -T 10 - UDP:10.201.0.10:7,sourceport=5000' 2>/dev/null)
 check "a 3000-byte UDP datagram is translated whole, its checksum valid ($seen)" test "$seen" = "10.201.0.101:40000 3000"
 ip -n srv route add 10.202.0.0/24 via 10.201.0.101
-check "a 3000-byte ping through the AP (fragmented, not translated)" \
-	ip netns exec cli ping -q -c 2 -W 3 -s 3000 10.201.0.10
+# ICMP echo is a flow keyed by its identifier (RFC 5508): 4242 leaves as 40042.
+ap "$CTL" add fam_out icmp 10.202.0.11:4242 10.201.0.10:0 new-src 10.201.0.101:40042
+ap "$CTL" add fam_in icmp 10.201.0.10:0 10.201.0.101:40042 new-dst 10.202.0.11:4242
+before=$(cnt fam_in_packets)
+check "a 3000-byte ping through the AP, fragmented: translated whole (identifier 4242 as 40042)" \
+	ip netns exec cli ping -q -c 2 -W 3 -s 3000 -e 4242 10.201.0.10
+check "the echo replies came back through FAM_IN" cnt_ge fam_in_packets $((before + 2))
+check "an echo request without an entry is a miss, not passed untranslated" \
+	sh -c "! ip netns exec cli ping -q -c 1 -W 2 -e 4343 10.201.0.10 >/dev/null"
+before=$(cnt drop_unknown)
+ip netns exec srv python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+def csum(b):
+    t = sum(int.from_bytes(b[i:i + 2], "big") for i in range(0, len(b), 2))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+for ident in (40043, 45000):
+    m = bytes([0, 0, 0, 0]) + ident.to_bytes(2, "big") + b"\0\1" + b"x" * 8
+    m = m[:2] + csum(m).to_bytes(2, "big") + m[4:]
+    s.sendto(m, ("10.201.0.101", 0))'
+check_soon "echo replies to identifiers in the port range without an entry are dropped and counted" \
+	cnt_ge drop_unknown $((before + 2))
+check "an echo request to the AP itself still passes" ip netns exec srv ping -q -c 1 -W 2 10.201.0.101
 
 # ICMP errors about a translated connection reach the right socket: the
 # pair of entries for the client's SPORT -> DST:DPORT (masquerade port
@@ -325,6 +348,8 @@ check "the module survives 5000 random and truncated netlink messages" sh -c "'$
 # too, so this starts from a known configuration.
 ap "$CTL" config 40000 59999 0 cl1
 ap "$CTL" add fam_out udp 10.202.0.11:5011 10.201.0.10:7 new-src 10.201.0.101:40011
+ap "$CTL" add fam_out icmp 10.202.0.11:4242 10.201.0.10:0 new-src 10.201.0.101:40042
+ap "$CTL" add fam_in icmp 10.201.0.10:0 10.201.0.101:40042 new-dst 10.202.0.11:4242
 # Debian's kernel cannot list hooks (no nfnetlink_hook), but the module's
 # hooks bring nf_defrag_ipv4 with them: fragments forwarded by the AP are
 # reassembled there only while it is hooked.
@@ -335,7 +360,7 @@ ap_ip_stat() { # the AP's Ip: counter NAME from /proc/net/snmp
 reassembled_by_ping() {
 	local r0
 	r0=$(ap_ip_stat ReasmReqds)
-	ip netns exec cli ping -q -c 2 -W 3 -s 3000 10.201.0.10 >/dev/null || { echo "ping failed"; return; }
+	ip netns exec cli ping -q -c 2 -W 3 -s 3000 -e 4242 10.201.0.10 >/dev/null || { echo "ping failed"; return; }
 	echo $(( $(ap_ip_stat ReasmReqds) - r0 ))
 }
 n=$(reassembled_by_ping)
