@@ -54,6 +54,7 @@ say ""
 # --- 2. First packet of a new connection -------------------------------------
 lab exec server1 -- python3 "$ROOT/bench/first_packet.py" serve 7000 &
 fp_server=$!
+lab exec server1 -- sysctl -qw net.ipv4.icmp_ratelimit=0 # one port unreachable per probe
 sleep 0.5
 lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 200 >"$W/fp_roamnat.json"
 plain_on() { for a in ap1 ap2 ap3; do lab stop-daemon $a; done; lab exec server1 -- ip route replace 10.202.0.0/24 via 10.201.0.10${1#ap}; }
@@ -64,7 +65,7 @@ lab exec client1 -- python3 "$ROOT/bench/first_packet.py" measure $SERVER 7000 2
 plain_off
 kill "$fp_server" 2>/dev/null || true
 wait "$fp_server" 2>/dev/null || true
-say "## First packet of a new connection (200 each, medians; client on its HAM AP)"
+say "## First packet of a new connection, and an ICMP error (200 each, medians; client on its HAM AP)"
 py "
 import json
 r = json.load(open('$W/fp_roamnat.json')); p = json.load(open('$W/fp_plain.json'))
@@ -72,7 +73,8 @@ print('| | plain forwarding | roamnat | added |')
 print('|---|---|---|---|')
 for k, name in (('tcp_connect_ms', 'TCP connect (SYN fast path: anchored locally, registered asynchronously)'),
                 ('udp_first_rtt_ms', 'UDP first datagram RTT (Fig. 11: one coordinator round trip)'),
-                ('udp_second_rtt_ms', 'UDP second datagram RTT (entry installed)')):
+                ('udp_second_rtt_ms', 'UDP second datagram RTT (entry installed)'),
+                ('udp_refused_rtt_ms', 'ICMP error round trip: a datagram to a closed port until its port unreachable (nftables: translated by roamd at the HAM)')):
     print('| %s | %.3f ms | %.3f ms | %+.3f ms |' % (name, p[k], r[k], r[k] - p[k]))
 " | tee -a "$REPORT"
 say ""

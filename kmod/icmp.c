@@ -115,15 +115,17 @@ static unsigned int roamnat_icmp_refuse(struct roamnat_net *rn, const struct roa
 					struct sk_buff *skb, const struct nf_hook_state *state,
 					bool ours, int counter)
 {
+	const struct iphdr *iph = ip_hdr(skb);
+
 	if (state->hook == NF_INET_LOCAL_OUT)
 		return NF_ACCEPT;
 	if (roamnat_client_iface(cfg, state->in))
 		return roamnat_other(rn, cfg, skb, state);
-	if (!ours || inet_addr_type_dev_table(state->net, state->in, ip_hdr(skb)->daddr) != RTN_LOCAL)
+	if (!ours || inet_addr_type_dev_table(state->net, state->in, iph->daddr) != RTN_LOCAL)
 		return NF_ACCEPT;
 	roamnat_count(rn, counter, 1);
-	net_dbg_ratelimited("roamnat: ICMP error from %pI4 to %pI4 %s, dropped\n", &ip_hdr(skb)->saddr,
-			    &ip_hdr(skb)->daddr, counter == ROAMNAT_C_DROP_UNKNOWN ?
+	net_dbg_ratelimited("roamnat: ICMP error from %pI4 to %pI4 %s, dropped\n",
+			    &iph->saddr, &iph->daddr, counter == ROAMNAT_C_DROP_UNKNOWN ?
 			    "quotes no connection of this host" : "has an unreadable quote");
 	return NF_DROP;
 }

@@ -196,7 +196,7 @@ std::map<std::string, uint64_t> KmodDataPlane::counters()
 	static const std::map<std::string, std::string> kSameAsNft = {
 		{"ham_packets", "ham_in_packets"}, {"ham_bytes", "ham_in_bytes"},
 		{"drop_unknown", "unknown_dropped_packets"}, {"misses", "miss_packets"},
-		{"drop_malformed", "malformed_dropped_packets"}};
+		{"drop_malformed", "malformed_dropped_packets"}, {"drop_other", "other_dropped_packets"}};
 	std::map<std::string, uint64_t> out;
 	for (const auto &[name, value] : *c) {
 		auto same = kSameAsNft.find(name);

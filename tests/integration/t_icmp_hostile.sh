@@ -111,6 +111,7 @@ for _ in range(3):
 wait_for 50 test -s "$WORK/gre.count" || fail "server1's GRE receiver did not finish"
 [ "$(cat "$WORK/gre.count")" -eq 0 ] || fail "server1 received $(cat "$WORK/gre.count") GRE packet(s) from client1: other protocols must be dropped at the AP"
 other=$(val dp_other_dropped_packets)
-[ "$other" != missing ] && [ $((other - other0)) -ge 6 ] ||
+[ "$other0" != missing ] && [ "$other" != missing ] || fail "ap1 reports no counter dp_other_dropped_packets"
+[ $((other - other0)) -ge 6 ] ||
 	fail "ap1's dp_other_dropped_packets rose by $((other - other0)) ($other0 -> $other), expected at least 6 (3 GRE, 3 timestamp requests)"
 ok "3 GRE packets and 3 ICMP timestamp requests from client1 were dropped at ap1 and counted ($((other - other0))); server1 received none"

@@ -69,7 +69,7 @@ struct Lab {
 
 	// client_here: the client has arrived already (its ARP on the link), so
 	// its first packet asks nothing more than its flowchart does.
-	explicit Lab(HamPolicy policy = {}, bool client_here = true)
+	explicit Lab(HamPolicy policy = {}, bool client_here = true, uint32_t udp_idle_s = 60)
 	{
 		set_log_level(LogLevel::error);
 		AgentOptions o;
@@ -78,6 +78,7 @@ struct Lab {
 		o.dp.client_interfaces = {"rn-unit-test-none"}; // no real interface is one
 		o.ham_policy = std::move(policy);
 		o.end_linger = Millis(1);
+		o.dp.udp_idle_s = udp_idle_s;
 		o.dhcp_snooping = false; // a packet socket needs root; the agent's half is tested below
 		agent = std::make_unique<Agent>(loop, o, dp, coord);
 		std::string err;
@@ -176,6 +177,40 @@ TEST_CASE("Fig. 6 -> Fig. 11: a new UDP flow asks once with the combined flag an
 	CHECK(lab.verdicts() ==
 	      std::vector<std::pair<uint32_t, Verdict>>{{first, Verdict::repeat}, {second, Verdict::repeat}});
 	CHECK(lab.dp.entries == std::set<std::string>{fam_out(L4::udp, fam), fam_in(L4::udp, fam)});
+}
+
+TEST_CASE("ICMP echo: a ping is a flow keyed by its identifier, anchored like UDP, ended when idle")
+{
+	Lab lab({}, true, 1);
+	// RFC 5508: the identifier is the client's port, the server's is 0.
+	Endpoint client{kClient.addr, 4242}, server{kServer.addr, 0};
+	Miss m;
+	m.id = {0, 99};
+	m.ifindex = kIfindex;
+	m.packet.proto = L4::icmp;
+	m.packet.src = client;
+	m.packet.dst = server;
+	m.packet.echo_request = true;
+	lab.dp.misses(m);
+	REQUIRE(lab.coord.asked.size() == 1);
+	const Message &req = lab.coord.last();
+	CHECK(req.type == MsgType::fam_request);
+	CHECK(req.has_flag(proto::kFlagCombined)); // every request may open the flow
+	CHECK(req.flow() == FlowKey{L4::icmp, client, server});
+	Endpoint fam = *req.fam;
+	lab.coord.answer(0, Status::became_ham);
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{99, Verdict::repeat}});
+	CHECK(lab.dp.entries == std::set<std::string>{"fam_out " + FlowKey{L4::icmp, client, server}.str() + " src " +
+							      fam.str(),
+						      "fam_in icmp " + server.str() + " -> " + fam.str() + " dst " +
+							      client.str()});
+	// No echo since: after udp_idle_timeout the flow ends and its entries go.
+	lab.dp.active = std::set<FlowKey>{};
+	lab.coord.asked.clear();
+	REQUIRE(lab.run_until([&] { return !lab.coord.asked.empty(); }));
+	CHECK(lab.coord.last().type == MsgType::conn_end);
+	CHECK(lab.coord.last().flow() == FlowKey{L4::icmp, client, server});
+	CHECK(lab.dp.entries.empty());
 }
 
 TEST_CASE("Fig. 10: a mid-stream packet joins a connection anchored elsewhere")
