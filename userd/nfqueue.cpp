@@ -105,8 +105,10 @@ void NfQueue::readable()
 
 void NfQueue::verdict(uint32_t id, int verdict, std::span<const uint8_t> payload)
 {
-	std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE + payload.size());
-	nlmsghdr *nlh = nfq_nlmsg_put(buf.data(), NFQNL_MSG_VERDICT, num_);
+	// A packet handed back needs room; a plain verdict (every miss) does not.
+	char small[256];
+	std::vector<char> big(payload.empty() ? 0 : MNL_SOCKET_BUFFER_SIZE + payload.size());
+	nlmsghdr *nlh = nfq_nlmsg_put(payload.empty() ? small : big.data(), NFQNL_MSG_VERDICT, num_);
 	nfq_nlmsg_verdict_put(nlh, int(id), verdict);
 	if (!payload.empty())
 		nfq_nlmsg_verdict_put_pkt(nlh, payload.data(), uint32_t(payload.size()));

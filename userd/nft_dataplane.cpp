@@ -118,6 +118,18 @@ public:
 		return *this;
 	}
 	Rule &cmp_u8(uint32_t sreg, uint32_t op, uint8_t v) { return cmp(sreg, op, &v, 1); }
+	// reg := reg & mask, on len bytes.
+	Rule &mask(uint32_t reg, uint32_t bits, uint32_t len)
+	{
+		uint32_t zero = 0;
+		auto e = expr("bitwise");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bits, len);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, len);
+		return *this;
+	}
 	Rule &cmp_u32(uint32_t sreg, uint32_t op, uint32_t v) { return cmp(sreg, op, &v, 4); }
 	Rule &range(uint32_t sreg, const void *lo, const void *hi, uint32_t len)
 	{
@@ -486,14 +498,7 @@ void events_rules(Batch &b, const DataPlaneConfig &cfg)
 {
 	Rule r("events");
 	r.l4(IPPROTO_TCP);
-	r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, kKeyReg + 1);
-	auto e = r.expr("bitwise");
-	uint32_t mask = 0x05, zero = 0; // FIN | RST
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
-	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	r.load(NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, kKeyReg + 1).mask(kKeyReg + 1, 0x05, 1); // FIN | RST
 	r.cmp_u8(kKeyReg + 1, NFT_CMP_NEQ, 0);
 	r.count("tcp_end_events").queue(cfg.event_queue, true);
 	b.rule(r);
@@ -563,14 +568,8 @@ void out_rules(Batch &b, const DataPlaneConfig &cfg)
 {
 	for (auto [lo, hi] : kIcmpErrors) {
 		Rule r("out");
-		r.l4(IPPROTO_ICMP).icmp_type(lo, hi).ct_state(kKeyReg + 2);
-		auto e = r.expr("bitwise");
-		uint32_t mask = NF_CT_STATE_INVALID_BIT, zero = 0; // no conntrack entry attached
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, kKeyReg + 2);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, kKeyReg + 2);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		// "invalid": no conntrack entry attached.
+		r.l4(IPPROTO_ICMP).icmp_type(lo, hi).ct_state(kKeyReg + 2).mask(kKeyReg + 2, NF_CT_STATE_INVALID_BIT, 4);
 		r.cmp_u32(kKeyReg + 2, NFT_CMP_NEQ, 0);
 		r.count("icmp_queued").queue(cfg.icmp_queue, true);
 		b.rule(r);
