@@ -91,6 +91,7 @@ start_in server1 grerx python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
 s.settimeout(0.2)
+open(sys.argv[1] + ".ready", "w").close()
 got, end = 0, time.time() + 3
 while time.time() < end:
     try:
@@ -99,7 +100,7 @@ while time.time() < end:
     except socket.timeout:
         pass
 open(sys.argv[1], "w").write(str(got))' "$WORK/gre.count"
-sleep 0.3
+wait_for 100 test -e "$WORK/gre.count.ready" || fail "server1's GRE receiver did not start"
 lab exec client1 -- python3 -c '
 import socket
 g = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
@@ -108,7 +109,7 @@ stamp = bytes([13, 0, 0xf2, 0xfd, 0, 1, 0, 1]) + bytes(12) # checksum precompute
 for _ in range(3):
     g.sendto(b"\0\0\x08\0" + b"roamnat", ("'"$SERVER"'", 0))
     t.sendto(stamp, ("'"$SERVER"'", 0))' || fail "could not send GRE and timestamp requests from client1"
-wait_for 50 test -s "$WORK/gre.count" || fail "server1's GRE receiver did not finish"
+wait_for 100 test -s "$WORK/gre.count" || fail "server1's GRE receiver did not finish"
 [ "$(cat "$WORK/gre.count")" -eq 0 ] || fail "server1 received $(cat "$WORK/gre.count") GRE packet(s) from client1: other protocols must be dropped at the AP"
 other=$(val dp_other_dropped_packets)
 [ "$other0" != missing ] && [ "$other" != missing ] || fail "ap1 reports no counter dp_other_dropped_packets"

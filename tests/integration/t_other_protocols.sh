@@ -11,7 +11,8 @@ start_in server1 grerx python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
 s.settimeout(0.2)
-srcs, end = [], time.time() + 3
+open(sys.argv[1] + ".ready", "w").close()
+srcs, end = [], time.time() + 20
 while time.time() < end and len(srcs) < 3:
     try:
         d, a = s.recvfrom(2048)
@@ -19,13 +20,13 @@ while time.time() < end and len(srcs) < 3:
     except socket.timeout:
         pass
 open(sys.argv[1], "w").write(" ".join(srcs) + "\n")' "$WORK/gre.srcs"
-sleep 0.3
+wait_for 100 test -e "$WORK/gre.srcs.ready" || fail "server1's GRE receiver did not start"
 lab exec client1 -- python3 -c '
 import socket
 g = socket.socket(socket.AF_INET, socket.SOCK_RAW, 47)
 for _ in range(3):
     g.sendto(b"\0\0\x08\0" + b"roamnat", ("'"$SERVER"'", 0))' || fail "could not send GRE from client1"
-wait_for 50 test -s "$WORK/gre.srcs" || fail "server1's GRE receiver did not finish"
+wait_for 250 test -s "$WORK/gre.srcs" || fail "server1's GRE receiver did not finish"
 srcs=$(cat "$WORK/gre.srcs")
 [ "$srcs" = "$CLIENT $CLIENT $CLIENT" ] ||
 	fail "server1 received GRE from '$srcs', expected 3 packets from the client's own address $CLIENT"
