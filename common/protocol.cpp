@@ -26,7 +26,7 @@ template <> struct Wire<Role> {
 };
 template <> struct Wire<DumpWhat> {
 	static constexpr size_t len = 1;
-	static constexpr unsigned min = unsigned(DumpWhat::connections), max = unsigned(DumpWhat::ham_table);
+	static constexpr unsigned min = unsigned(DumpWhat::connections), max = unsigned(DumpWhat::users);
 	static constexpr const char *what = "dump selector";
 };
 template <> struct Wire<L4> { static constexpr size_t len = 1; };
@@ -74,6 +74,9 @@ const AttrSpec kAttrs[] = {
 	{Attr::value64, "value64", std::nullopt},
 	{Attr::instance, "instance", &Message::instance},
 	{Attr::mac, "mac", &Message::mac},
+	{Attr::user, "user", &Message::user},
+	{Attr::auth_method, "auth_method", &Message::auth_method},
+	{Attr::user_record, "user_record", std::nullopt},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -123,13 +126,15 @@ const MessageSpec kMessages[] = {
 	 {}},
 	{MsgType::dump_request, "dump_request", attrs({A::what}), 0, {}},
 	{MsgType::dump_reply, "dump_reply", kStatus,
-	 attrs({A::flags, A::conn_record, A::agent_record, A::counter_record}), MsgType::dump_request},
+	 attrs({A::flags, A::conn_record, A::agent_record, A::counter_record, A::user_record}), MsgType::dump_request},
 	{MsgType::error, "error", kStatus, kText, {}},
 	{MsgType::ham_designate, "ham_designate", 0, kFlow | kStatus | kText | attrs({A::ham_agent}),
 	 MsgType::ham_designate, true, designate_more},
 	{MsgType::client_arrived, "client_arrived", 0, attrs({A::client_addr, A::mac}), {}, false, arrived_more},
 	{MsgType::client_flows, "client_flows", kStatus, attrs({A::client_addr, A::conn_record}), MsgType::client_arrived},
 	{MsgType::client_moved, "client_moved", attrs({A::client_addr}), attrs({A::agent_id}), {}},
+	{MsgType::station_auth, "station_auth", attrs({A::mac, A::user}), attrs({A::auth_method}), {}},
+	{MsgType::station_auth_ack, "station_auth_ack", kStatus, kText, MsgType::station_auth},
 };
 
 const char *const kStatusNames[] = {
@@ -436,15 +441,35 @@ bool get_counter(std::span<const uint8_t> v, CounterRecord &c, DecodeError &err)
 	});
 }
 
+bool get_user(std::span<const uint8_t> v, UserRecord &u, DecodeError &err)
+{
+	bool have_mac = false;
+	bool ok = walk(v, err, [&](uint16_t t, std::span<const uint8_t> val) {
+		switch (A(t)) {
+		case A::mac: have_mac = true; return read(val, t, u.mac, err);
+		case A::user: return read(val, t, u.user, err);
+		case A::agent_id: return read(val, t, u.agent, err);
+		case A::auth_method: return read(val, t, u.method, err);
+		case A::value64: return read(val, t, u.since, err);
+		default: return true;
+		}
+	});
+	if (ok && (!have_mac || u.user.empty())) {
+		err.what = "user record without mac or user";
+		return false;
+	}
+	return ok;
+}
+
 bool is_record(uint16_t t)
 {
 	return t == uint16_t(A::fam_record) || t == uint16_t(A::conn_record) || t == uint16_t(A::agent_record) ||
-	       t == uint16_t(A::counter_record);
+	       t == uint16_t(A::counter_record) || t == uint16_t(A::user_record);
 }
 
 bool get_record(Message &m, uint16_t t, std::span<const uint8_t> v, DecodeError &err)
 {
-	if (m.fams.size() + m.conns.size() + m.agents.size() + m.counters.size() >= kMaxRecords) {
+	if (m.fams.size() + m.conns.size() + m.agents.size() + m.counters.size() + m.users.size() >= kMaxRecords) {
 		err.what = "too many records";
 		return false;
 	}
@@ -452,6 +477,7 @@ bool get_record(Message &m, uint16_t t, std::span<const uint8_t> v, DecodeError 
 	case A::fam_record: return get_fam(v, m.fams.emplace_back(), err);
 	case A::conn_record: return get_conn(v, m.conns.emplace_back(), err);
 	case A::agent_record: return get_agent(v, m.agents.emplace_back(), err);
+	case A::user_record: return get_user(v, m.users.emplace_back(), err);
 	default: return get_counter(v, m.counters.emplace_back(), err);
 	}
 }
@@ -533,6 +559,15 @@ std::vector<uint8_t> encode(const Message &m)
 		auto a = w.begin(A::counter_record);
 		w.attr(A::text, c.name);
 		w.attr(A::value64, c.value);
+		w.end(a);
+	}
+	for (const auto &u : m.users) {
+		auto a = w.begin(A::user_record);
+		w.attr(A::mac, u.mac);
+		w.attr(A::user, u.user);
+		w.attr(A::agent_id, u.agent);
+		w.attr(A::auth_method, u.method);
+		w.attr(A::value64, u.since);
 		w.end(a);
 	}
 	uint32_t len = uint32_t(w.out.size() - kLengthPrefix);

@@ -44,6 +44,8 @@ enum class MsgType : uint8_t {
 	client_arrived = 19, // a client (or a station, by its MAC) appeared at this FAM: which connections has it?
 	client_flows = 20,   // answer: the client's connections
 	client_moved = 21,   // coordinator -> a client's previous FAMs: it arrived at another
+	station_auth = 22,   // Fig. 14 1455: a station completed 802.1X here as this user
+	station_auth_ack = 23,
 };
 const char *msg_type_name(MsgType type);
 
@@ -63,7 +65,7 @@ const char *status_name(Status status);
 
 enum class Role : uint8_t { agent = 1, ctl = 2 };
 
-enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5 };
+enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5, users = 6 };
 
 // Attribute types (docs/protocol.md). Records nest the scalar attributes.
 enum class Attr : uint16_t {
@@ -90,8 +92,11 @@ enum class Attr : uint16_t {
 	value64 = 21,
 	instance = 22,
 	mac = 23, // a station's link-layer address
+	user = 24,        // the authenticated user (the RADIUS User-Name of the Access-Accept)
+	auth_method = 25, // the EAP method that authenticated it ("PEAP", "TTLS", ...)
+	user_record = 26, // mac, user, agent_id, auth_method, value64; repeatable
 };
-inline constexpr uint16_t kMaxAttr = 23;
+inline constexpr uint16_t kMaxAttr = 26;
 const char *attr_name(Attr a);
 
 using AttrSet = uint32_t;
@@ -132,6 +137,7 @@ inline constexpr uint32_t kFlagMore = 1u << 2;     // dump_reply: more frames fo
 inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request replayed after reconnect
 inline constexpr uint32_t kFlagClientMoved = 1u << 4; // hello: this agent takes client_moved pushes
 inline constexpr uint32_t kFlagStations = 1u << 5;    // hello_ack: client_arrived may carry a MAC alone
+inline constexpr uint32_t kFlagUsers = 1u << 6;       // hello_ack: station_auth is taken
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -142,6 +148,16 @@ struct AgentRecord {
 	uint32_t connected = 0;
 	uint64_t requests = 0;
 	friend bool operator==(const AgentRecord &, const AgentRecord &) = default;
+};
+
+// Fig. 15 1580b: which user a station is, where and how it last authenticated.
+struct UserRecord {
+	MacAddr mac;
+	std::string user;
+	std::string agent;  // the AP it authenticated at
+	std::string method; // EAP method, empty when hostapd did not say
+	uint64_t since = 0; // Unix time of that authentication, seconds
+	friend bool operator==(const UserRecord &, const UserRecord &) = default;
 };
 
 struct CounterRecord {
@@ -173,10 +189,13 @@ struct Message {
 	std::optional<Role> role;
 	std::optional<DumpWhat> what;
 	std::optional<MacAddr> mac;
+	std::optional<std::string> user;
+	std::optional<std::string> auth_method;
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;
 	std::vector<CounterRecord> counters;
+	std::vector<UserRecord> users;
 
 	bool has_flag(uint32_t bit) const { return flags && (*flags & bit); }
 	std::optional<FlowKey> flow() const;

@@ -3,6 +3,7 @@
 #include "../common/log.hpp"
 #include "../common/socket_util.hpp"
 
+#include <chrono>
 #include <sys/epoll.h>
 
 namespace roamnat {
@@ -127,6 +128,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::fam_query: on_fam_query(s, m); return;
 	case MsgType::client_departed: on_client_departed(s, m); return;
 	case MsgType::client_arrived: on_client_arrived(s, m); return;
+	case MsgType::station_auth: on_station_auth(s, m); return;
 	case MsgType::conn_end: on_conn_end(s, m); return;
 	case MsgType::ham_designate: on_ham_designate(s, m); return;
 	case MsgType::dump_request: on_dump(s, m); return;
@@ -172,7 +174,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 	else
 		log_debug(s.conn->label(), " connected");
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
-	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations;
+	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations | proto::kFlagUsers;
 	s.conn->send(ack);
 }
 
@@ -336,6 +338,32 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 	}
 }
 
+// Fig. 14 1455 / Fig. 15 1580b: the AP's server authentication module
+// (hostapd) accepted this station as this user. One audit line each, with
+// user, MAC, AP and method; the time is the log's.
+void Coordinator::on_station_auth(Session &s, const Message &m)
+{
+	proto::UserRecord rec{*m.mac, *m.user, s.agent, m.auth_method.value_or(""),
+			      uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
+					       std::chrono::system_clock::now().time_since_epoch())
+					       .count())};
+	auto before = users_.find(rec.mac);
+	auto change = users_.authenticated(rec);
+	const char *what = change == UserTable::Change::added		? "authenticated"
+			   : change == UserTable::Change::reauthenticated ? "reauthenticated"
+									  : "authenticated as another user";
+	count("user_authentications");
+	if (change == UserTable::Change::user_changed) {
+		count("user_changes");
+		log_warn("audit: station ", rec.mac.str(), " ", what, ": user=", rec.user, " (was ", before->user, " at ",
+			 before->agent, ") ap=", s.agent, " method=", rec.method.empty() ? "-" : rec.method);
+	} else {
+		log_info("audit: station ", rec.mac.str(), " ", what, ": user=", rec.user, " ap=", s.agent,
+			 " method=", rec.method.empty() ? "-" : rec.method);
+	}
+	s.conn->send(reply(MsgType::station_auth_ack, m, Status::ok));
+}
+
 void Coordinator::on_conn_end(Session &s, const Message &m)
 {
 	const ConnRecord *conn = table_.find(*m.flow());
@@ -424,7 +452,8 @@ void Coordinator::on_dump(Session &s, const Message &m)
 	constexpr size_t kPerFrame = 200;
 	std::vector<Message> frames(1);
 	auto fresh = [&]() -> Message & {
-		if (frames.back().conns.size() + frames.back().agents.size() + frames.back().counters.size() >= kPerFrame)
+		const Message &f = frames.back();
+		if (f.conns.size() + f.agents.size() + f.counters.size() + f.users.size() >= kPerFrame)
 			frames.emplace_back();
 		return frames.back();
 	};
@@ -441,9 +470,13 @@ void Coordinator::on_dump(Session &s, const Message &m)
 			fresh().agents.push_back(a);
 		}
 		break;
+	case proto::DumpWhat::users:
+		users_.for_each([&](const proto::UserRecord &u) { fresh().users.push_back(u); });
+		break;
 	case proto::DumpWhat::counters:
 		fresh().counters.push_back({"connections", table_.size()});
 		fresh().counters.push_back({"stations", stations_.size()});
+		fresh().counters.push_back({"users", users_.size()});
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});

@@ -6,6 +6,7 @@
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
 #include "station_table.hpp"
+#include "user_table.hpp"
 
 #include <map>
 #include <memory>
@@ -31,6 +32,7 @@ public:
 	void adopt(UniqueFd fd, const std::string &identity);
 	const ConnectionTable &table() const { return table_; }
 	const StationTable &stations() const { return stations_; }
+	const UserTable &users() const { return users_; }
 
 private:
 	struct Session {
@@ -56,6 +58,7 @@ private:
 	void on_fam_query(Session &s, const proto::Message &m);
 	void on_client_departed(Session &s, const proto::Message &m);
 	void on_client_arrived(Session &s, const proto::Message &m);
+	void on_station_auth(Session &s, const proto::Message &m);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -78,6 +81,7 @@ private:
 	std::map<std::string, uint64_t> counters_;
 	ConnectionTable table_;
 	StationTable stations_;
+	UserTable users_;
 };
 
 } // namespace roamnat

@@ -5,6 +5,7 @@
 #include "../common/socket_util.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <set>
@@ -27,6 +28,8 @@ Commands against the coordinator (needs --config or the TLS options):
   clients       every client address: its connections, the APs it is on now
                 (its newest FAMs) and the HAMs anchoring its connections
   agents        agents known to the coordinator, connected or not
+  users         stations that authenticated with 802.1X: MAC, user, the AP
+                and EAP method of the latest authentication, and its time
   counters      coordinator counters (requests by type, refusals, pushes)
 Commands against an agent (with --agent SOCKET):
   fam           this AP's FAM records (Fig. 4)
@@ -120,12 +123,24 @@ void print_clients(const std::vector<proto::ConnRecord> &conns, bool json)
 	print_table(rows);
 }
 
+std::string utc_time(uint64_t unix_seconds)
+{
+	time_t t = time_t(unix_seconds);
+	struct tm tm {};
+	char buf[32];
+	if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm))
+		return std::to_string(unix_seconds);
+	return buf;
+}
+
 void print(const std::vector<Message> &replies, DumpWhat what, bool json)
 {
 	std::vector<proto::ConnRecord> conns;
 	std::vector<proto::AgentRecord> agents;
 	std::vector<proto::CounterRecord> counters;
+	std::vector<proto::UserRecord> users;
 	for (const auto &m : replies) {
+		users.insert(users.end(), m.users.begin(), m.users.end());
 		conns.insert(conns.end(), m.conns.begin(), m.conns.end());
 		agents.insert(agents.end(), m.agents.begin(), m.agents.end());
 		counters.insert(counters.end(), m.counters.begin(), m.counters.end());
@@ -142,6 +157,9 @@ void print(const std::vector<Message> &replies, DumpWhat what, bool json)
 		for (const auto &a : agents)
 			out.push_back({{"agent", a.id}, {"address", a.addr.str()}, {"connected", a.connected != 0},
 				       {"requests", a.requests}});
+		for (const auto &u : users)
+			out.push_back({{"mac", u.mac.str()}, {"user", u.user}, {"ap", u.agent}, {"method", u.method},
+				       {"since", u.since}});
 		std::cout << out.dump(2) << "\n";
 		return;
 	}
@@ -154,6 +172,10 @@ void print(const std::vector<Message> &replies, DumpWhat what, bool json)
 		rows.push_back({"AGENT", "ADDRESS", "STATE", "REQUESTS"});
 		for (const auto &a : agents)
 			rows.push_back({a.id, a.addr.str(), a.connected ? "connected" : "gone", std::to_string(a.requests)});
+	} else if (what == DumpWhat::users) {
+		rows.push_back({"MAC", "USER", "AP", "METHOD", "SINCE (UTC)"});
+		for (const auto &u : users)
+			rows.push_back({u.mac.str(), u.user, u.agent, u.method.empty() ? "-" : u.method, utc_time(u.since)});
 	} else {
 		rows.push_back({"PROTO", "CLIENT", "SERVER", "MASQUERADE", "HAM", "FAMS"});
 		for (const auto &c : conns)
@@ -204,6 +226,7 @@ int main(int argc, char **argv)
 	if (agent_socket.empty()) {
 		if (command == "connections" || command == "clients") what = DumpWhat::connections;
 		if (command == "agents") what = DumpWhat::agents;
+		if (command == "users") what = DumpWhat::users;
 		if (command == "counters") what = DumpWhat::counters;
 	} else {
 		if (command == "fam") what = DumpWhat::fam_table;

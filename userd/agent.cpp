@@ -565,6 +565,8 @@ void Agent::resync()
 			continue;
 		coord_.fam_request(flow, rec.fam, false, true, [](const Message *) {});
 	}
+	for (const auto &[mac, user] : stations_.users())
+		report_user(mac, user);
 	if (hams_.size() || fams_.size())
 		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
 }
@@ -715,6 +717,33 @@ void Agent::station_left(const MacAddr &mac)
 	stations_.disconnected(mac);
 }
 
+// Fig. 14 1455: hostapd (the AP's server authentication module) accepted
+// the station as this user; the coordinator keeps the binding for every AP.
+void Agent::station_authenticated(const StationRecord &sta, const std::string &bss)
+{
+	Stations::User user{sta.user, sta.eap_method};
+	if (!stations_.authenticated(sta.mac, user))
+		return;
+	count("station_authentications");
+	log_info("audit: station ", sta.mac.str(), " authenticated on ", bss, ": user=", user.name,
+		 " method=", user.method.empty() ? "-" : user.method);
+	report_user(sta.mac, user);
+}
+
+void Agent::report_user(const MacAddr &mac, const Stations::User &user)
+{
+	if (!coord_.keeps_users())
+		return; // replayed by resync() once a coordinator that keeps users is connected
+	coord_.station_auth(mac, user.name, user.method, [this, mac](const Message *r) {
+		if (!r || r->status != Status::ok) {
+			count("station_auth_unacknowledged");
+			log_warn("the coordinator did not take station ", mac.str(), "'s user",
+				 r ? std::string(": ") + proto::status_name(*r->status) : std::string(" (no answer)"),
+				 "; sent again on the next session");
+		}
+	});
+}
+
 // One link per BSS; its station events go through Stations.
 void Agent::start_hostapd()
 {
@@ -723,6 +752,7 @@ void Agent::start_hostapd()
 		HostapdLink::Handlers h;
 		h.connected = [this, bss](const MacAddr &m) { station_associated(m, if_nametoindex(bss.c_str())); };
 		h.disconnected = [this](const MacAddr &m) { station_left(m); };
+		h.authenticated = [this, bss](const StationRecord &sta) { station_authenticated(sta, bss); };
 		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + opts_.name + "-" + bss, std::move(h));
 		link->start();
 		hostapd_.push_back(std::move(link));

@@ -71,6 +71,8 @@ public:
 	// hostapd: a station associated with the BSS at ifindex, or left.
 	void station_associated(const MacAddr &mac, uint32_t ifindex);
 	void station_left(const MacAddr &mac);
+	void station_authenticated(const StationRecord &sta, const std::string &bss);
+	void report_user(const MacAddr &mac, const Stations::User &user);
 	// The DHCP exchange here gave the station at mac the address addr.
 	void dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex);
 	// The coordinator saw the client arrive at agent to.

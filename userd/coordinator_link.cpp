@@ -84,6 +84,17 @@ void CoordinatorLink::station_arrived(const MacAddr &mac, ReplyHandler h)
 	request(std::move(m), std::move(h));
 }
 
+void CoordinatorLink::station_auth(const MacAddr &mac, const std::string &user, const std::string &method, ReplyHandler h)
+{
+	Message m;
+	m.type = MsgType::station_auth;
+	m.mac = mac;
+	m.user = user;
+	if (!method.empty())
+		m.auth_method = method;
+	request(std::move(m), std::move(h));
+}
+
 void CoordinatorLink::conn_end(const FlowKey &flow, const std::string &why)
 {
 	Message m = about(MsgType::conn_end, flow);

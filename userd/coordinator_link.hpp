@@ -27,6 +27,8 @@ public:
 	// The coordinator resolves a station named by its MAC alone (hello_ack
 	// flag kFlagStations).
 	virtual bool resolves_stations() const = 0;
+	// The coordinator keeps the users of stations (hello_ack flag kFlagUsers).
+	virtual bool keeps_users() const = 0;
 
 	// Each handler runs once: with the reply, or with nullptr after the
 	// timeout or a lost session.
@@ -51,6 +53,9 @@ public:
 	// A station associated here whose address this agent does not know: the
 	// coordinator answers with its address and connections.
 	void station_arrived(const MacAddr &mac, ReplyHandler h);
+	// Fig. 14 1455: the station completed 802.1X here as user (method: the
+	// EAP method, may be empty).
+	void station_auth(const MacAddr &mac, const std::string &user, const std::string &method, ReplyHandler h);
 	// FIN/RST or idle: the connection is over.
 	void conn_end(const FlowKey &flow, const std::string &why);
 

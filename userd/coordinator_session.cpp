@@ -52,6 +52,7 @@ void CoordinatorSession::connect()
 			hello_done_ = true;
 			push_ = m.has_flag(proto::kFlagPush);
 			stations_ = m.has_flag(proto::kFlagStations);
+			users_ = m.has_flag(proto::kFlagUsers);
 			backoff_ = Millis(200);
 			warned_ = false;
 			log_info("connected to coordinator ", coordinator_.str(), " as ", c.peer_name().empty() ? "?" : "agent",

@@ -22,6 +22,7 @@ public:
 	bool up() const override { return conn_ && conn_->is_open() && hello_done_; }
 	bool push_enabled() const { return push_; }
 	bool resolves_stations() const override { return up() && stations_; }
+	bool keeps_users() const override { return up() && users_; }
 	uint64_t timeouts() const override { return timeouts_; }
 	// The coordinator keeps an agent's records across a reconnect with the
 	// same instance; a restarted roamd that adopted its data plane reuses it.
@@ -52,6 +53,7 @@ private:
 	bool hello_done_ = false;
 	bool push_ = false;
 	bool stations_ = false;
+	bool users_ = false;
 	uint32_t next_id_ = 1;
 	Millis backoff_{200};
 	std::unordered_map<uint32_t, Pending> pending_;

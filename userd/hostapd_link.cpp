@@ -169,6 +169,7 @@ void HostapdLink::on_event(std::string_view d)
 		// Every (re)association is news: the station may have been elsewhere.
 		if (h_.connected)
 			h_.connected(*ev->station);
+		read_user(*ev->station);
 		return;
 	case HostapdEvent::Kind::sta_disconnected:
 		station_gone(*ev->station);
@@ -211,8 +212,38 @@ void HostapdLink::resync_from(std::string_view reply)
 	if (sta->authorized) {
 		resync_seen_.insert(sta->mac);
 		station_connected(sta->mac);
+		if (!sta->user.empty() && h_.authenticated)
+			h_.authenticated(*sta);
 	}
 	request("STA-NEXT " + sta->mac.str(), [this](std::string_view r) { resync_from(r); });
+}
+
+// The association event names the station only; its record says who
+// authenticated (an 802.1X station) and how.
+void HostapdLink::read_user(const MacAddr &mac)
+{
+	if (h_.authenticated)
+		request("STA " + mac.str(), [this, mac](std::string_view r) { user_from(mac, r); });
+}
+
+void HostapdLink::user_from(const MacAddr &mac, std::string_view reply)
+{
+	if (reply == "FAIL\n" || reply.empty())
+		return; // it left before hostapd answered
+	std::string why;
+	auto sta = parse_station_record(reply, why);
+	if (!sta) {
+		++stats_.malformed;
+		log_warn("hostapd ", ctrl_path_, ": station ", mac.str(), "'s record ignored: ", why);
+		return;
+	}
+	if (sta->mac != mac) {
+		++stats_.malformed;
+		log_warn("hostapd ", ctrl_path_, ": asked for station ", mac.str(), ", got ", sta->mac.str(), "'s record; ignored");
+		return;
+	}
+	if (sta->authorized && !sta->user.empty() && stations_.count(mac))
+		h_.authenticated(*sta);
 }
 
 void HostapdLink::station_connected(const MacAddr &mac)

@@ -29,6 +29,9 @@ public:
 		// A station is associated and authorized, or is no longer.
 		std::function<void(const MacAddr &)> connected;
 		std::function<void(const MacAddr &)> disconnected;
+		// An authorized station's record names an 802.1X user (STA <mac>
+		// after each association, and every record of a resync).
+		std::function<void(const StationRecord &)> authenticated;
 	};
 	struct Stats {
 		uint64_t events = 0, malformed = 0, attaches = 0, lost = 0;
@@ -68,6 +71,8 @@ private:
 	void resync_from(std::string_view reply);
 	void station_connected(const MacAddr &mac);
 	void station_gone(const MacAddr &mac);
+	void read_user(const MacAddr &mac);
+	void user_from(const MacAddr &mac, std::string_view reply);
 
 	EventLoop &loop_;
 	std::string ctrl_path_, local_path_;

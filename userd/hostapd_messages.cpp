@@ -15,6 +15,19 @@ std::string_view first_word(std::string_view s)
 {
 	return s.substr(0, s.find_first_of(" \n"));
 }
+
+constexpr std::string_view kUserKey = "dot1xAuthSessionUserName=";
+constexpr std::string_view kMethodKey = "last_eap_type_as=";
+
+// "25 (PEAP)" -> "PEAP"; a bare number stays as it is.
+std::string_view eap_method_name(std::string_view v)
+{
+	auto open = v.find('(');
+	auto close = v.rfind(')');
+	if (open == std::string_view::npos || close == std::string_view::npos || close < open)
+		return v.substr(0, 32);
+	return v.substr(open + 1, std::min<size_t>(close - open - 1, 32));
+}
 } // namespace
 
 bool is_hostapd_event(std::string_view datagram)
@@ -87,12 +100,24 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 		why = "station record starts with '" + std::string(first.substr(0, 40)) + "', not an address";
 		return std::nullopt;
 	}
-	StationRecord sta{*mac};
+	StationRecord sta;
+	sta.mac = *mac;
 	for (size_t at = first.size(); at < r.size();) {
 		size_t end = r.find('\n', at + 1);
 		std::string_view line = r.substr(at + 1, (end == std::string_view::npos ? r.size() : end) - at - 1);
-		if (line.rfind("flags=", 0) == 0)
+		if (line.rfind("flags=", 0) == 0) {
 			sta.authorized = line.find("[AUTHORIZED]") != std::string_view::npos;
+		} else if (line.rfind(kUserKey, 0) == 0) {
+			std::string_view user = line.substr(kUserKey.size());
+			if (user.size() > kMaxUserName) {
+				why = "station " + mac->str() + ": user name of " + std::to_string(user.size()) +
+				      " bytes (RADIUS allows " + std::to_string(kMaxUserName) + ")";
+				return std::nullopt;
+			}
+			sta.user = std::string(user);
+		} else if (line.rfind(kMethodKey, 0) == 0) {
+			sta.eap_method = std::string(eap_method_name(line.substr(kMethodKey.size())));
+		}
 		at = end == std::string_view::npos ? r.size() : end;
 	}
 	return sta;

@@ -36,11 +36,20 @@ bool is_hostapd_event(std::string_view datagram);
 // event without a valid station address.
 std::optional<HostapdEvent> parse_hostapd_event(std::string_view datagram, std::string &why);
 
+// RADIUS limits User-Name to 253 bytes (RFC 2865 5.1); hostapd copies it.
+inline constexpr size_t kMaxUserName = 253;
+
 // One station as STA-FIRST, STA-NEXT or STA <mac> describe it: the address
 // on the first line, then key=value lines, flags=[AUTH][ASSOC][AUTHORIZED]...
 struct StationRecord {
 	MacAddr mac;
 	bool authorized = false; // only an authorized station has a link to carry data
+	// 802.1X only (ieee802_1x_get_mib_sta): dot1xAuthSessionUserName, which
+	// hostapd replaces with the User-Name of the Access-Accept, so the inner
+	// identity of PEAP or TTLS when the RADIUS server returns it; and the
+	// method of last_eap_type_as ("25 (PEAP)" -> "PEAP").
+	std::string user;
+	std::string eap_method;
 };
 
 // The end of the list is an empty reply: nullopt and why empty. A reply

@@ -16,9 +16,21 @@ void Stations::connected(const MacAddr &mac, uint32_t ifindex)
 	h_.arrived(mac, it->second.addr, ifindex, "station associated (hostapd)");
 }
 
+bool Stations::authenticated(const MacAddr &mac, User user)
+{
+	if (!associated_.count(mac))
+		return false;
+	auto [it, added] = users_.try_emplace(mac, user);
+	if (!added && it->second == user)
+		return false;
+	it->second = std::move(user);
+	return true;
+}
+
 void Stations::disconnected(const MacAddr &mac)
 {
 	associated_.erase(mac);
+	users_.erase(mac);
 	auto it = where_.find(mac);
 	if (it == where_.end()) {
 		++unknown_departures_;

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <string>
 
 namespace roamnat {
 
@@ -32,6 +33,15 @@ public:
 	// announce: an associated station's arrival follows when this is news.
 	void learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce = true);
 
+	// An associated station's 802.1X user (Fig. 14 1455). false: nothing
+	// new (the same user again, or a station not associated here).
+	struct User {
+		std::string name, method;
+		friend bool operator==(const User &, const User &) = default;
+	};
+	bool authenticated(const MacAddr &mac, User user);
+	const std::map<MacAddr, User> &users() const { return users_; }
+
 	bool associated(const MacAddr &mac) const { return associated_.count(mac); }
 	size_t known() const { return where_.size(); }
 	uint64_t unknown_departures() const { return unknown_departures_; }
@@ -46,6 +56,7 @@ private:
 	Handlers h_;
 	std::map<MacAddr, Where> where_;
 	std::set<MacAddr> associated_;
+	std::map<MacAddr, User> users_; // associated stations only
 	uint64_t unknown_departures_ = 0;
 };
 

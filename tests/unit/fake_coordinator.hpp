@@ -22,6 +22,7 @@ public:
 	bool up() const override { return connected; }
 	uint64_t timeouts() const override { return 0; }
 	bool resolves_stations() const override { return connected && stations; }
+	bool keeps_users() const override { return connected && users; }
 
 	// The i-th request answered with reply (nullptr: no answer came).
 	void answer(size_t i, const proto::Message *reply)
@@ -51,6 +52,7 @@ public:
 	std::vector<Asked> asked;
 	bool connected = true;
 	bool stations = true;
+	bool users = true;
 
 protected:
 	void request(proto::Message msg, ReplyHandler h) override { asked.push_back({std::move(msg), std::move(h)}); }

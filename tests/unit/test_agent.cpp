@@ -418,6 +418,41 @@ TEST_CASE("arrival: a station new to this AP is named by its MAC; the coordinato
 	CHECK(lab.coord.asked.size() == 4);
 }
 
+TEST_CASE("users: an 802.1X station's user goes to the coordinator once, and again after each new session")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	StationRecord rec;
+	rec.mac = sta;
+	rec.authorized = true;
+	rec.user = "alice";
+	rec.eap_method = "PEAP";
+	lab.agent->station_authenticated(rec, "wlan0"); // not associated here: nobody to bind
+	CHECK(lab.coord.count(MsgType::station_auth) == 0);
+
+	lab.coord.stations = false; // only the user matters here
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(rec, "wlan0");
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
+	CHECK(lab.coord.last().mac == sta);
+	CHECK(lab.coord.last().user == "alice");
+	CHECK(lab.coord.last().auth_method == "PEAP");
+	lab.agent->station_authenticated(rec, "wlan0"); // hostapd's list again: no news
+	CHECK(lab.coord.count(MsgType::station_auth) == 1);
+
+	lab.coord.new_session(); // a restarted coordinator learns it again
+	CHECK(lab.coord.count(MsgType::station_auth) == 2);
+
+	lab.agent->station_left(sta);
+	lab.coord.new_session();
+	CHECK(lab.coord.count(MsgType::station_auth) == 2);
+
+	lab.coord.users = false; // a coordinator that does not keep users is not told
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(rec, "wlan0");
+	CHECK(lab.coord.count(MsgType::station_auth) == 2);
+}
+
 TEST_CASE("arrival: a DHCP lease acknowledged here binds the station's MAC at the coordinator and joins its connections")
 {
 	Lab lab({}, false);

@@ -382,6 +382,60 @@ TEST_CASE("a station the coordinator has bound is found by its MAC alone at an A
 	CHECK(validate(neither) == "client_arrived lacks client_addr or mac");
 }
 
+TEST_CASE("Fig. 14 1455: the coordinator keeps each station's user, newest authentication first")
+{
+	Harness h;
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	auto ap2 = h.agent("ap2", "10.201.0.102");
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	Message auth;
+	auth.type = MsgType::station_auth;
+	auth.mac = sta;
+	auth.user = "alice";
+	auth.auth_method = "PEAP";
+	CHECK(h.ask(*ap1, auth).status == Status::ok);
+	auto u = h.coord.users().find(sta);
+	REQUIRE(u);
+	CHECK(u->user == "alice");
+	CHECK(u->agent == "ap1");
+	CHECK(u->method == "PEAP");
+	CHECK(u->since > 1700000000);
+
+	auth.user = "mallory"; // the same MAC as another user: kept, and counted
+	CHECK(h.ask(*ap2, auth).status == Status::ok);
+	CHECK(h.coord.users().find(sta)->agent == "ap2");
+	CHECK(h.coord.users().size() == 1);
+
+	Message dump;
+	dump.type = MsgType::dump_request;
+	dump.what = DumpWhat::users;
+	auto d = h.ask(*ap1, dump);
+	REQUIRE(d.users.size() == 1);
+	CHECK(d.users[0].user == "mallory");
+	dump.what = DumpWhat::counters;
+	d = h.ask(*ap1, dump);
+	std::map<std::string, uint64_t> c;
+	for (const auto &r : d.counters)
+		c[r.name] = r.value;
+	CHECK(c["user_authentications"] == 2);
+	CHECK(c["user_changes"] == 1);
+	CHECK(c["users"] == 1);
+}
+
+TEST_CASE("the user table is bounded: the oldest authentication goes first")
+{
+	UserTable t(2);
+	MacAddr a = *MacAddr::parse("02:00:00:00:00:01"), b = *MacAddr::parse("02:00:00:00:00:02"),
+		c = *MacAddr::parse("02:00:00:00:00:03");
+	CHECK(t.authenticated({a, "alice", "ap1", "PEAP", 1}) == UserTable::Change::added);
+	CHECK(t.authenticated({b, "bob", "ap1", "TTLS", 2}) == UserTable::Change::added);
+	CHECK(t.authenticated({a, "alice", "ap2", "PEAP", 3}) == UserTable::Change::reauthenticated); // a is now newest
+	CHECK(t.authenticated({c, "carol", "ap1", "PEAP", 4}) == UserTable::Change::added);
+	CHECK_FALSE(t.find(b));
+	CHECK(t.find(a)->agent == "ap2");
+	CHECK(t.size() == 2);
+}
+
 TEST_CASE("the station table is bounded: the oldest binding goes first")
 {
 	StationTable t(2);

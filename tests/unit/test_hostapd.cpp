@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@ struct FakeHostapd {
 	socklen_t client_len = 0;
 	std::vector<std::string> received;
 	std::vector<MacAddr> stations; // what STA-FIRST / STA-NEXT list, all authorized
+	std::map<MacAddr, std::string> users; // 802.1X stations' users
+	std::string sta_reply;                // overrides the answer to STA <mac>
 	bool answer = true;
 
 	explicit FakeHostapd(std::string p) : path(std::move(p)) { open(); }
@@ -54,7 +57,13 @@ struct FakeHostapd {
 	{
 		sendto(fd.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr *>(&client), client_len);
 	}
-	std::string record(const MacAddr &mac) { return mac.str() + "\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n"; }
+	std::string record(const MacAddr &mac)
+	{
+		std::string r = mac.str() + "\nflags=[AUTH][ASSOC][AUTHORIZED]\naid=1\n";
+		if (users.count(mac))
+			r += "dot1xAuthSessionUserName=" + users[mac] + "\nlast_eap_type_as=21 (TTLS)\n";
+		return r;
+	}
 	void serve()
 	{
 		char buf[4096];
@@ -79,6 +88,9 @@ struct FakeHostapd {
 				while (i < stations.size() && !(after && stations[i] == *after))
 					++i;
 				reply(i + 1 < stations.size() ? record(stations[i + 1]) : "");
+			} else if (cmd.rfind("STA ", 0) == 0) {
+				auto mac = MacAddr::parse(cmd.substr(4));
+				reply(!sta_reply.empty() ? sta_reply : mac ? record(*mac) : "FAIL\n");
 			}
 		}
 	}
@@ -102,6 +114,7 @@ struct Bench {
 		HostapdLink::Handlers h;
 		h.connected = [this](const MacAddr &m) { said.push_back("+" + m.str()); };
 		h.disconnected = [this](const MacAddr &m) { said.push_back("-" + m.str()); };
+		h.authenticated = [this](const StationRecord &s) { said.push_back("user " + s.mac.str() + " " + s.user + " " + s.eap_method); };
 		// Pings often; a reply is late only after a second, which a scripted
 		// peer served from the same loop never is, however slow the machine.
 		HostapdLink::Timing fast{Millis(1000), Millis(50), Millis(100)};
@@ -175,6 +188,23 @@ TEST_CASE("hostapd station records: the address, and whether the station is auth
 	CHECK(MacAddr::parse("02:AB:cd:00:01:00")->str() == "02:ab:cd:00:01:00");
 }
 
+TEST_CASE("hostapd station records: the 802.1X user and EAP method, when there is one")
+{
+	std::string why;
+	auto sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTH][ASSOC][AUTHORIZED]\n"
+					"dot1xAuthSessionUserName=alice\nlast_eap_type_as=25 (PEAP)\n", why);
+	REQUIRE(sta);
+	CHECK(sta->user == "alice");
+	CHECK(sta->eap_method == "PEAP");
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\nlast_eap_type_as=21\n", why);
+	REQUIRE(sta);
+	CHECK(sta->user.empty()); // WPA-PSK or open: no user
+	CHECK(sta->eap_method == "21");
+	// RADIUS cannot carry a longer User-Name; hostapd never reports one.
+	CHECK_FALSE(parse_station_record("02:00:00:00:01:00\ndot1xAuthSessionUserName=" + std::string(254, 'a') + "\n", why));
+	CHECK(why.find("user name of 254 bytes") != std::string::npos);
+}
+
 TEST_CASE("hostapd link: attaches, reads the station list, then follows events")
 {
 	Bench b;
@@ -194,6 +224,32 @@ TEST_CASE("hostapd link: attaches, reads the station list, then follows events")
 	CHECK(b.said == std::vector<std::string>{"-" + kSta1.str(), "+" + kSta1.str()});
 	REQUIRE(b.until([&] { return b.link->stats().malformed == 1; }));
 	CHECK(b.link->stations() == std::set<MacAddr>{kSta1, kSta2});
+}
+
+TEST_CASE("hostapd link: an 802.1X station's user is read from its record, after the event and in the list")
+{
+	Bench b;
+	b.hostapd->stations = {kSta1};
+	b.hostapd->users[kSta1] = "alice";
+	b.link->start();
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+	CHECK(b.said == std::vector<std::string>{"+" + kSta1.str(), "user " + kSta1.str() + " alice TTLS"});
+
+	b.said.clear();
+	b.hostapd->users[kSta2] = "bob";
+	b.hostapd->event("<3>AP-STA-CONNECTED " + kSta2.str());
+	REQUIRE(b.until([&] { return b.said.size() == 2; }));
+	CHECK(b.said == std::vector<std::string>{"+" + kSta2.str(), "user " + kSta2.str() + " bob TTLS"});
+
+	// A record that is not the station asked about, or not a record, names nobody.
+	b.said.clear();
+	b.hostapd->sta_reply = b.hostapd->record(kSta1);
+	b.hostapd->event("<3>AP-STA-CONNECTED " + kSta2.str());
+	REQUIRE(b.until([&] { return b.link->stats().malformed == 1; }));
+	b.hostapd->sta_reply = "not a record\n";
+	b.hostapd->event("<3>AP-STA-CONNECTED " + kSta2.str());
+	REQUIRE(b.until([&] { return b.link->stats().malformed == 2; }));
+	CHECK(b.said == std::vector<std::string>{"+" + kSta2.str(), "+" + kSta2.str()});
 }
 
 TEST_CASE("hostapd link: only hostapd's own socket can speak to it")

@@ -53,11 +53,31 @@ TEST_CASE("every field of a message survives encode and decode")
 		    {{"ap1", ep("10.0.0.1:40000")}}}};
 	m.agents = {{"ap1", Ipv4{42}, 1, 1234567890123ULL}};
 	m.counters = {{"rx_hello", 5}, {"big", ~0ULL}};
+	m.mac = *MacAddr::parse("02:00:00:00:01:00");
+	m.user = "alice@example.org";
+	m.auth_method = "PEAP";
+	m.users = {{*MacAddr::parse("02:00:00:00:02:00"), "bob", "ap2", "TTLS", 1764633600}};
 	DecodeError err;
 	auto back = roundtrip(m, err);
 	REQUIRE(back);
 	CHECK(*back == m);
 	CHECK(validate(*back).empty());
+}
+
+TEST_CASE("a user record without its MAC or user is refused")
+{
+	Message m;
+	m.type = MsgType::dump_reply;
+	m.status = Status::ok;
+	m.users = {{MacAddr{}, "", "ap1", "", 0}};
+	DecodeError err;
+	CHECK_FALSE(roundtrip(m, err));
+	CHECK(err.what == "user record without mac or user");
+
+	Message a;
+	a.type = MsgType::station_auth;
+	a.mac = *MacAddr::parse("02:00:00:00:01:00");
+	CHECK(validate(a) == "station_auth lacks user");
 }
 
 TEST_CASE("a truncated frame is rejected at every length, never misread")
