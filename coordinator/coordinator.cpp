@@ -340,9 +340,15 @@ void Coordinator::on_client_arrived(Session &s, const Message &m)
 
 // Fig. 14 1455 / Fig. 15 1580b: the AP's server authentication module
 // (hostapd) accepted this station as this user. One audit line each, with
-// user, MAC, AP and method; the time is the log's.
+// user, MAC, AP and method.
 void Coordinator::on_station_auth(Session &s, const Message &m)
 {
+	if (m.user->empty()) {
+		count("refused_station_auth");
+		log_warn(s.conn->label(), ": station_auth for ", m.mac->str(), " names no user; refused");
+		s.conn->send(reply(MsgType::station_auth_ack, m, Status::bad_message));
+		return;
+	}
 	proto::UserRecord rec{*m.mac, *m.user, s.agent, m.auth_method.value_or(""),
 			      uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
 					       std::chrono::system_clock::now().time_since_epoch())

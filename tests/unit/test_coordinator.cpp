@@ -401,6 +401,11 @@ TEST_CASE("Fig. 14 1455: the coordinator keeps each station's user, newest authe
 	CHECK(u->method == "PEAP");
 	CHECK(u->since > 1700000000);
 
+	Message nobody = auth; // an empty user would make every users dump undecodable
+	nobody.user = "";
+	CHECK(h.ask(*ap1, nobody).status == Status::bad_message);
+	CHECK(h.coord.users().find(sta)->user == "alice");
+
 	auth.user = "mallory"; // the same MAC as another user: kept, and counted
 	CHECK(h.ask(*ap2, auth).status == Status::ok);
 	CHECK(h.coord.users().find(sta)->agent == "ap2");
