@@ -6,6 +6,7 @@
 #include "agent_config.hpp"
 #include "coordinator_session.hpp"
 #include "kmod_dataplane.hpp"
+#include "local_ports.hpp"
 #include "nft_dataplane.hpp"
 #include "roamd_config_keys.hpp"
 
@@ -99,6 +100,10 @@ int main(int argc, char **argv)
 	// Keep the kernel from handing our ports to local sockets.
 	write_sysctl("/proc/sys/net/ipv4/ip_local_reserved_ports",
 		     std::to_string(opts.dp.port_min) + "-" + std::to_string(opts.dp.port_max));
+	for (const auto &s : local_sockets_in_range(opts.dp.port_min, opts.dp.port_max))
+		log_warn("local ", s.proto, " socket ", s.local, " was given a port of port_range before roamd reserved it: ",
+			 "packets to it will be taken for masquerade traffic and dropped; reserve the range at boot ",
+			 "(net.ipv4.ip_local_reserved_ports, docs/operations.md) or restart that daemon");
 	if (std::ifstream f("/proc/sys/net/ipv4/ip_forward"); f.get() != '1')
 		log_warn("net.ipv4.ip_forward is off: this AP will not forward its clients' packets");
 	if (opts.dp.outbound == OutboundMode::via_ham)
