@@ -21,7 +21,7 @@ template <> struct Wire<Status> {
 };
 template <> struct Wire<Role> {
 	static constexpr size_t len = 1;
-	static constexpr unsigned min = unsigned(Role::agent), max = unsigned(Role::ctl);
+	static constexpr unsigned min = unsigned(Role::agent), max = unsigned(Role::key_source);
 	static constexpr const char *what = "role";
 };
 template <> struct Wire<DumpWhat> {
@@ -42,7 +42,8 @@ using Field = std::variant<std::optional<Status> Message::*, std::optional<std::
 			   std::optional<Address> Message::*, std::optional<L4> Message::*,
 			   std::optional<Endpoint> Message::*, std::optional<uint32_t> Message::*,
 			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
-			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*>;
+			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*,
+			   std::optional<SecretBytes> Message::*>;
 
 struct AttrSpec {
 	Attr id;
@@ -77,6 +78,8 @@ const AttrSpec kAttrs[] = {
 	{Attr::user, "user", &Message::user},
 	{Attr::auth_method, "auth_method", &Message::auth_method},
 	{Attr::user_record, "user_record", std::nullopt},
+	{Attr::pmk, "pmk", &Message::pmk},
+	{Attr::lifetime, "lifetime", &Message::lifetime},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -135,6 +138,9 @@ const MessageSpec kMessages[] = {
 	{MsgType::client_moved, "client_moved", attrs({A::client_addr}), attrs({A::agent_id}), {}},
 	{MsgType::station_auth, "station_auth", attrs({A::mac, A::user}), attrs({A::auth_method}), {}},
 	{MsgType::station_auth_ack, "station_auth_ack", kStatus, kText, MsgType::station_auth},
+	{MsgType::station_key, "station_key", attrs({A::mac, A::user, A::pmk, A::lifetime}), attrs({A::agent_id}), {}},
+	{MsgType::station_key_ack, "station_key_ack", kStatus, kText | attrs({A::count}), MsgType::station_key},
+	{MsgType::key_push, "key_push", attrs({A::mac, A::user, A::pmk, A::lifetime}), 0, {}},
 };
 
 const char *const kStatusNames[] = {
@@ -194,6 +200,7 @@ public:
 	void value(uint32_t v) { u32(v); }
 	void value(uint64_t v) { u64(v); }
 	void value(const MacAddr &m) { out.insert(out.end(), m.bytes.begin(), m.bytes.end()); }
+	void value(const SecretBytes &k) { out.insert(out.end(), k.begin(), k.end()); }
 	void value(const std::string &s)
 	{
 		size_t n = std::min(s.size(), kMaxString);
@@ -341,6 +348,17 @@ bool read(std::span<const uint8_t> v, uint16_t type, MacAddr &out, DecodeError &
 	if (!need_len(v, Wire<MacAddr>::len, type, err))
 		return false;
 	std::copy(v.begin(), v.end(), out.bytes.begin());
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, SecretBytes &out, DecodeError &err)
+{
+	if (v.size() < kMinPmk || v.size() > kMaxPmk) {
+		err.what = "key attribute " + attr_label(type) + " has length " + std::to_string(v.size()) + ", expected " +
+			   std::to_string(kMinPmk) + " to " + std::to_string(kMaxPmk);
+		return false;
+	}
+	out.assign(v.begin(), v.end());
 	return true;
 }
 

@@ -5,6 +5,7 @@
 #include "connection_record.hpp"
 #include "endpoint.hpp"
 #include "mac_addr.hpp"
+#include "secret.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -46,6 +47,9 @@ enum class MsgType : uint8_t {
 	client_moved = 21,   // coordinator -> a client's previous FAMs: it arrived at another
 	station_auth = 22,   // Fig. 14 1455: a station completed 802.1X here as this user
 	station_auth_ack = 23,
+	station_key = 24,    // key source -> coordinator: Fig. 14's link session key of a station, for its next APs
+	station_key_ack = 25,
+	key_push = 26,       // coordinator -> agents: install that key (Fig. 15 1500)
 };
 const char *msg_type_name(MsgType type);
 
@@ -63,7 +67,9 @@ enum class Status : uint16_t {
 };
 const char *status_name(Status status);
 
-enum class Role : uint8_t { agent = 1, ctl = 2 };
+// key_source: a RADIUS server's hook (roamctl station-key), which may only
+// send station_key.
+enum class Role : uint8_t { agent = 1, ctl = 2, key_source = 3 };
 
 enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5, users = 6 };
 
@@ -95,8 +101,11 @@ enum class Attr : uint16_t {
 	user = 24,        // the authenticated user (the RADIUS User-Name of the Access-Accept)
 	auth_method = 25, // the EAP method that authenticated it ("PEAP", "TTLS", ...)
 	user_record = 26, // mac, user, agent_id, auth_method, value64; repeatable
+	pmk = 27,         // a station's pairwise master key, 32 to 64 bytes (TLS only)
+	lifetime = 28,    // seconds a key stays usable
 };
-inline constexpr uint16_t kMaxAttr = 26;
+inline constexpr uint16_t kMaxAttr = 28;
+inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
 using AttrSet = uint32_t;
@@ -138,6 +147,7 @@ inline constexpr uint32_t kFlagResync = 1u << 3;   // ham_register/fam_request r
 inline constexpr uint32_t kFlagClientMoved = 1u << 4; // hello: this agent takes client_moved pushes
 inline constexpr uint32_t kFlagStations = 1u << 5;    // hello_ack: client_arrived may carry a MAC alone
 inline constexpr uint32_t kFlagUsers = 1u << 6;       // hello_ack: station_auth is taken
+inline constexpr uint32_t kFlagKeys = 1u << 7;        // hello: this agent takes key_push
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -191,6 +201,8 @@ struct Message {
 	std::optional<MacAddr> mac;
 	std::optional<std::string> user;
 	std::optional<std::string> auth_method;
+	std::optional<SecretBytes> pmk;
+	std::optional<uint32_t> lifetime;
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;

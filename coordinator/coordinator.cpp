@@ -34,7 +34,7 @@ void fill_conn(Message &m, const ConnRecord &c)
 } // namespace
 
 Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls)
-	: loop_(loop), opts_(std::move(opts)), tls_(std::move(tls))
+	: loop_(loop), opts_(std::move(opts)), tls_(std::move(tls)), keys_(opts_.max_keys)
 {
 }
 
@@ -115,6 +115,14 @@ void Coordinator::dispatch(Session &s, Message &&m)
 		s.conn->fail(Status::unauthorized, "a control session may only dump");
 		return;
 	}
+	// Keys come from the key sources alone, and they send nothing else.
+	if (s.hello && (s.role == proto::Role::key_source) != (m.type == MsgType::station_key)) {
+		count("refused_key_source");
+		s.conn->fail(Status::unauthorized, s.role == proto::Role::key_source
+							   ? "a key source may only send station_key"
+							   : "only a key source may send station_key");
+		return;
+	}
 	switch (m.type) {
 	case MsgType::hello:
 		if (s.hello) {
@@ -129,6 +137,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::client_departed: on_client_departed(s, m); return;
 	case MsgType::client_arrived: on_client_arrived(s, m); return;
 	case MsgType::station_auth: on_station_auth(s, m); return;
+	case MsgType::station_key: on_station_key(s, m); return;
 	case MsgType::conn_end: on_conn_end(s, m); return;
 	case MsgType::ham_designate: on_ham_designate(s, m); return;
 	case MsgType::dump_request: on_dump(s, m); return;
@@ -164,11 +173,20 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.agent = name;
 		s.addr = *m.agent_addr;
 		s.takes_client_moved = m.has_flag(proto::kFlagClientMoved);
+		s.takes_keys = m.has_flag(proto::kFlagKeys);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
 	}
+	if (s.role == proto::Role::key_source && !opts_.key_sources.count(name)) {
+		count("refused_key_source");
+		s.conn->fail(Status::unauthorized, "'" + name + "' is not in this coordinator's key_sources list");
+		return;
+	}
 	s.hello = true;
-	s.conn->set_label((s.role == proto::Role::agent ? "agent " : "ctl ") + name);
+	s.conn->set_label((s.role == proto::Role::agent	       ? "agent "
+			   : s.role == proto::Role::key_source ? "key source "
+							       : "ctl ") +
+			  name);
 	if (s.role == proto::Role::agent)
 		log_info(s.conn->label(), " connected from ", s.addr.str());
 	else
@@ -176,6 +194,8 @@ void Coordinator::on_hello(Session &s, const Message &m)
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
 	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations | proto::kFlagUsers;
 	s.conn->send(ack);
+	if (s.takes_keys)
+		push_keys_to(s);
 }
 
 // Figs. 10 and 11: a FAM asks to join an existing connection, or (combined
@@ -483,6 +503,7 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		fresh().counters.push_back({"connections", table_.size()});
 		fresh().counters.push_back({"stations", stations_.size()});
 		fresh().counters.push_back({"users", users_.size()});
+		fresh().counters.push_back({"keys", keys_.size()});
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});

@@ -5,6 +5,7 @@
 #include "../common/framed_conn.hpp"
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
+#include "key_table.hpp"
 #include "station_table.hpp"
 #include "user_table.hpp"
 
@@ -21,6 +22,10 @@ struct CoordinatorOptions {
 	TlsFiles tls;
 	std::set<std::string> allowed_agents; // empty: any certificate the CA signed
 	bool push_fam_updates = true;
+	// Certificate names that may hand over station keys (a RADIUS server's
+	// roamctl station-key); empty: no key handoff.
+	std::set<std::string> key_sources;
+	size_t max_keys = 16384;
 };
 
 class Coordinator {
@@ -43,6 +48,7 @@ private:
 		Address addr;
 		uint64_t requests = 0;
 		bool takes_client_moved = false; // hello flag kFlagClientMoved
+		bool takes_keys = false;         // hello flag kFlagKeys
 	};
 	struct Designation {
 		FramedConn *requester;
@@ -59,6 +65,11 @@ private:
 	void on_client_departed(Session &s, const proto::Message &m);
 	void on_client_arrived(Session &s, const proto::Message &m);
 	void on_station_auth(Session &s, const proto::Message &m);
+	// coordinator_keys.cpp: Fig. 14's key lookup table, Fig. 15 1500.
+	void on_station_key(Session &s, const proto::Message &m);
+	bool push_key(Session &agent, const KeyTable::Key &key);
+	void push_keys_to(Session &agent);
+	void schedule_key_expiry();
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -82,6 +93,8 @@ private:
 	ConnectionTable table_;
 	StationTable stations_;
 	UserTable users_;
+	KeyTable keys_;
+	EventLoop::TimerId key_timer_ = 0;
 };
 
 } // namespace roamnat

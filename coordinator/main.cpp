@@ -2,6 +2,7 @@
 #include "../common/config_file.hpp"
 #include "../common/daemon_cli.hpp"
 #include "../common/log.hpp"
+#include "../common/secret.hpp"
 #include "coordinator.hpp"
 #include "roamcoord_config_keys.hpp"
 
@@ -72,6 +73,17 @@ int main(int argc, char **argv)
 	if (!push)
 		return fail("push_fam_updates = '" + get("push_fam_updates") + "' is not yes or no");
 	opts.push_fam_updates = *push;
+	for (const auto &a : split_words(get("key_sources")))
+		opts.key_sources.insert(a);
+	auto max_keys = parse_number(get("max_keys"), 1048576);
+	if (!max_keys || *max_keys < 1)
+		return fail("max_keys = '" + get("max_keys") + "' is not a number from 1 to 1048576");
+	opts.max_keys = size_t(*max_keys);
+	if (!opts.key_sources.empty()) {
+		std::string why;
+		if (!init_secure_heap(opts.max_keys * 64, why))
+			log_warn(why);
+	}
 	auto tls = TlsContext::create(true, opts.tls, err);
 	if (!tls)
 		return fail(err);

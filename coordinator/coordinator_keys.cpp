@@ -1,0 +1,108 @@
+// Fig. 14's lookup table of link session keys and Fig. 15 1500: the key a
+// station's 802.1X authentication produced goes to every other AP before
+// the station gets there, so it reassociates without a new EAP exchange.
+#include "../common/log.hpp"
+#include "coordinator.hpp"
+
+namespace roamnat {
+
+using proto::Message;
+using proto::MsgType;
+using proto::Status;
+
+namespace {
+// hostapd's own default PMK lifetime (dot11RSNAConfigPMKLifetime) is 12 h;
+// anything a RADIUS Session-Timeout may sensibly say fits in a week.
+constexpr uint32_t kMaxKeyLifetime = 7 * 24 * 3600;
+
+uint32_t seconds_left(const KeyTable::Key &key)
+{
+	auto left = std::chrono::duration_cast<std::chrono::seconds>(key.expires - KeyTable::Clock::now()).count();
+	return left > 0 ? uint32_t(left) : 0;
+}
+} // namespace
+
+void Coordinator::on_station_key(Session &s, const Message &m)
+{
+	Message ack;
+	ack.type = MsgType::station_key_ack;
+	ack.request_id = m.request_id;
+	if (m.user->empty() || *m.lifetime == 0 || *m.lifetime > kMaxKeyLifetime) {
+		count("refused_station_key");
+		ack.status = Status::bad_message;
+		ack.text = m.user->empty() ? "station_key names no user"
+					   : "lifetime " + std::to_string(*m.lifetime) + " s outside 1.." +
+						     std::to_string(kMaxKeyLifetime);
+		log_warn(s.conn->label(), ": station_key for ", m.mac->str(), " refused: ", *ack.text);
+		s.conn->send(ack);
+		return;
+	}
+	keys_.put({*m.mac, *m.user, m.agent_id.value_or(""), *m.pmk,
+		   KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
+	schedule_key_expiry();
+	count("keys_received");
+	uint32_t pushed = 0;
+	std::string to;
+	const KeyTable::Key *key = keys_.find(*m.mac);
+	for (auto &[conn, agent] : sessions_) {
+		if (agent.role == proto::Role::agent && agent.hello && push_key(agent, *key)) {
+			++pushed;
+			to += " " + agent.agent;
+		}
+	}
+	log_info("audit: key of station ", m.mac->str(), " (user=", *m.user, ") from ", s.conn->peer_name(),
+		 m.agent_id ? ", authenticated at " + *m.agent_id : std::string(), ": handed to ", pushed, " AP(s)",
+		 pushed ? ":" + to : std::string(), "; usable for ", *m.lifetime, " s");
+	ack.status = Status::ok;
+	ack.count = pushed;
+	s.conn->send(ack);
+}
+
+// The AP that authenticated the station holds the key already (with the
+// identity hostapd keeps beside it): it is not sent again.
+bool Coordinator::push_key(Session &agent, const KeyTable::Key &key)
+{
+	if (!agent.takes_keys || agent.agent == key.source_agent)
+		return false;
+	uint32_t left = seconds_left(key);
+	if (!left)
+		return false;
+	Message push;
+	push.type = MsgType::key_push;
+	push.mac = key.mac;
+	push.user = key.user;
+	push.pmk = key.pmk;
+	push.lifetime = left;
+	agent.conn->send(push);
+	count("key_pushes");
+	return true;
+}
+
+// An AP that (re)connects gets every key still usable.
+void Coordinator::push_keys_to(Session &agent)
+{
+	size_t n = 0;
+	keys_.for_each([&](const KeyTable::Key &k) { n += push_key(agent, k); });
+	if (n)
+		log_info("handed ", n, " station key(s) to ", agent.agent, " as it connected");
+}
+
+void Coordinator::schedule_key_expiry()
+{
+	loop_.cancel(key_timer_);
+	key_timer_ = 0;
+	auto next = keys_.next_expiry();
+	if (!next)
+		return;
+	auto wait = std::chrono::duration_cast<Millis>(*next - KeyTable::Clock::now()) + Millis(1);
+	key_timer_ = loop_.after(std::max(wait, Millis(1)), [this] {
+		key_timer_ = 0;
+		if (size_t n = keys_.expire(KeyTable::Clock::now())) {
+			count("keys_expired", n);
+			log_debug(n, " station key(s) expired and were wiped");
+		}
+		schedule_key_expiry();
+	});
+}
+
+} // namespace roamnat
