@@ -154,6 +154,7 @@ void FramedConn::do_read()
 		long n = raw_read(buf, sizeof(buf), again);
 		if (n > 0) {
 			in_.insert(in_.end(), buf, buf + n);
+			wipe(buf, size_t(n));
 			parse_frames();
 			continue;
 		}

@@ -62,8 +62,9 @@ private:
 	std::string peer_name_;
 	State state_ = State::handshake;
 	bool want_write_for_read_ = false;
-	std::vector<uint8_t> in_;
-	std::vector<uint8_t> out_;
+	// Frames may carry keys: wiped when freed, as is the read buffer.
+	WireBytes in_;
+	WireBytes out_;
 	size_t out_off_ = 0;
 	EventLoop::TimerId handshake_timer_ = 0;
 	EventLoop::TimerId partial_timer_ = 0;

@@ -153,7 +153,7 @@ static_assert(std::size(kStatusNames) == Wire<Status>::max + 1);
 
 class Writer {
 public:
-	std::vector<uint8_t> out;
+	WireBytes out;
 
 	void u8(uint8_t v) { out.push_back(v); }
 	void u16(uint16_t v)
@@ -545,7 +545,7 @@ std::optional<MasqKey> Message::masq_key() const
 	return MasqKey{*proto, *server, *masq};
 }
 
-std::vector<uint8_t> encode(const Message &m)
+WireBytes encode(const Message &m)
 {
 	Writer w;
 	w.u32(0);

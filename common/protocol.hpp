@@ -220,8 +220,9 @@ struct DecodeError {
 	std::string what;
 };
 
-// Encodes header and attributes, length prefix included.
-std::vector<uint8_t> encode(const Message &msg);
+// Encodes header and attributes, length prefix included (wiped when freed:
+// a frame may carry a key).
+WireBytes encode(const Message &msg);
 
 // Decodes one frame body (after the length prefix). Never throws; every
 // length is checked against the buffer before it is read.

@@ -1,6 +1,7 @@
 #include "secret.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <openssl/crypto.h>
@@ -19,6 +20,20 @@ void *secure_allocate(size_t n)
 void secure_free(void *p, size_t n)
 {
 	OPENSSL_secure_clear_free(p, n);
+}
+
+void *wiping_allocate(size_t n)
+{
+	void *p = std::malloc(n ? n : 1);
+	if (!p)
+		throw std::bad_alloc();
+	return p;
+}
+
+void wiping_free(void *p, size_t n)
+{
+	OPENSSL_cleanse(p, n);
+	std::free(p);
 }
 
 bool init_secure_heap(size_t bytes, std::string &why)

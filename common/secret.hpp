@@ -25,6 +25,23 @@ template <typename T> struct SecureAllocator {
 
 using SecretBytes = std::vector<uint8_t, SecureAllocator<uint8_t>>;
 
+// The ordinary heap, wiped on free: for buffers that carry keys among
+// other things (a connection's frames), so that no copy outlives them, a
+// reallocated one included.
+void *wiping_allocate(size_t n);
+void wiping_free(void *p, size_t n);
+
+template <typename T> struct WipingAllocator {
+	using value_type = T;
+	WipingAllocator() = default;
+	template <typename U> WipingAllocator(const WipingAllocator<U> &) {}
+	T *allocate(size_t n) { return static_cast<T *>(wiping_allocate(n * sizeof(T))); }
+	void deallocate(T *p, size_t n) { wiping_free(p, n * sizeof(T)); }
+	friend bool operator==(const WipingAllocator &, const WipingAllocator &) { return true; }
+};
+
+using WireBytes = std::vector<uint8_t, WipingAllocator<uint8_t>>;
+
 // Reserves the secure heap; once per process, before any key arrives.
 // False (and why) when the kernel refuses to lock the memory.
 bool init_secure_heap(size_t bytes, std::string &why);

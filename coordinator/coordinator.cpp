@@ -34,7 +34,11 @@ void fill_conn(Message &m, const ConnRecord &c)
 } // namespace
 
 Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls)
-	: loop_(loop), opts_(std::move(opts)), tls_(std::move(tls)), keys_(opts_.max_keys)
+	: loop_(loop), opts_(std::move(opts)), tls_(std::move(tls)),
+	  keys_(loop, opts_.max_keys, [this](size_t n) {
+		  count("keys_expired", n);
+		  log_debug(n, " station key(s) expired and were wiped");
+	  })
 {
 }
 

@@ -3,9 +3,9 @@
 #pragma once
 
 #include "../common/framed_conn.hpp"
+#include "../common/key_table.hpp"
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
-#include "key_table.hpp"
 #include "station_table.hpp"
 #include "user_table.hpp"
 
@@ -69,7 +69,6 @@ private:
 	void on_station_key(Session &s, const proto::Message &m);
 	bool push_key(Session &agent, const KeyTable::Key &key);
 	void push_keys_to(Session &agent);
-	void schedule_key_expiry();
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -94,7 +93,6 @@ private:
 	StationTable stations_;
 	UserTable users_;
 	KeyTable keys_;
-	EventLoop::TimerId key_timer_ = 0;
 };
 
 } // namespace roamnat

@@ -14,12 +14,6 @@ namespace {
 // hostapd's own default PMK lifetime (dot11RSNAConfigPMKLifetime) is 12 h;
 // anything a RADIUS Session-Timeout may sensibly say fits in a week.
 constexpr uint32_t kMaxKeyLifetime = 7 * 24 * 3600;
-
-uint32_t seconds_left(const KeyTable::Key &key)
-{
-	auto left = std::chrono::duration_cast<std::chrono::seconds>(key.expires - KeyTable::Clock::now()).count();
-	return left > 0 ? uint32_t(left) : 0;
-}
 } // namespace
 
 void Coordinator::on_station_key(Session &s, const Message &m)
@@ -39,7 +33,6 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 	}
 	keys_.put({*m.mac, *m.user, m.agent_id.value_or(""), *m.pmk,
 		   KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
-	schedule_key_expiry();
 	count("keys_received");
 	uint32_t pushed = 0;
 	std::string to;
@@ -64,7 +57,7 @@ bool Coordinator::push_key(Session &agent, const KeyTable::Key &key)
 {
 	if (!agent.takes_keys || agent.agent == key.source_agent)
 		return false;
-	uint32_t left = seconds_left(key);
+	uint32_t left = KeyTable::seconds_left(key);
 	if (!left)
 		return false;
 	Message push;
@@ -85,24 +78,6 @@ void Coordinator::push_keys_to(Session &agent)
 	keys_.for_each([&](const KeyTable::Key &k) { n += push_key(agent, k); });
 	if (n)
 		log_info("handed ", n, " station key(s) to ", agent.agent, " as it connected");
-}
-
-void Coordinator::schedule_key_expiry()
-{
-	loop_.cancel(key_timer_);
-	key_timer_ = 0;
-	auto next = keys_.next_expiry();
-	if (!next)
-		return;
-	auto wait = std::chrono::duration_cast<Millis>(*next - KeyTable::Clock::now()) + Millis(1);
-	key_timer_ = loop_.after(std::max(wait, Millis(1)), [this] {
-		key_timer_ = 0;
-		if (size_t n = keys_.expire(KeyTable::Clock::now())) {
-			count("keys_expired", n);
-			log_debug(n, " station key(s) expired and were wiped");
-		}
-		schedule_key_expiry();
-	});
 }
 
 } // namespace roamnat

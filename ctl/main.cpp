@@ -3,6 +3,7 @@
 #include "../common/framed_conn.hpp"
 #include "../common/log.hpp"
 #include "../common/socket_util.hpp"
+#include "station_key.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -31,6 +32,15 @@ Commands against the coordinator (needs --config or the TLS options):
   users         stations that authenticated with 802.1X: MAC, user, the AP
                 and EAP method of the latest authentication, and its time
   counters      coordinator counters (requests by type, refusals, pushes)
+  station-key MAC USER [--authenticator AP] [--lifetime SECONDS]
+                hand the coordinator the key of a station that just
+                authenticated as USER, for the other APs (key handoff); the
+                key is read from the environment variable MS_MPPE_RECV_KEY
+                (hex), as FreeRADIUS's exec module sets it, and never from
+                the command line. AP: the authenticating AP's agent name
+                (it has the key already); SECONDS: how long the key is
+                usable [43200]. Only a certificate the coordinator lists in
+                key_sources may do this (docs/operations.md, "Key handoff")
 Commands against an agent (with --agent SOCKET):
   fam           this AP's FAM records (Fig. 4)
   ham           this AP's HAM records (Fig. 5) with their FAMs
@@ -191,7 +201,8 @@ int main(int argc, char **argv)
 	set_log_ident("roamctl");
 	set_log_level(LogLevel::error);
 	std::string config_path, agent_socket, command;
-	std::optional<std::string> coord_arg, ca, cert, key;
+	std::vector<std::string> operands;
+	std::optional<std::string> coord_arg, ca, cert, key, authenticator, lifetime_text;
 	bool json = false;
 	for (int i = 1; i < argc; ++i) {
 		std::string a = argv[i];
@@ -215,8 +226,12 @@ int main(int argc, char **argv)
 		} else if (a == "--ca" && value(ca)) {
 		} else if (a == "--cert" && value(cert)) {
 		} else if (a == "--key" && value(key)) {
+		} else if (a == "--authenticator" && value(authenticator)) {
+		} else if (a == "--lifetime" && value(lifetime_text)) {
 		} else if (!a.empty() && a[0] != '-' && command.empty()) {
 			command = a;
+		} else if (!a.empty() && a[0] != '-' && command == "station-key") {
+			operands.push_back(a);
 		} else {
 			fprintf(stderr, "roamctl: unknown or incomplete option '%s'\nTry 'roamctl --help'.\n", a.c_str());
 			return 1;
@@ -233,7 +248,23 @@ int main(int argc, char **argv)
 		if (command == "ham") what = DumpWhat::ham_table;
 		if (command == "counters") what = DumpWhat::counters;
 	}
-	if (!what) {
+	std::optional<Message> key_request;
+	if (command == "station-key" && agent_socket.empty()) {
+		auto lifetime = parse_number(lifetime_text.value_or("43200"), UINT32_MAX);
+		if (operands.size() != 2 || !lifetime) {
+			fprintf(stderr, "roamctl: station-key takes MAC USER [--authenticator AP] [--lifetime SECONDS]\n");
+			return 1;
+		}
+		std::string why;
+		key_request = station_key_request(operands[0], operands[1], authenticator.value_or(""),
+						  uint32_t(*lifetime), why);
+		if (!key_request) {
+			fprintf(stderr, "roamctl: station-key: %s\n", why.c_str());
+			return 1;
+		}
+		key_request->request_id = 2;
+	}
+	if (!what && !key_request) {
 		fprintf(stderr, "roamctl: %s '%s'\nTry 'roamctl --help'.\n", command.empty() ? "missing command" : "unknown command for this peer", command.c_str());
 		return 1;
 	}
@@ -284,13 +315,28 @@ int main(int argc, char **argv)
 	conn->on_open([&](FramedConn &c) {
 		Message hello;
 		hello.type = MsgType::hello;
-		hello.role = proto::Role::ctl;
+		hello.role = key_request ? proto::Role::key_source : proto::Role::ctl;
 		hello.request_id = 1;
 		c.send(hello);
 	});
 	conn->on_message([&](FramedConn &c, Message &&m) {
 		if (m.type == MsgType::error) {
 			failure = "refused: " + m.text.value_or("(no text)");
+			loop.stop();
+			return;
+		}
+		if (m.type == MsgType::hello_ack && key_request) {
+			c.send(*key_request);
+			return;
+		}
+		if (m.type == MsgType::station_key_ack) {
+			if (m.status == proto::Status::ok) {
+				status = 0;
+				printf("roamctl: key of station %s handed to %u AP(s)\n", key_request->mac->str().c_str(),
+				       m.count.value_or(0));
+			} else {
+				failure = std::string("refused: ") + m.text.value_or(proto::status_name(*m.status));
+			}
 			loop.stop();
 			return;
 		}
@@ -321,6 +367,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "roamctl: %s\n", failure.c_str());
 		return status;
 	}
+	if (key_request)
+		return 0;
 	if (command == "clients") {
 		std::vector<proto::ConnRecord> conns;
 		for (const auto &m : replies)

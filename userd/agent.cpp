@@ -37,7 +37,11 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); }),
 	  stations_({[this](const MacAddr &m, Address c, uint32_t i, const char *why) { client_arrived(c, i, why, m); },
 		     [this](const MacAddr &m, uint32_t i) { station_arrived(m, i); },
-		     [this](Address c, const char *why) { client_departed(c, why); }})
+		     [this](Address c, const char *why) { client_departed(c, why); }}),
+	  keys_(loop_, 16384, [this](size_t n) {
+		  count("keys_expired", n);
+		  log_debug(n, " station key(s) expired and were wiped");
+	  })
 {
 }
 
@@ -500,6 +504,9 @@ void Agent::on_push(const Message &m)
 	case MsgType::client_moved:
 		client_moved(*m.client_addr, m.agent_id.value_or("another AP"));
 		return;
+	case MsgType::key_push:
+		key_received(m);
+		return;
 	default:
 		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
 	}
@@ -719,9 +726,18 @@ void Agent::station_left(const MacAddr &mac)
 
 // Fig. 14 1455: hostapd (the AP's server authentication module) accepted
 // the station as this user; the coordinator keeps the binding for every AP.
-void Agent::station_authenticated(const StationRecord &sta, const std::string &bss)
+void Agent::station_authenticated(const StationRecord &sta, const std::string &bss, bool wpa_eap)
 {
 	Stations::User user{sta.user, sta.eap_method};
+	if (user.name.empty()) {
+		// On a WPA-EAP BSS a station without an EAP exchange came in on a
+		// PMKSA; one roamd installed carries no identity, its key record does.
+		const KeyTable::Key *key = wpa_eap ? keys_.find(sta.mac) : nullptr;
+		if (!key)
+			return; // WPA-PSK or open: no user
+		user = {key->user, "PMKSA"};
+		count("station_key_handoffs");
+	}
 	if (!stations_.authenticated(sta.mac, user))
 		return;
 	count("station_authentications");
@@ -752,7 +768,18 @@ void Agent::start_hostapd()
 		HostapdLink::Handlers h;
 		h.connected = [this, bss](const MacAddr &m) { station_associated(m, if_nametoindex(bss.c_str())); };
 		h.disconnected = [this](const MacAddr &m) { station_left(m); };
-		h.authenticated = [this, bss](const StationRecord &sta) { station_authenticated(sta, bss); };
+		// The link is found by its path: it does not exist yet when the
+		// handlers are made.
+		auto link_of = [this, path]() -> HostapdLink * {
+			for (auto &l : hostapd_)
+				if (l->ctrl_path() == path)
+					return l.get();
+			return nullptr;
+		};
+		h.authenticated = [this, bss, link_of](const StationRecord &sta) {
+			station_authenticated(sta, bss, link_of()->wpa_eap());
+		};
+		h.attached = [this, link_of] { install_keys(*link_of()); };
 		auto link = std::make_unique<HostapdLink>(loop_, path, opts_.run_dir + "/hostapd-" + opts_.name + "-" + bss, std::move(h));
 		link->start();
 		hostapd_.push_back(std::move(link));

@@ -3,6 +3,7 @@
 // demand from the coordinator and pushed into the data plane.
 #pragma once
 
+#include "../common/key_table.hpp"
 #include "control_socket.hpp"
 #include "coordinator_link.hpp"
 #include "counters.hpp"
@@ -71,12 +72,17 @@ public:
 	// hostapd: a station associated with the BSS at ifindex, or left.
 	void station_associated(const MacAddr &mac, uint32_t ifindex);
 	void station_left(const MacAddr &mac);
-	void station_authenticated(const StationRecord &sta, const std::string &bss);
+	void station_authenticated(const StationRecord &sta, const std::string &bss, bool wpa_eap = false);
+	void install_key(HostapdLink &link, const KeyTable::Key &key);
 	void report_user(const MacAddr &mac, const Stations::User &user);
 	// The DHCP exchange here gave the station at mac the address addr.
 	void dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex);
 	// The coordinator saw the client arrive at agent to.
 	void client_moved(Address client, const std::string &to);
+	// agent_keys.cpp (Fig. 15 1500): a station's key, handed over by the
+	// coordinator, goes into every WPA-EAP BSS of this AP.
+	void key_received(const proto::Message &push);
+	void install_keys(HostapdLink &link);
 
 private:
 	using Way = HeldPackets::Way;
@@ -150,6 +156,7 @@ private:
 	HamTable hams_;
 	ControlSocket control_;
 	Stations stations_;
+	KeyTable keys_;
 	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
 	DhcpSnoop dhcp_;
 

@@ -28,6 +28,8 @@ public:
 	// same instance; a restarted roamd that adopted its data plane reuses it.
 	uint64_t instance() const { return instance_; }
 	void set_instance(uint64_t instance) { instance_ = instance; }
+	// Says in hello that this agent takes key_push (it has hostapd BSSes).
+	void set_takes_keys(bool yes) { takes_keys_ = yes; }
 
 protected:
 	// Sends a request; the handler runs once, with the reply or nullptr after
@@ -54,6 +56,7 @@ private:
 	bool push_ = false;
 	bool stations_ = false;
 	bool users_ = false;
+	bool takes_keys_ = false;
 	uint32_t next_id_ = 1;
 	Millis backoff_{200};
 	std::unordered_map<uint32_t, Pending> pending_;

@@ -1,6 +1,7 @@
 #include "hostapd_link.hpp"
 
 #include "../common/log.hpp"
+#include "pmkid.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -89,26 +90,64 @@ void HostapdLink::connect_now()
 		warned_ = false;
 		backoff_ = Millis(200);
 		++stats_.attaches;
-		log_info("attached to hostapd at ", ctrl_path_, "; reading its station list");
 		resync_seen_.clear();
-		request("STA-FIRST", [this](std::string_view r) { resync_from(r); });
+		request("GET_CONFIG", [this](std::string_view r) {
+			std::string why;
+			auto bss = parse_bss_config(r, why);
+			if (!bss) {
+				lost("GET_CONFIG: " + why);
+				return;
+			}
+			bss_ = *bss;
+			log_info("attached to hostapd at ", ctrl_path_, " (BSS ", bss_.bssid.str(),
+				 bss_.wpa_eap ? ", WPA-EAP" : "", "); reading its station list");
+			request("STA-FIRST", [this](std::string_view r2) { resync_from(r2); });
+			if (h_.attached)
+				h_.attached();
+		});
 		schedule_ping();
 	});
 }
 
-void HostapdLink::request(std::string command, OnReply on_reply)
+void HostapdLink::request(std::string command, OnReply on_reply, std::string secret_label)
 {
-	queue_.push_back({std::move(command), std::move(on_reply)});
+	queue_.push_back({std::move(command), std::move(on_reply), std::move(secret_label)});
 	send_next();
+}
+
+void HostapdLink::add_pmksa(const MacAddr &station, const SecretBytes &pmk, uint32_t lifetime_s,
+			    std::function<void(bool)> done)
+{
+	// <STA addr> <PMKID> <PMK> <expiration in seconds> <akmp>; akmp 1 is
+	// WPA_KEY_MGMT_IEEE8021X (hostapd's PMKSA_ADD, src/ap/ctrl_iface_ap.c).
+	static const char hex[] = "0123456789abcdef";
+	Pmkid id = pmkid_for(pmk, bss_.bssid, station);
+	std::string cmd = "PMKSA_ADD " + station.str() + " ";
+	cmd.reserve(cmd.size() + 2 * (id.size() + pmk.size()) + 16);
+	for (uint8_t b : id)
+		cmd += {hex[b >> 4], hex[b & 15]};
+	cmd += ' ';
+	for (uint8_t b : pmk)
+		cmd += {hex[b >> 4], hex[b & 15]};
+	cmd += " " + std::to_string(lifetime_s) + " 1";
+	request(
+		std::move(cmd), [done](std::string_view r) { done(r == "OK\n"); }, "PMKSA_ADD " + station.str());
 }
 
 void HostapdLink::send_next()
 {
 	if (queue_.empty() || !fd_ || in_flight_)
 		return;
-	const std::string &cmd = queue_.front().command;
-	if (send(fd_.get(), cmd.data(), cmd.size(), MSG_DONTWAIT) < 0) {
-		lost("sending " + cmd + ": " + strerror(errno));
+	Request &req = queue_.front();
+	const std::string &cmd = req.command;
+	bool sent = send(fd_.get(), cmd.data(), cmd.size(), MSG_DONTWAIT) >= 0;
+	int error = errno;
+	if (!req.label.empty()) {
+		wipe(req.command.data(), req.command.size());
+		req.command = req.label;
+	}
+	if (!sent) {
+		lost("sending " + req.command + ": " + strerror(error));
 		return;
 	}
 	in_flight_ = true;
@@ -212,7 +251,7 @@ void HostapdLink::resync_from(std::string_view reply)
 	if (sta->authorized) {
 		resync_seen_.insert(sta->mac);
 		station_connected(sta->mac);
-		if (!sta->user.empty() && h_.authenticated)
+		if (h_.authenticated)
 			h_.authenticated(*sta);
 	}
 	request("STA-NEXT " + sta->mac.str(), [this](std::string_view r) { resync_from(r); });
@@ -242,7 +281,7 @@ void HostapdLink::user_from(const MacAddr &mac, std::string_view reply)
 		log_warn("hostapd ", ctrl_path_, ": asked for station ", mac.str(), ", got ", sta->mac.str(), "'s record; ignored");
 		return;
 	}
-	if (sta->authorized && !sta->user.empty() && stations_.count(mac))
+	if (sta->authorized && stations_.count(mac))
 		h_.authenticated(*sta);
 }
 
@@ -290,6 +329,9 @@ void HostapdLink::lost(const std::string &why)
 			loop_.cancel(*t);
 		*t = 0;
 	}
+	for (auto &req : queue_)
+		if (!req.label.empty())
+			wipe(req.command.data(), req.command.size());
 	queue_.clear();
 	in_flight_ = false;
 	resync_seen_.clear();

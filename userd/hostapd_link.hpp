@@ -8,6 +8,7 @@
 #pragma once
 
 #include "../common/event_loop.hpp"
+#include "../common/secret.hpp"
 #include "hostapd_messages.hpp"
 
 #include <deque>
@@ -29,9 +30,13 @@ public:
 		// A station is associated and authorized, or is no longer.
 		std::function<void(const MacAddr &)> connected;
 		std::function<void(const MacAddr &)> disconnected;
-		// An authorized station's record names an 802.1X user (STA <mac>
-		// after each association, and every record of a resync).
+		// An authorized station's record (STA <mac> after each
+		// association, and every record of a resync): its 802.1X user, or
+		// none (WPA-PSK, or a PMKSA roamd installed, which carries no
+		// identity).
 		std::function<void(const StationRecord &)> authenticated;
+		// Attached, and the BSS's configuration read (bssid(), wpa_eap()).
+		std::function<void()> attached;
 	};
 	struct Stats {
 		uint64_t events = 0, malformed = 0, attaches = 0, lost = 0;
@@ -52,16 +57,26 @@ public:
 	const std::string &ctrl_path() const { return ctrl_path_; }
 	const std::set<MacAddr> &stations() const { return stations_; }
 	const Stats &stats() const { return stats_; }
+	const MacAddr &bssid() const { return bss_.bssid; }
+	bool wpa_eap() const { return bss_.wpa_eap; }
+
+	// Fig. 15 1500: PMKSA_ADD, the station's PMK under the PMKID it will
+	// name at this BSS, so it reassociates without EAP. done(true) once
+	// hostapd took it, done(false) when it refused; not called when the
+	// link is lost first (the attached handler installs keys again).
+	void add_pmksa(const MacAddr &station, const SecretBytes &pmk, uint32_t lifetime_s,
+		       std::function<void(bool)> done);
 
 private:
 	using OnReply = std::function<void(std::string_view reply)>;
 	struct Request {
 		std::string command;
 		OnReply on_reply;
+		std::string label; // set: the command holds a key; wiped once sent, logged as this
 	};
 
 	void connect_now();
-	void request(std::string command, OnReply on_reply);
+	void request(std::string command, OnReply on_reply, std::string secret_label = {});
 	void send_next();
 	void readable();
 	void on_event(std::string_view datagram);
@@ -85,6 +100,7 @@ private:
 	bool in_flight_ = false;
 	EventLoop::TimerId reply_timer_ = 0, ping_timer_ = 0, retry_timer_ = 0;
 	Millis backoff_{200};
+	BssConfig bss_;
 	std::set<MacAddr> stations_;    // authorized stations, as last known
 	std::set<MacAddr> resync_seen_; // during a resync: the stations listed so far
 	Stats stats_;

@@ -123,4 +123,37 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 	return sta;
 }
 
+std::optional<BssConfig> parse_bss_config(std::string_view r, std::string &why)
+{
+	why.clear();
+	if (r.size() > kHostapdMaxMessage || !printable(r)) {
+		why = "GET_CONFIG reply too long or not printable";
+		return std::nullopt;
+	}
+	std::optional<MacAddr> bssid;
+	bool eap = false;
+	for (size_t at = 0; at < r.size();) {
+		size_t end = r.find('\n', at);
+		std::string_view line = r.substr(at, (end == std::string_view::npos ? r.size() : end) - at);
+		at = end == std::string_view::npos ? r.size() : end + 1;
+		if (line.rfind("bssid=", 0) == 0) {
+			bssid = MacAddr::parse(line.substr(6));
+		} else if (line.rfind("key_mgmt=", 0) == 0) {
+			// "key_mgmt=WPA-EAP FT-EAP ": space-separated, with a trailing space.
+			std::string_view list = line.substr(9);
+			for (size_t i = 0; i < list.size();) {
+				size_t sp = list.find(' ', i);
+				std::string_view word = list.substr(i, (sp == std::string_view::npos ? list.size() : sp) - i);
+				eap = eap || word == "WPA-EAP";
+				i = sp == std::string_view::npos ? list.size() : sp + 1;
+			}
+		}
+	}
+	if (!bssid) {
+		why = "GET_CONFIG reply names no valid bssid";
+		return std::nullopt;
+	}
+	return BssConfig{*bssid, eap};
+}
+
 } // namespace roamnat

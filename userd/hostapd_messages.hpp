@@ -56,4 +56,13 @@ struct StationRecord {
 // that is not a station record: nullopt and why set.
 std::optional<StationRecord> parse_station_record(std::string_view reply, std::string &why);
 
+// What GET_CONFIG says of the BSS: its address (the AA of every PMKID a
+// station sends it) and whether it authenticates by 802.1X with SHA-1
+// keys (key_mgmt WPA-EAP, AKM 1), the AKM whose PMKSA roamd can install.
+struct BssConfig {
+	MacAddr bssid;
+	bool wpa_eap = false;
+};
+std::optional<BssConfig> parse_bss_config(std::string_view reply, std::string &why);
+
 } // namespace roamnat

@@ -2,6 +2,7 @@
 #include "../common/config_file.hpp"
 #include "../common/daemon_cli.hpp"
 #include "../common/log.hpp"
+#include "../common/secret.hpp"
 #include "agent.hpp"
 #include "agent_config.hpp"
 #include "coordinator_session.hpp"
@@ -119,6 +120,13 @@ int main(int argc, char **argv)
 	if (!dp.init(opts.dp, err))
 		return fail(err);
 	CoordinatorSession coord(loop, *tls, conf.coordinator, opts.address);
+	if (!opts.hostapd.empty()) {
+		// Station keys for the BSSes (Fig. 15 1500), in locked memory.
+		std::string why;
+		if (!init_secure_heap(16384 * 64, why))
+			log_warn(why);
+		coord.set_takes_keys(true);
+	}
 	Agent agent(loop, opts, dp, coord);
 	// A data plane that kept forwarding while roamd was down: take over its
 	// entries and the previous run's instance, so the coordinator keeps them.

@@ -1,5 +1,5 @@
-// libFuzzer target: hostapd control-interface datagrams (events and station
-// records) as they reach roamd. Nothing may crash; what parses must be
+// libFuzzer target: hostapd control-interface datagrams (events, station
+// records, GET_CONFIG replies) as they reach roamd. Nothing may crash; what parses must be
 // consistent with what it was parsed from.
 #include "../../userd/hostapd_messages.hpp"
 
@@ -26,5 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (d.substr(0, 17) != sta->mac.str() && MacAddr::parse(d.substr(0, 17)) != sta->mac)
 			abort();
 	}
+	why.clear();
+	if (!parse_bss_config(d, why) && why.empty())
+		abort();
 	return 0;
 }

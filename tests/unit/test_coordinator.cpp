@@ -457,3 +457,86 @@ TEST_CASE("the station table is bounded: the oldest binding goes first")
 	CHECK(t.find(c) == Ipv4::parse("10.0.0.3"));
 	CHECK(t.size() == 2);
 }
+
+TEST_CASE("Fig. 15 1500: a key source's station key goes to every other AP that takes keys, and to APs that connect later")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeys);
+	auto old = h.agent("ap3", "10.201.0.103"); // an older agent: never sent a key
+	auto radius = h.connect("radius");
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::key_source;
+	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+
+	Message key;
+	key.type = MsgType::station_key;
+	key.mac = *MacAddr::parse("02:00:00:00:01:00");
+	key.user = "alice";
+	key.pmk = SecretBytes(32, 0x5a);
+	key.lifetime = 3600;
+	key.agent_id = "ap1"; // it authenticated the station: it has the key
+	auto ack = h.ask(*radius, key);
+	CHECK(ack.status == Status::ok);
+	CHECK(ack.count == 1u);
+	REQUIRE(h.run_until([&] { return last_of(*ap2, MsgType::key_push) != nullptr; }));
+	auto push = *last_of(*ap2, MsgType::key_push);
+	CHECK(push.mac == key.mac);
+	CHECK(push.user == "alice");
+	CHECK(push.pmk == key.pmk);
+	CHECK(*push.lifetime <= 3600u);
+	CHECK(*push.lifetime >= 3598u);
+	h.loop.run_once(Millis(20));
+	CHECK_FALSE(last_of(*ap1, MsgType::key_push));
+	CHECK_FALSE(last_of(*old, MsgType::key_push));
+
+	auto ap4 = h.agent("ap4", "10.201.0.104", 1, kFlagKeys); // connects later: handed what is still usable
+	REQUIRE(h.run_until([&] { return last_of(*ap4, MsgType::key_push) != nullptr; }));
+	CHECK(last_of(*ap4, MsgType::key_push)->pmk == key.pmk);
+
+	Message bad = key; // no user, or a lifetime out of bounds: refused, nothing pushed
+	bad.user = "";
+	CHECK(h.ask(*radius, bad).status == Status::bad_message);
+	bad = key;
+	bad.lifetime = 0;
+	CHECK(h.ask(*radius, bad).status == Status::bad_message);
+	CHECK_FALSE(radius->closed);
+}
+
+TEST_CASE("station keys come from key sources only, and key sources send nothing else")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	Message key;
+	key.type = MsgType::station_key;
+	key.mac = *MacAddr::parse("02:00:00:00:01:00");
+	key.user = "mallory";
+	key.pmk = SecretBytes(32, 1);
+	key.lifetime = 60;
+	ap1->conn->send(key); // an agent may not hand keys around
+	REQUIRE(h.run_until([&] { return ap1->closed; }));
+	REQUIRE(last_of(*ap1, MsgType::error));
+	CHECK(last_of(*ap1, MsgType::error)->status == Status::unauthorized);
+
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::key_source;
+	auto rogue = h.connect("ap2"); // a valid certificate, but not a key source
+	rogue->conn->send(hello);
+	REQUIRE(h.run_until([&] { return rogue->closed; }));
+	CHECK(last_of(*rogue, MsgType::error)->status == Status::unauthorized);
+
+	auto radius = h.connect("radius");
+	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	Message dump;
+	dump.type = MsgType::dump_request;
+	dump.what = DumpWhat::users;
+	radius->conn->send(dump);
+	REQUIRE(h.run_until([&] { return radius->closed; }));
+	CHECK(last_of(*radius, MsgType::error)->status == Status::unauthorized);
+}

@@ -3,6 +3,7 @@
 // in the guest's Wi-Fi lab).
 #include "../../common/log.hpp"
 #include "../../userd/hostapd_link.hpp"
+#include "../../userd/pmkid.hpp"
 #include "../../userd/stations.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,6 +39,9 @@ struct FakeHostapd {
 	std::vector<MacAddr> stations; // what STA-FIRST / STA-NEXT list, all authorized
 	std::map<MacAddr, std::string> users; // 802.1X stations' users
 	std::string sta_reply;                // overrides the answer to STA <mac>
+	std::string config = "bssid=02:00:00:00:aa:00\nssid=lab\nwpa=2\nkey_mgmt=WPA-EAP \n";
+	std::vector<std::string> pmksa_added; // PMKSA_ADD arguments, in order
+	bool refuse_pmksa = false;
 	bool answer = true;
 
 	explicit FakeHostapd(std::string p) : path(std::move(p)) { open(); }
@@ -78,6 +82,12 @@ struct FakeHostapd {
 				continue;
 			if (cmd == "ATTACH")
 				reply("OK\n");
+			else if (cmd == "GET_CONFIG")
+				reply(config);
+			else if (cmd.rfind("PMKSA_ADD ", 0) == 0) {
+				pmksa_added.push_back(cmd.substr(10));
+				reply(refuse_pmksa ? "FAIL\n" : "OK\n");
+			}
 			else if (cmd == "PING")
 				reply("PONG\n");
 			else if (cmd == "STA-FIRST")
@@ -114,7 +124,10 @@ struct Bench {
 		HostapdLink::Handlers h;
 		h.connected = [this](const MacAddr &m) { said.push_back("+" + m.str()); };
 		h.disconnected = [this](const MacAddr &m) { said.push_back("-" + m.str()); };
-		h.authenticated = [this](const StationRecord &s) { said.push_back("user " + s.mac.str() + " " + s.user + " " + s.eap_method); };
+		h.authenticated = [this](const StationRecord &s) {
+			if (!s.user.empty())
+				said.push_back("user " + s.mac.str() + " " + s.user + " " + s.eap_method);
+		};
 		// Pings often; a reply is late only after a second, which a scripted
 		// peer served from the same loop never is, however slow the machine.
 		HostapdLink::Timing fast{Millis(1000), Millis(50), Millis(100)};
@@ -212,8 +225,10 @@ TEST_CASE("hostapd link: attaches, reads the station list, then follows events")
 	b.link->start();
 	REQUIRE(b.until([&] { return b.said.size() == 2; }));
 	CHECK(b.link->attached());
-	CHECK(b.hostapd->received == std::vector<std::string>{"ATTACH", "STA-FIRST", "STA-NEXT " + kSta1.str(),
-								 "STA-NEXT " + kSta2.str()});
+	CHECK(b.hostapd->received == std::vector<std::string>{"ATTACH", "GET_CONFIG", "STA-FIRST",
+								 "STA-NEXT " + kSta1.str(), "STA-NEXT " + kSta2.str()});
+	CHECK(b.link->bssid().str() == "02:00:00:00:aa:00");
+	CHECK(b.link->wpa_eap());
 	CHECK(b.said == std::vector<std::string>{"+" + kSta1.str(), "+" + kSta2.str()});
 
 	b.said.clear();
@@ -344,4 +359,74 @@ TEST_CASE("stations: an association is an arrival once the station's address is 
 	st.disconnected(stranger);
 	CHECK(st.unknown_departures() == 1);
 	CHECK(said.size() == 6);
+}
+
+TEST_CASE("PMKID: HMAC-SHA1-128(PMK, \"PMK Name\" || AA || SPA)")
+{
+	// Expected values from Python's hmac module.
+	SecretBytes pmk(32);
+	for (size_t i = 0; i < pmk.size(); ++i)
+		pmk[i] = uint8_t(i);
+	auto hex = [](const Pmkid &id) {
+		std::string s;
+		char b[3];
+		for (uint8_t x : id) {
+			snprintf(b, sizeof b, "%02x", x);
+			s += b;
+		}
+		return s;
+	};
+	CHECK(hex(pmkid_for(pmk, kSta1, kSta2)) == "88fea6c6212d3258273dc2f4811cd5c3");
+	CHECK(hex(pmkid_for(pmk, *MacAddr::parse("02:00:00:00:aa:00"), kSta2)) == "90175af49c9e1ffc90cf4d40b038589d");
+}
+
+TEST_CASE("hostapd GET_CONFIG: the BSSID and whether the BSS is WPA-EAP")
+{
+	std::string why;
+	auto c = parse_bss_config("bssid=02:00:00:00:aa:00\nssid=lab\nwpa=2\nkey_mgmt=FT-EAP WPA-EAP \n", why);
+	REQUIRE(c);
+	CHECK(c->bssid.str() == "02:00:00:00:aa:00");
+	CHECK(c->wpa_eap);
+	c = parse_bss_config("bssid=02:00:00:00:aa:00\nkey_mgmt=WPA-PSK WPA-EAP-SHA256 \n", why);
+	REQUIRE(c);
+	CHECK_FALSE(c->wpa_eap); // only AKM 1 keys are installed
+	CHECK_FALSE(parse_bss_config("ssid=lab\nkey_mgmt=WPA-EAP\n", why));
+	CHECK(why == "GET_CONFIG reply names no valid bssid");
+	CHECK_FALSE(parse_bss_config("bssid=garbage\n", why));
+	CHECK_FALSE(parse_bss_config(std::string("bssid=02:00:00:00:aa:00\n\x01"), why));
+}
+
+TEST_CASE("hostapd link: a station key goes in by PMKSA_ADD under this BSS's PMKID")
+{
+	Bench b;
+	int attached = 0;
+	std::vector<bool> results;
+	b.link.reset();
+	HostapdLink::Handlers h;
+	h.attached = [&] { ++attached; };
+	b.link = std::make_unique<HostapdLink>(b.loop, b.dir + "/wlan0", b.dir + "/roamd-wlan0", h,
+					       HostapdLink::Timing{Millis(1000), Millis(50), Millis(100)});
+	b.link->start();
+	REQUIRE(b.until([&] { return attached == 1; }));
+	SecretBytes pmk(32);
+	for (size_t i = 0; i < pmk.size(); ++i)
+		pmk[i] = uint8_t(i);
+	b.link->add_pmksa(kSta2, pmk, 3600, [&](bool ok) { results.push_back(ok); });
+	REQUIRE(b.until([&] { return results.size() == 1; }));
+	CHECK(results[0]);
+	REQUIRE(b.hostapd->pmksa_added.size() == 1);
+	CHECK(b.hostapd->pmksa_added[0] == kSta2.str() + " 90175af49c9e1ffc90cf4d40b038589d "
+						  "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f 3600 1");
+	b.hostapd->refuse_pmksa = true;
+	b.link->add_pmksa(kSta1, pmk, 60, [&](bool ok) { results.push_back(ok); });
+	REQUIRE(b.until([&] { return results.size() == 2; }));
+	CHECK_FALSE(results[1]);
+
+	// A GET_CONFIG that names no BSS: the link is dropped and tried again.
+	b.hostapd->config = "ssid=lab\n";
+	auto lost = b.link->stats().lost;
+	b.hostapd->close();
+	b.hostapd->open();
+	REQUIRE(b.until([&] { return b.link->stats().lost > lost + 1; }));
+	CHECK(attached == 1);
 }

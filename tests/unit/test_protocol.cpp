@@ -57,11 +57,34 @@ TEST_CASE("every field of a message survives encode and decode")
 	m.user = "alice@example.org";
 	m.auth_method = "PEAP";
 	m.users = {{*MacAddr::parse("02:00:00:00:02:00"), "bob", "ap2", "TTLS", 1764633600}};
+	m.pmk = SecretBytes(48, 0xa5);
+	m.lifetime = 43200;
 	DecodeError err;
 	auto back = roundtrip(m, err);
 	REQUIRE(back);
 	CHECK(*back == m);
 	CHECK(validate(*back).empty());
+}
+
+TEST_CASE("a key of another length than 32 to 64 bytes is refused")
+{
+	Message m;
+	m.type = MsgType::key_push;
+	m.mac = *MacAddr::parse("02:00:00:00:01:00");
+	m.user = "alice";
+	m.lifetime = 60;
+	DecodeError err;
+	for (size_t n : {32, 64}) {
+		m.pmk = SecretBytes(n, 1);
+		CHECK(roundtrip(m, err));
+	}
+	for (size_t n : {1, 31, 65}) {
+		m.pmk = SecretBytes(n, 1);
+		CHECK_FALSE(roundtrip(m, err));
+		CHECK(err.what.find("key attribute pmk (27) has length " + std::to_string(n)) != std::string::npos);
+	}
+	m.pmk.reset();
+	CHECK(validate(m) == "key_push lacks pmk");
 }
 
 TEST_CASE("a user record without its MAC or user is refused")

@@ -2,6 +2,16 @@
 
 namespace roamnat {
 
+KeyTable::KeyTable(EventLoop &loop, size_t capacity, std::function<void(size_t)> expired)
+	: loop_(loop), capacity_(capacity), expired_(std::move(expired))
+{
+}
+
+KeyTable::~KeyTable()
+{
+	loop_.cancel(timer_);
+}
+
 void KeyTable::erase(std::map<MacAddr, Key>::iterator it)
 {
 	auto [from, to] = by_expiry_.equal_range(it->second.expires);
@@ -23,16 +33,40 @@ void KeyTable::put(Key key)
 	by_expiry_.emplace(key.expires, key.mac);
 	MacAddr mac = key.mac;
 	by_mac_.emplace(mac, std::move(key));
+	schedule();
 }
 
-size_t KeyTable::expire(Clock::time_point now)
+void KeyTable::expire()
 {
 	size_t n = 0;
+	auto now = Clock::now();
 	while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
 		erase(by_mac_.find(by_expiry_.begin()->second));
 		++n;
 	}
-	return n;
+	if (n && expired_)
+		expired_(n);
+}
+
+// One timer, for the key that expires first.
+void KeyTable::schedule()
+{
+	loop_.cancel(timer_);
+	timer_ = 0;
+	if (by_expiry_.empty())
+		return;
+	auto wait = std::chrono::duration_cast<Millis>(by_expiry_.begin()->first - Clock::now()) + Millis(1);
+	timer_ = loop_.after(std::max(wait, Millis(1)), [this] {
+		timer_ = 0;
+		expire();
+		schedule();
+	});
+}
+
+uint32_t KeyTable::seconds_left(const Key &key)
+{
+	auto left = std::chrono::duration_cast<std::chrono::seconds>(key.expires - Clock::now()).count();
+	return left > 0 ? uint32_t(left) : 0;
 }
 
 const KeyTable::Key *KeyTable::find(const MacAddr &mac) const
@@ -45,13 +79,6 @@ void KeyTable::for_each(const std::function<void(const Key &)> &fn) const
 {
 	for (const auto &[mac, key] : by_mac_)
 		fn(key);
-}
-
-std::optional<KeyTable::Clock::time_point> KeyTable::next_expiry() const
-{
-	if (by_expiry_.empty())
-		return std::nullopt;
-	return by_expiry_.begin()->first;
 }
 
 } // namespace roamnat

@@ -1,0 +1,45 @@
+// Fig. 15 1500 at the AP: the coordinator hands this AP the PMK of a
+// station that authenticated elsewhere; roamd gives it to each of its
+// WPA-EAP BSSes under the PMKID the station will name there, so the
+// station's reassociation skips EAP and goes straight to the 4-way
+// handshake. The key stays (locked, wiped on expiry) to be installed again
+// when hostapd restarts.
+#include "../common/log.hpp"
+#include "agent.hpp"
+
+namespace roamnat {
+
+void Agent::key_received(const proto::Message &m)
+{
+	count("keys_received");
+	keys_.put({*m.mac, *m.user, {}, *m.pmk, KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
+	const KeyTable::Key *key = keys_.find(*m.mac);
+	for (auto &link : hostapd_)
+		install_key(*link, *key);
+}
+
+void Agent::install_keys(HostapdLink &link)
+{
+	keys_.for_each([&](const KeyTable::Key &k) { install_key(link, k); });
+}
+
+void Agent::install_key(HostapdLink &link, const KeyTable::Key &key)
+{
+	uint32_t left = KeyTable::seconds_left(key);
+	if (!link.attached() || !link.wpa_eap() || !left)
+		return; // installed when it attaches; a PSK BSS has no use for it
+	std::string bss = link.ctrl_path().substr(link.ctrl_path().rfind('/') + 1);
+	link.add_pmksa(key.mac, key.pmk, left, [this, mac = key.mac, user = key.user, bss, left](bool ok) {
+		if (ok) {
+			count("pmksa_installed");
+			log_info("audit: key of station ", mac.str(), " (user=", user, ") installed in BSS ", bss,
+				 " for ", left, " s: it may reassociate here without EAP");
+		} else {
+			count("pmksa_refused");
+			log_warn("hostapd ", bss, " refused station ", mac.str(), "'s key (PMKSA_ADD): it will need a full ",
+				 "EAP authentication here");
+		}
+	});
+}
+
+} // namespace roamnat
