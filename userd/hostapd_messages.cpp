@@ -102,6 +102,7 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 	}
 	StationRecord sta;
 	sta.mac = *mac;
+	bool no_eap = false;
 	for (size_t at = first.size(); at < r.size();) {
 		size_t end = r.find('\n', at + 1);
 		std::string_view line = r.substr(at + 1, (end == std::string_view::npos ? r.size() : end) - at - 1);
@@ -116,9 +117,17 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 			}
 			sta.user = std::string(user);
 		} else if (line.rfind(kMethodKey, 0) == 0) {
-			sta.eap_method = std::string(eap_method_name(line.substr(kMethodKey.size())));
+			std::string_view method = line.substr(kMethodKey.size());
+			no_eap = method == "0" || method.rfind("0 ", 0) == 0;
+			sta.eap_method = std::string(eap_method_name(method));
 		}
 		at = end == std::string_view::npos ? r.size() : end;
+	}
+	// EAP type 0: no EAP exchange stands behind this association (a PMKSA
+	// installed without identity, which hostapd shows as user "N/A").
+	if (no_eap) {
+		sta.user.clear();
+		sta.eap_method.clear();
 	}
 	return sta;
 }

@@ -47,7 +47,9 @@ struct StationRecord {
 	// 802.1X only (ieee802_1x_get_mib_sta): dot1xAuthSessionUserName, which
 	// hostapd replaces with the User-Name of the Access-Accept, so the inner
 	// identity of PEAP or TTLS when the RADIUS server returns it; and the
-	// method of last_eap_type_as ("25 (PEAP)" -> "PEAP").
+	// method of last_eap_type_as ("25 (PEAP)" -> "PEAP"). Both empty when
+	// that type is 0: the station came in on a PMKSA that carries no
+	// identity (hostapd then names the user "N/A").
 	std::string user;
 	std::string eap_method;
 };

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Users on WPA2-Enterprise (roamlab up --wifi --eap: every hostapd does
-# 802.1X against FreeRADIUS on the backbone). client1 authenticates as alice
-# with PEAP-MSCHAPv2, client2 as bob with EAP-TTLS/PAP, each under the outer
-# identity 'anonymous': the coordinator learns each station's inner user and
-# method from its AP, and logs them. client1 roams to ap2 with a TCP upload
-# open: ap2 authenticates it again (a full EAP exchange: no key handoff yet)
-# and reports it, the binding moves to ap2, every byte arrives. A wrong
-# password is refused by FreeRADIUS, the station never gets on the air
-# (no association at hostapd, nothing sent to the coordinator), and the
-# right one lets it in again. Runs in the QEMU guest.
+# Users and key handoff on WPA2-Enterprise (roamlab up --wifi --eap: every
+# hostapd does 802.1X against FreeRADIUS on the backbone). client1
+# authenticates as alice with PEAP-MSCHAPv2, client2 as bob with
+# EAP-TTLS/PAP, each under the outer identity 'anonymous': the coordinator
+# learns each station's inner user and method from its AP. FreeRADIUS hands
+# each station's key to the coordinator (roamctl station-key), which gives
+# it to ap2 (ap1 authenticated them and has it). alice (opportunistic key
+# caching) roams to ap2 with a TCP upload open and gets in without an EAP
+# exchange (FreeRADIUS and her supplicant see none), on the key ap2 was
+# given; the upload arrives intact and the coordinator moves her binding.
+# bob (no key caching) roams too: a full EAP exchange, the baseline. A
+# wrong password is refused by FreeRADIUS, the station never gets on the
+# air, the coordinator hears nothing; the right one lets it in again. Runs
+# in the QEMU guest.
 . "$(dirname "$0")/lib.sh"
 command -v freeradius >/dev/null || { echo "SKIP: freeradius is not installed (packaging/install-deps.sh)"; exit 77; }
 wifi_lab_up --eap --aps 2 --clients 2
@@ -23,8 +27,10 @@ user_of() { # mac: "USER AP METHOD" of the coordinator's binding
 bound_as() { [ "$(user_of "$1")" = "$2" ]; } # mac "USER AP METHOD"
 # Inner authentications FreeRADIUS accepted, or refused, for a user.
 logins() { grep -c "Login $1.*\[$2\] (from client lab-aps port 0 via TLS tunnel)" "$RADIUS_LOG" || true; } # OK|incorrect user
+eap_starts() { grep -c "CTRL-EVENT-EAP-STARTED" "$ROAMLAB_DIR/logs/$1-wpa.log" || true; } # client
 wpa() { local c=$1; shift; lab exec "$c" -- wpa_cli -p "$ROAMLAB_DIR/wpa/$c" -i wlan0 "$@"; }
 wpa_state() { wpa "$1" status | sed -n 's/^wpa_state=//p'; }
+sum_counter() { local n=0 v a; for a in ap1 ap2; do v=$(counter "$a" "$1"); n=$((n + ${v:-0})); done; echo "$n"; }
 
 wait_for 100 bound_as "$mac1" "alice ap1 PEAP" || fail "the coordinator has no alice for $mac1: $(lab ctl users)"
 wait_for 100 bound_as "$mac2" "bob ap1 TTLS" || fail "the coordinator has no bob for $mac2: $(lab ctl users)"
@@ -36,23 +42,44 @@ grep -q "audit: station $mac1 authenticated: user=alice ap=ap1 method=PEAP" "$CO
 [ "$(coord_counter users)" -eq 2 ] || fail "the coordinator counts $(coord_counter users) users, not 2"
 ok "alice (PEAP, $mac1) and bob (TTLS, $mac2) authenticated at ap1 under the outer identity 'anonymous'; the coordinator has both by their inner names"
 
+wait_for 100 at_least ap2 pmksa_installed 2 ||
+	fail "ap2's hostapd was not given both keys (pmksa_installed $(counter ap2 pmksa_installed)); see logs/radius-keys.log: $(cat "$ROAMLAB_DIR/logs/radius-keys.log" 2>/dev/null)"
+for m in "$mac1 (user=alice)" "$mac2 (user=bob)"; do
+	grep -q "audit: key of station $m from radius, authenticated at ap1: handed to 1 AP(s): ap2" "$COORD_LOG" ||
+		fail "the coordinator logged no handoff of $m's key to ap2"
+done
+[ "$(coord_counter keys)" -eq 2 ] || fail "the coordinator holds $(coord_counter keys) keys, not 2"
+installed=$(counter ap1 pmksa_installed)
+[ "${installed:-0}" -eq 0 ] || fail "ap1, which authenticated both, was given their keys again"
+grep -q "audit: key of station $mac1 (user=alice) installed in BSS wlan0" "$ROAMLAB_DIR/logs/ap2.log" ||
+	fail "ap2 logged no audit line for alice's key"
+ok "FreeRADIUS handed both keys to the coordinator, which gave them to ap2 alone; ap2 installed them in its hostapd"
+
+starts=$(eap_starts client1)
 start_transfer up 5001 200k
 flowing 5001 20000 "before the roam"
 lab roam client1 ap2 >/dev/null
-wait_for 100 bound_as "$mac1" "alice ap2 PEAP" || fail "alice's binding did not move to ap2: $(lab ctl users)"
+wait_for 100 bound_as "$mac1" "alice ap2 PMKSA" || fail "alice's binding did not move to ap2 as a key handoff: $(lab ctl users)"
 flowing 5001 20000 "after the roam to ap2"
 finish_transfer 5001
-[ "$(logins OK alice)" -eq 2 ] || fail "ap2 did not authenticate alice by a full EAP exchange: $(grep Login "$RADIUS_LOG")"
-grep -q "audit: station $mac1 reauthenticated: user=alice ap=ap2 method=PEAP" "$COORD_LOG" ||
+[ "$(logins OK alice)" -eq 1 ] || fail "ap2 authenticated alice by EAP again: $(grep Login "$RADIUS_LOG")"
+[ "$(eap_starts client1)" -eq "$starts" ] || fail "alice's supplicant ran EAP again at ap2"
+[ "$(counter ap2 station_key_handoffs)" -eq 1 ] || fail "ap2 counted $(counter ap2 station_key_handoffs) key handoffs, not 1"
+grep -q "audit: station $mac1 reauthenticated: user=alice ap=ap2 method=PMKSA" "$COORD_LOG" ||
 	fail "the coordinator logged no reauthentication of alice at ap2"
+ok "alice reassociated with ap2 on the handed-over key: no EAP exchange (FreeRADIUS: 1 login of alice, her supplicant: no EAP start), the binding moved to ap2; $TRANSFERRED bytes of the upload intact"
+
+lab roam client2 ap2 >/dev/null
+wait_for 100 bound_as "$mac2" "bob ap2 TTLS" || fail "bob's binding did not move to ap2: $(lab ctl users)"
+[ "$(logins OK bob)" -eq 2 ] || fail "bob (no key caching) was not authenticated by EAP at ap2: $(grep Login "$RADIUS_LOG")"
 changes=$(coord_counter user_changes) # counted from the first one on
 [ "${changes:-0}" -eq 0 ] || fail "a roam counted as a change of user"
-ok "client1 roamed to ap2 and authenticated there again (FreeRADIUS: 2 logins of alice); the binding moved to ap2; $TRANSFERRED bytes of the upload intact"
+ok "bob, without key caching, had a full EAP exchange at ap2 (FreeRADIUS: 2 logins of bob)"
 
 # A wrong password. The supplicant's PMKSA cache would let it back without
 # EAP: flushed, so the password is asked for.
 auths=$(coord_counter user_authentications)
-assoc=$(counter ap1 station_associations)
+assoc=$(sum_counter station_associations)
 wpa client2 set_network 0 password '"not-bobs-password"' >/dev/null
 wpa client2 pmksa_flush >/dev/null
 wpa client2 reassociate >/dev/null
@@ -61,7 +88,7 @@ wait_for 150 incorrect || fail "FreeRADIUS refused no login of bob: $(grep Login
 eap_failed() { grep -q "CTRL-EVENT-EAP-FAILURE" "$ROAMLAB_DIR/logs/client2-wpa.log"; }
 wait_for 100 eap_failed || fail "client2's supplicant saw no EAP failure"
 [ "$(wpa_state client2)" != COMPLETED ] || fail "client2 is associated with a wrong password"
-[ "$(counter ap1 station_associations)" -eq "$assoc" ] || fail "ap1 reported an association of a refused station"
+[ "$(sum_counter station_associations)" -eq "$assoc" ] || fail "an AP reported an association of a refused station"
 [ "$(coord_counter user_authentications)" -eq "$auths" ] || fail "the coordinator recorded an authentication of a refused station"
 ok "a wrong password for bob: FreeRADIUS refused it, the supplicant saw EAP failure, hostapd let the station on to nothing, the coordinator heard nothing"
 
@@ -71,5 +98,5 @@ completed() { [ "$(wpa_state client2)" = COMPLETED ]; }
 wait_for 300 completed || fail "client2 did not get back on with the right password ($(wpa_state client2))"
 wait_for 100 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl counters | awk '\$1 == \"user_authentications\" {print \$2}')\" -gt $auths ]" ||
 	fail "the coordinator heard no new authentication of bob"
-bound_as "$mac2" "bob ap1 TTLS" || fail "bob's binding is not at ap1: $(lab ctl users)"
-ok "with the right password bob is back on ap1 and reported again"
+[[ $(user_of "$mac2") == "bob ap"[12]" TTLS" ]] || fail "bob's binding is not a new TTLS authentication: $(lab ctl users)"
+ok "with the right password bob is back on and reported again"

@@ -213,6 +213,12 @@ TEST_CASE("hostapd station records: the 802.1X user and EAP method, when there i
 	REQUIRE(sta);
 	CHECK(sta->user.empty()); // WPA-PSK or open: no user
 	CHECK(sta->eap_method == "21");
+	// A PMKSA roamd installed: no EAP exchange, no identity.
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthSessionUserName=N/A\n"
+				   "last_eap_type_as=0 (unknown)\n", why);
+	REQUIRE(sta);
+	CHECK(sta->user.empty());
+	CHECK(sta->eap_method.empty());
 	// RADIUS cannot carry a longer User-Name; hostapd never reports one.
 	CHECK_FALSE(parse_station_record("02:00:00:00:01:00\ndot1xAuthSessionUserName=" + std::string(254, 'a') + "\n", why));
 	CHECK(why.find("user name of 254 bytes") != std::string::npos);
