@@ -8,7 +8,7 @@
 
 namespace roamnat {
 
-void *secure_allocate(size_t n)
+void *SecureHeap::allocate(size_t n)
 {
 	// Falls back to the ordinary heap by itself when no secure heap exists.
 	void *p = OPENSSL_secure_malloc(n ? n : 1);
@@ -17,12 +17,12 @@ void *secure_allocate(size_t n)
 	return p;
 }
 
-void secure_free(void *p, size_t n)
+void SecureHeap::free(void *p, size_t n)
 {
 	OPENSSL_secure_clear_free(p, n);
 }
 
-void *wiping_allocate(size_t n)
+void *WipingHeap::allocate(size_t n)
 {
 	void *p = std::malloc(n ? n : 1);
 	if (!p)
@@ -30,7 +30,7 @@ void *wiping_allocate(size_t n)
 	return p;
 }
 
-void wiping_free(void *p, size_t n)
+void WipingHeap::free(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
 	std::free(p);

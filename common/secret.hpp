@@ -11,36 +11,30 @@
 
 namespace roamnat {
 
-void *secure_allocate(size_t n);
-void secure_free(void *p, size_t n);
-
-template <typename T> struct SecureAllocator {
-	using value_type = T;
-	SecureAllocator() = default;
-	template <typename U> SecureAllocator(const SecureAllocator<U> &) {}
-	T *allocate(size_t n) { return static_cast<T *>(secure_allocate(n * sizeof(T))); }
-	void deallocate(T *p, size_t n) { secure_free(p, n * sizeof(T)); }
-	friend bool operator==(const SecureAllocator &, const SecureAllocator &) { return true; }
+// Where key material may live: the secure heap, or the ordinary heap
+// wiped on free (for buffers that carry keys among other things, a
+// connection's frames, so that no copy outlives them, a reallocated one
+// included).
+struct SecureHeap {
+	static void *allocate(size_t n);
+	static void free(void *p, size_t n);
+};
+struct WipingHeap {
+	static void *allocate(size_t n);
+	static void free(void *p, size_t n);
 };
 
-using SecretBytes = std::vector<uint8_t, SecureAllocator<uint8_t>>;
-
-// The ordinary heap, wiped on free: for buffers that carry keys among
-// other things (a connection's frames), so that no copy outlives them, a
-// reallocated one included.
-void *wiping_allocate(size_t n);
-void wiping_free(void *p, size_t n);
-
-template <typename T> struct WipingAllocator {
+template <typename T, typename Heap> struct HeapAllocator {
 	using value_type = T;
-	WipingAllocator() = default;
-	template <typename U> WipingAllocator(const WipingAllocator<U> &) {}
-	T *allocate(size_t n) { return static_cast<T *>(wiping_allocate(n * sizeof(T))); }
-	void deallocate(T *p, size_t n) { wiping_free(p, n * sizeof(T)); }
-	friend bool operator==(const WipingAllocator &, const WipingAllocator &) { return true; }
+	HeapAllocator() = default;
+	template <typename U> HeapAllocator(const HeapAllocator<U, Heap> &) {}
+	T *allocate(size_t n) { return static_cast<T *>(Heap::allocate(n * sizeof(T))); }
+	void deallocate(T *p, size_t n) { Heap::free(p, n * sizeof(T)); }
+	friend bool operator==(const HeapAllocator &, const HeapAllocator &) { return true; }
 };
 
-using WireBytes = std::vector<uint8_t, WipingAllocator<uint8_t>>;
+using SecretBytes = std::vector<uint8_t, HeapAllocator<uint8_t, SecureHeap>>;
+using WireBytes = std::vector<uint8_t, HeapAllocator<uint8_t, WipingHeap>>;
 
 // Reserves the secure heap; once per process, before any key arrives.
 // False (and why) when the kernel refuses to lock the memory.

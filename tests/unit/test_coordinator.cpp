@@ -458,6 +458,17 @@ TEST_CASE("the station table is bounded: the oldest binding goes first")
 	CHECK(t.size() == 2);
 }
 
+Message station_key(const char *user, uint8_t fill, uint32_t lifetime)
+{
+	Message key;
+	key.type = MsgType::station_key;
+	key.mac = *MacAddr::parse("02:00:00:00:01:00");
+	key.user = user;
+	key.pmk = SecretBytes(32, fill);
+	key.lifetime = lifetime;
+	return key;
+}
+
 TEST_CASE("Fig. 15 1500: a key source's station key goes to every other AP that takes keys, and to APs that connect later")
 {
 	CoordinatorOptions o;
@@ -472,12 +483,7 @@ TEST_CASE("Fig. 15 1500: a key source's station key goes to every other AP that 
 	hello.role = Role::key_source;
 	REQUIRE(h.ask(*radius, hello).status == Status::ok);
 
-	Message key;
-	key.type = MsgType::station_key;
-	key.mac = *MacAddr::parse("02:00:00:00:01:00");
-	key.user = "alice";
-	key.pmk = SecretBytes(32, 0x5a);
-	key.lifetime = 3600;
+	Message key = station_key("alice", 0x5a, 3600);
 	key.agent_id = "ap1"; // it authenticated the station: it has the key
 	auto ack = h.ask(*radius, key);
 	CHECK(ack.status == Status::ok);
@@ -512,12 +518,7 @@ TEST_CASE("station keys come from key sources only, and key sources send nothing
 	o.key_sources = {"radius"};
 	Harness h(o);
 	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
-	Message key;
-	key.type = MsgType::station_key;
-	key.mac = *MacAddr::parse("02:00:00:00:01:00");
-	key.user = "mallory";
-	key.pmk = SecretBytes(32, 1);
-	key.lifetime = 60;
+	Message key = station_key("mallory", 1, 60);
 	ap1->conn->send(key); // an agent may not hand keys around
 	REQUIRE(h.run_until([&] { return ap1->closed; }));
 	REQUIRE(last_of(*ap1, MsgType::error));
