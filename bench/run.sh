@@ -188,6 +188,6 @@ if [ "${BENCH_GUEST:-1}" = 1 ]; then
 	KVER=$("$ROOT/tests/kmod/kver.sh")
 	make -s -C "$ROOT/kmod" KVER="$KVER" >/dev/null
 	guest_section "Data planes side by side (QEMU guest, TCG, Debian $KVER, 2 vCPUs)" bench/guest_bench.sh 2400
-	guest_section "Handoff on a real 802.11 reassociation (QEMU guest, TCG, mac80211_hwsim)" bench/wifi_guest_bench.sh 1200
+	guest_section "Handoff on a real 802.11 reassociation (QEMU guest, TCG, mac80211_hwsim)" bench/wifi_guest_bench.sh 1800
 fi
 say "(report kept in ${REPORT#$ROOT/})"

@@ -37,10 +37,10 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 	uint32_t pushed = 0;
 	std::string to;
 	const KeyTable::Key *key = keys_.find(*m.mac);
-	for (auto &[conn, agent] : sessions_) {
-		if (agent.role == proto::Role::agent && agent.hello && push_key(agent, *key)) {
+	for (auto &[name, conn] : agents_) {
+		if (push_key(sessions_.at(conn), *key)) {
 			++pushed;
-			to += " " + agent.agent;
+			to += " " + name;
 		}
 	}
 	log_info("audit: key of station ", m.mac->str(), " (user=", *m.user, ") from ", s.conn->peer_name(),
