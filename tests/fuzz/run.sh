@@ -8,7 +8,7 @@ out=build-fuzz
 mkdir -p "$out"
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 declare -A srcs=(
-	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp common/mac_addr.cpp"
+	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp common/mac_addr.cpp common/secret.cpp -lcrypto"
 	[config]="tests/fuzz/fuzz_config.cpp common/config_file.cpp common/endpoint.cpp"
 	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
 	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp common/mac_addr.cpp"
