@@ -42,6 +42,16 @@ HostapdLink::~HostapdLink()
 	for (auto t : {reply_timer_, ping_timer_, retry_timer_})
 		if (t)
 			loop_.cancel(t);
+	drop_queue();
+}
+
+// Requests not yet sent may hold a key (PMKSA_ADD): wiped, not just freed.
+void HostapdLink::drop_queue()
+{
+	for (auto &req : queue_)
+		if (!req.label.empty())
+			wipe(req.command.data(), req.command.size());
+	queue_.clear();
 }
 
 void HostapdLink::start()
@@ -329,12 +339,10 @@ void HostapdLink::lost(const std::string &why)
 			loop_.cancel(*t);
 		*t = 0;
 	}
-	for (auto &req : queue_)
-		if (!req.label.empty())
-			wipe(req.command.data(), req.command.size());
-	queue_.clear();
+	drop_queue();
 	in_flight_ = false;
 	resync_seen_.clear();
+	bss_ = {}; // known again after the next GET_CONFIG: no key goes in before
 	retry_later();
 }
 

@@ -77,6 +77,7 @@ private:
 
 	void connect_now();
 	void request(std::string command, OnReply on_reply, std::string secret_label = {});
+	void drop_queue();
 	void send_next();
 	void readable();
 	void on_event(std::string_view datagram);
