@@ -24,6 +24,15 @@ void KeyTable::erase(std::map<MacAddr, Key>::iterator it)
 	by_mac_.erase(it); // SecretBytes wipes the key
 }
 
+bool KeyTable::remove(const MacAddr &mac)
+{
+	auto it = by_mac_.find(mac);
+	if (it == by_mac_.end())
+		return false;
+	erase(it);
+	return true;
+}
+
 void KeyTable::put(Key key)
 {
 	if (auto old = by_mac_.find(key.mac); old != by_mac_.end())

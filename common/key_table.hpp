@@ -39,6 +39,8 @@ public:
 	// key that expires soonest goes first.
 	void put(Key key);
 	const Key *find(const MacAddr &mac) const;
+	// Wipes the station's key now (revocation); false when there was none.
+	bool remove(const MacAddr &mac);
 	void for_each(const std::function<void(const Key &)> &fn) const;
 	size_t size() const { return by_mac_.size(); }
 	// Whole seconds the key has left, 0 once it has expired.

@@ -29,6 +29,11 @@ template <> struct Wire<DumpWhat> {
 	static constexpr unsigned min = unsigned(DumpWhat::connections), max = unsigned(DumpWhat::users);
 	static constexpr const char *what = "dump selector";
 };
+template <> struct Wire<UserAction> {
+	static constexpr size_t len = 1;
+	static constexpr unsigned min = unsigned(UserAction::revoke), max = unsigned(UserAction::disconnect);
+	static constexpr const char *what = "user action";
+};
 template <> struct Wire<L4> { static constexpr size_t len = 1; };
 // The codec of the address family (endpoint.hpp): IPv6 adds its alternative here.
 template <> struct Wire<Address> { static constexpr size_t len = 4; };
@@ -43,7 +48,7 @@ using Field = std::variant<std::optional<Status> Message::*, std::optional<std::
 			   std::optional<Endpoint> Message::*, std::optional<uint32_t> Message::*,
 			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
 			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*,
-			   std::optional<SecretBytes> Message::*>;
+			   std::optional<SecretBytes> Message::*, std::optional<UserAction> Message::*>;
 
 struct AttrSpec {
 	Attr id;
@@ -80,6 +85,7 @@ const AttrSpec kAttrs[] = {
 	{Attr::user_record, "user_record", std::nullopt},
 	{Attr::pmk, "pmk", &Message::pmk},
 	{Attr::lifetime, "lifetime", &Message::lifetime},
+	{Attr::action, "action", &Message::action},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -141,6 +147,10 @@ const MessageSpec kMessages[] = {
 	{MsgType::station_key, "station_key", attrs({A::mac, A::user, A::pmk, A::lifetime}), attrs({A::agent_id}), {}},
 	{MsgType::station_key_ack, "station_key_ack", kStatus, kText | attrs({A::count}), MsgType::station_key},
 	{MsgType::key_push, "key_push", attrs({A::mac, A::user, A::pmk, A::lifetime}), 0, {}},
+	{MsgType::user_action, "user_action", attrs({A::user, A::action}), attrs({A::lifetime}), {}},
+	{MsgType::user_action_ack, "user_action_ack", kStatus, kText | attrs({A::count}), MsgType::user_action},
+	{MsgType::station_revoke, "station_revoke", attrs({A::mac, A::user}), kText, {}},
+	{MsgType::station_revoke_ack, "station_revoke_ack", kStatus, attrs({A::mac, A::count}), MsgType::station_revoke},
 };
 
 const char *const kStatusNames[] = {
@@ -190,6 +200,7 @@ public:
 	void value(Status v) { u16(uint16_t(v)); }
 	void value(Role v) { u8(uint8_t(v)); }
 	void value(DumpWhat v) { u8(uint8_t(v)); }
+	void value(UserAction v) { u8(uint8_t(v)); }
 	void value(L4 v) { u8(uint8_t(v)); }
 	void value(Address a) { u32(a.value); }
 	void value(const Endpoint &e)
@@ -297,6 +308,7 @@ template <typename T> bool read_enum(std::span<const uint8_t> v, uint16_t type, 
 bool read(std::span<const uint8_t> v, uint16_t type, Status &out, DecodeError &err) { return read_enum(v, type, out, err); }
 bool read(std::span<const uint8_t> v, uint16_t type, Role &out, DecodeError &err) { return read_enum(v, type, out, err); }
 bool read(std::span<const uint8_t> v, uint16_t type, DumpWhat &out, DecodeError &err) { return read_enum(v, type, out, err); }
+bool read(std::span<const uint8_t> v, uint16_t type, UserAction &out, DecodeError &err) { return read_enum(v, type, out, err); }
 
 bool read(std::span<const uint8_t> v, uint16_t type, L4 &out, DecodeError &err)
 {
@@ -524,6 +536,16 @@ const char *msg_type_name(MsgType type)
 {
 	const MessageSpec *s = message_spec(type);
 	return s ? s->name : "unknown";
+}
+
+const char *user_action_name(UserAction a)
+{
+	switch (a) {
+	case UserAction::revoke: return "revoke";
+	case UserAction::reinstate: return "reinstate";
+	case UserAction::disconnect: return "disconnect";
+	}
+	return "unknown";
 }
 
 const char *status_name(Status status)

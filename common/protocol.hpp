@@ -50,6 +50,10 @@ enum class MsgType : uint8_t {
 	station_key = 24,    // key source -> coordinator: Fig. 14's link session key of a station, for its next APs
 	station_key_ack = 25,
 	key_push = 26,       // coordinator -> agents: install that key (Fig. 15 1500)
+	user_action = 27,    // an operator (roamctl) -> coordinator: revoke, reinstate or disconnect a user
+	user_action_ack = 28,
+	station_revoke = 29, // coordinator -> agents: forget this station's key, disconnect it
+	station_revoke_ack = 30,
 };
 const char *msg_type_name(MsgType type);
 
@@ -72,6 +76,12 @@ const char *status_name(Status status);
 enum class Role : uint8_t { agent = 1, ctl = 2, key_source = 3 };
 
 enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_table = 4, ham_table = 5, users = 6 };
+
+// user_action. revoke: disconnect and refuse the user until reinstated (or
+// for lifetime seconds); disconnect: end the user's sessions and keys only,
+// as a RADIUS Disconnect-Request does; reinstate: lift a revocation.
+enum class UserAction : uint8_t { revoke = 1, reinstate = 2, disconnect = 3 };
+const char *user_action_name(UserAction a);
 
 // Attribute types (docs/protocol.md). Records nest the scalar attributes.
 enum class Attr : uint16_t {
@@ -103,8 +113,9 @@ enum class Attr : uint16_t {
 	user_record = 26, // mac, user, agent_id, auth_method, value64; repeatable
 	pmk = 27,         // a station's pairwise master key, 32 to 64 bytes (TLS only)
 	lifetime = 28,    // seconds a key stays usable
+	action = 29,      // a UserAction
 };
-inline constexpr uint16_t kMaxAttr = 28;
+inline constexpr uint16_t kMaxAttr = 29;
 inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
@@ -203,6 +214,7 @@ struct Message {
 	std::optional<std::string> auth_method;
 	std::optional<SecretBytes> pmk;
 	std::optional<uint32_t> lifetime;
+	std::optional<UserAction> action;
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;

@@ -38,7 +38,8 @@ Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_p
 	  keys_(loop, opts_.max_keys, [this](size_t n) {
 		  count("keys_expired", n);
 		  log_debug(n, " station key(s) expired and were wiped");
-	  })
+	  }),
+	  revocations_(opts_.max_keys)
 {
 }
 
@@ -97,6 +98,9 @@ void Coordinator::serve(std::unique_ptr<FramedConn> conn)
 				agents_.erase(a);
 		}
 		std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
+		for (auto &[id, w] : withdrawals_)
+			if (w.requester == &c)
+				w.requester = nullptr;
 		sessions_.erase(it);
 	});
 	Session s;
@@ -114,9 +118,10 @@ void Coordinator::dispatch(Session &s, Message &&m)
 		s.conn->fail(Status::bad_message, std::string("expected hello, got ") + proto::msg_type_name(m.type));
 		return;
 	}
-	if (s.hello && s.role == proto::Role::ctl && m.type != MsgType::dump_request) {
+	if (s.hello && s.role == proto::Role::ctl && m.type != MsgType::dump_request &&
+	    m.type != MsgType::user_action) {
 		count("refused_ctl");
-		s.conn->fail(Status::unauthorized, "a control session may only dump");
+		s.conn->fail(Status::unauthorized, "a control session may only dump and act on users");
 		return;
 	}
 	// Keys come from the key sources alone, and they send nothing else.
@@ -142,9 +147,11 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::client_arrived: on_client_arrived(s, m); return;
 	case MsgType::station_auth: on_station_auth(s, m); return;
 	case MsgType::station_key: on_station_key(s, m); return;
+	case MsgType::station_revoke_ack: on_station_revoke_ack(s, m); return;
 	case MsgType::conn_end: on_conn_end(s, m); return;
 	case MsgType::ham_designate: on_ham_designate(s, m); return;
 	case MsgType::dump_request: on_dump(s, m); return;
+	case MsgType::user_action: on_user_action(s, m); return;
 	case MsgType::error:
 		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
 		s.conn->close("peer reported an error");
@@ -198,8 +205,10 @@ void Coordinator::on_hello(Session &s, const Message &m)
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
 	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations | proto::kFlagUsers;
 	s.conn->send(ack);
-	if (s.takes_keys)
+	if (s.takes_keys) {
 		push_keys_to(s);
+		withdraw_keys_at(s);
+	}
 }
 
 // Figs. 10 and 11: a FAM asks to join an existing connection, or (combined
@@ -373,6 +382,17 @@ void Coordinator::on_station_auth(Session &s, const Message &m)
 		s.conn->send(reply(MsgType::station_auth_ack, m, Status::bad_message));
 		return;
 	}
+	if (revocations_.revoked(*m.user)) {
+		count("refused_revoked");
+		log_warn("audit: station ", m.mac->str(), " authenticated at ", s.agent, " as revoked user ", *m.user,
+			 ": refused, and the AP told to disconnect it");
+		Message r = reply(MsgType::station_auth_ack, m, Status::unauthorized);
+		r.text = "user " + *m.user + " is revoked";
+		s.conn->send(r);
+		if (s.takes_keys)
+			send_station_revoke(s, *m.mac, *m.user, 0, "user revoked");
+		return;
+	}
 	proto::UserRecord rec{*m.mac, *m.user, s.agent, m.auth_method.value_or(""),
 			      uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
 					       std::chrono::system_clock::now().time_since_epoch())
@@ -508,6 +528,7 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		fresh().counters.push_back({"stations", stations_.size()});
 		fresh().counters.push_back({"users", users_.size()});
 		fresh().counters.push_back({"keys", keys_.size()});
+		fresh().counters.push_back({"users_revoked_now", revocations_.revoked_users()});
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});

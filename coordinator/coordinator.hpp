@@ -6,6 +6,7 @@
 #include "../common/key_table.hpp"
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
+#include "revocations.hpp"
 #include "station_table.hpp"
 #include "user_table.hpp"
 
@@ -26,10 +27,28 @@ struct CoordinatorOptions {
 	// roamctl station-key); empty: no key handoff.
 	std::set<std::string> key_sources;
 	size_t max_keys = 16384;
+	// Certificate names that may revoke, reinstate and disconnect users
+	// (roamctl revoke); empty: nobody.
+	std::set<std::string> operators;
 };
 
 class Coordinator {
 public:
+	// One revocation or disconnection in progress: the APs still to confirm
+	// that the user's keys and stations are gone.
+	struct Withdrawal {
+		FramedConn *requester = nullptr; // roamctl, until it goes away
+		uint32_t request_id = 0;
+		std::string user;
+		proto::UserAction action = proto::UserAction::revoke;
+		std::string by;
+		size_t stations = 0, keys = 0, connections = 0;
+		std::map<std::string, unsigned> waiting; // agent -> station_revoke answers due
+		std::set<std::string> confirmed, failed;
+		std::chrono::steady_clock::time_point started;
+		EventLoop::TimerId timer = 0;
+		std::function<void(const Withdrawal &)> done;
+	};
 	Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls);
 	bool start(std::string &error);
 	// Serves an already authenticated plain stream as if it were a TLS
@@ -38,6 +57,12 @@ public:
 	const ConnectionTable &table() const { return table_; }
 	const StationTable &stations() const { return stations_; }
 	const UserTable &users() const { return users_; }
+	// Revokes (or disconnects, or reinstates) a user at every AP; done (may
+	// be empty) once every AP confirmed or the deadline passed. requester,
+	// when set, is answered with user_action_ack.
+	void user_action(proto::UserAction action, const std::string &user,
+			 std::optional<Revocations::Clock::time_point> until, const std::string &by,
+			 FramedConn *requester, uint32_t request_id, std::function<void(const Withdrawal &)> done);
 
 private:
 	struct Session {
@@ -69,6 +94,13 @@ private:
 	void on_station_key(Session &s, const proto::Message &m);
 	bool push_key(Session &agent, const KeyTable::Key &key);
 	void push_keys_to(Session &agent);
+	// coordinator_revoke.cpp: one user cut off at every AP.
+	void on_user_action(Session &s, const proto::Message &m);
+	void send_station_revoke(Session &agent, const MacAddr &mac, const std::string &user, uint32_t id,
+				 const std::string &why);
+	void on_station_revoke_ack(Session &s, const proto::Message &m);
+	void finish_withdrawal(const Withdrawal &w);
+	void withdraw_keys_at(Session &agent);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -93,6 +125,9 @@ private:
 	StationTable stations_;
 	UserTable users_;
 	KeyTable keys_;
+	Revocations revocations_;
+	std::map<uint32_t, Withdrawal> withdrawals_; // by the request id of their station_revokes
+	uint32_t next_withdrawal_ = 1;
 };
 
 } // namespace roamnat

@@ -31,6 +31,16 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 		s.conn->send(ack);
 		return;
 	}
+	if (revocations_.revoked(*m.user)) {
+		count("refused_revoked");
+		ack.status = Status::unauthorized;
+		ack.text = "user " + *m.user + " is revoked";
+		log_warn("audit: key of station ", m.mac->str(), " (user=", *m.user, ") from ", s.conn->peer_name(),
+			 " refused: the user is revoked");
+		s.conn->send(ack);
+		return;
+	}
+	revocations_.forget(*m.mac);
 	keys_.put({*m.mac, *m.user, m.agent_id.value_or(""), *m.pmk,
 		   KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
 	count("keys_received");

@@ -75,6 +75,8 @@ int main(int argc, char **argv)
 	opts.push_fam_updates = *push;
 	for (const auto &a : split_words(get("key_sources")))
 		opts.key_sources.insert(a);
+	for (const auto &a : split_words(get("operators")))
+		opts.operators.insert(a);
 	auto max_keys = parse_number(get("max_keys"), 1048576);
 	if (!max_keys || *max_keys < 1)
 		return fail("max_keys = '" + get("max_keys") + "' is not a number from 1 to 1048576");

@@ -13,6 +13,7 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"agents", "", "allowed agent names (CNs); empty: any the CA signed"},
 	{"push_fam_updates", "yes", "push new FAMs to HAMs at once (yes/no)"},
 	{"key_sources", "", "names (CNs) that may hand over station keys; empty: no key handoff"},
+	{"operators", "", "names (CNs) that may revoke, reinstate and disconnect users; empty: nobody"},
 	{"max_keys", "16384", "station keys held at most, in locked memory"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

@@ -40,7 +40,22 @@ Commands against the coordinator (needs --config or the TLS options):
                 the command line. AP: the authenticating AP's agent name
                 (it has the key already); SECONDS: how long the key is
                 usable [43200]. Only a certificate the coordinator lists in
-                key_sources may do this (docs/operations.md, "Key handoff")
+                key_sources may do this (docs/operations.md, "Key handoff").
+                Exit status 3 when the coordinator refuses because USER is
+                revoked: the RADIUS server should then reject the station
+  revoke USER [--for SECONDS]
+                cut USER off at every AP: its keys are withdrawn from the
+                coordinator and every AP, its stations deauthenticated,
+                their connections ended, and its next authentications
+                refused until 'reinstate' (or for SECONDS). Other users
+                are untouched. Prints how many APs confirmed, and when
+  disconnect USER
+                the same without the refusal, as a RADIUS
+                Disconnect-Request: USER must authenticate again (EAP)
+  reinstate USER
+                lift a revocation
+                (revoke, disconnect and reinstate need a certificate the
+                coordinator lists in operators)
 Commands against an agent (with --agent SOCKET):
   fam           this AP's FAM records (Fig. 4)
   ham           this AP's HAM records (Fig. 5) with their FAMs
@@ -55,7 +70,7 @@ Options:
   -h, --help             this text
 
 Exit status: 0 on success, 1 on a usage error, 2 when the peer cannot be
-reached or refuses.
+reached or refuses, 3 when station-key is refused for a revoked user.
 )";
 
 std::string fams_text(const std::vector<proto::FamRecord> &fams)
@@ -202,7 +217,7 @@ int main(int argc, char **argv)
 	set_log_level(LogLevel::error);
 	std::string config_path, agent_socket, command;
 	std::vector<std::string> operands;
-	std::optional<std::string> coord_arg, ca, cert, key, authenticator, lifetime_text;
+	std::optional<std::string> coord_arg, ca, cert, key, authenticator, lifetime_text, for_text;
 	bool json = false;
 	for (int i = 1; i < argc; ++i) {
 		std::string a = argv[i];
@@ -228,9 +243,12 @@ int main(int argc, char **argv)
 		} else if (a == "--key" && value(key)) {
 		} else if (a == "--authenticator" && value(authenticator)) {
 		} else if (a == "--lifetime" && value(lifetime_text)) {
+		} else if (a == "--for" && value(for_text)) {
 		} else if (!a.empty() && a[0] != '-' && command.empty()) {
 			command = a;
-		} else if (!a.empty() && a[0] != '-' && command == "station-key") {
+		} else if (!a.empty() && a[0] != '-' &&
+			   (command == "station-key" || command == "revoke" || command == "disconnect" ||
+			    command == "reinstate")) {
 			operands.push_back(a);
 		} else {
 			fprintf(stderr, "roamctl: unknown or incomplete option '%s'\nTry 'roamctl --help'.\n", a.c_str());
@@ -264,7 +282,26 @@ int main(int argc, char **argv)
 		}
 		key_request->request_id = 2;
 	}
-	if (!what && !key_request) {
+	std::optional<Message> user_request;
+	if (agent_socket.empty() && (command == "revoke" || command == "disconnect" || command == "reinstate")) {
+		auto seconds = for_text ? parse_number(*for_text, UINT32_MAX) : std::optional<uint64_t>(0);
+		if (operands.size() != 1 || operands[0].empty() || !seconds || (for_text && command != "revoke") ||
+		    (for_text && *seconds == 0)) {
+			fprintf(stderr, "roamctl: %s takes USER%s\n", command.c_str(),
+				command == "revoke" ? " [--for SECONDS], SECONDS at least 1" : "");
+			return 1;
+		}
+		user_request.emplace();
+		user_request->type = MsgType::user_action;
+		user_request->request_id = 2;
+		user_request->user = operands[0];
+		user_request->action = command == "revoke"	   ? proto::UserAction::revoke
+				       : command == "disconnect" ? proto::UserAction::disconnect
+								 : proto::UserAction::reinstate;
+		if (for_text)
+			user_request->lifetime = uint32_t(*seconds);
+	}
+	if (!what && !key_request && !user_request) {
 		fprintf(stderr, "roamctl: %s '%s'\nTry 'roamctl --help'.\n", command.empty() ? "missing command" : "unknown command for this peer", command.c_str());
 		return 1;
 	}
@@ -325,8 +362,18 @@ int main(int argc, char **argv)
 			loop.stop();
 			return;
 		}
-		if (m.type == MsgType::hello_ack && key_request) {
-			c.send(*key_request);
+		if (m.type == MsgType::hello_ack && (key_request || user_request)) {
+			c.send(key_request ? *key_request : *user_request);
+			return;
+		}
+		if (m.type == MsgType::user_action_ack) {
+			if (m.status == proto::Status::ok) {
+				status = 0;
+				printf("roamctl: %s\n", m.text.value_or("done").c_str());
+			} else {
+				failure = std::string("refused: ") + m.text.value_or(proto::status_name(*m.status));
+			}
+			loop.stop();
 			return;
 		}
 		if (m.type == MsgType::station_key_ack) {
@@ -336,6 +383,8 @@ int main(int argc, char **argv)
 				       m.count.value_or(0));
 			} else {
 				failure = std::string("refused: ") + m.text.value_or(proto::status_name(*m.status));
+				if (m.status == proto::Status::unauthorized)
+					status = 3;
 			}
 			loop.stop();
 			return;
@@ -367,7 +416,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "roamctl: %s\n", failure.c_str());
 		return status;
 	}
-	if (key_request)
+	if (key_request || user_request)
 		return 0;
 	if (command == "clients") {
 		std::vector<proto::ConnRecord> conns;

@@ -507,6 +507,9 @@ void Agent::on_push(const Message &m)
 	case MsgType::key_push:
 		key_received(m);
 		return;
+	case MsgType::station_revoke:
+		station_revoked(m);
+		return;
 	default:
 		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
 	}
@@ -751,6 +754,12 @@ void Agent::report_user(const MacAddr &mac, const Stations::User &user)
 	if (!coord_.keeps_users())
 		return; // replayed by resync() once a coordinator that keeps users is connected
 	coord_.station_auth(mac, user.name, user.method, [this, mac](const Message *r) {
+		if (r && r->status == Status::unauthorized) {
+			count("station_auth_refused");
+			log_warn("audit: the coordinator refused station ", mac.str(), "'s user: ",
+				 r->text.value_or("unauthorized"));
+			return;
+		}
 		if (!r || r->status != Status::ok) {
 			count("station_auth_unacknowledged");
 			log_warn("the coordinator did not take station ", mac.str(), "'s user",

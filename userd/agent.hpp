@@ -82,6 +82,7 @@ public:
 	// agent_keys.cpp (Fig. 15 1500): a station's key, handed over by the
 	// coordinator, goes into every WPA-EAP BSS of this AP.
 	void key_received(const proto::Message &push);
+	void station_revoked(const proto::Message &m);
 	void install_keys(HostapdLink &link);
 
 private:

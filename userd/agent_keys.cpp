@@ -42,4 +42,45 @@ void Agent::install_key(HostapdLink &link, const KeyTable::Key &key)
 	});
 }
 
+// Revocation at the AP: the coordinator withdraws a station's key (its user
+// was revoked or disconnected). The key is wiped here, replaced in every
+// BSS, and the station deauthenticated wherever it is associated, so it
+// can neither stay nor come back without a new EAP authentication, which
+// the coordinator refuses for a revoked user.
+void Agent::station_revoked(const proto::Message &m)
+{
+	struct Progress {
+		size_t links_left;
+		bool ok = true;
+		uint32_t deauthenticated = 0;
+	};
+	count("station_revokes");
+	bool had_key = keys_.remove(*m.mac);
+	auto progress = std::make_shared<Progress>(Progress{hostapd_.size()});
+	auto finish = [this, progress, mac = *m.mac, user = *m.user, id = m.request_id, why = m.text.value_or(""),
+		       had_key] {
+		count("stations_deauthenticated", progress->deauthenticated);
+		if (!progress->ok)
+			count("withdrawals_refused");
+		log_info("audit: station ", mac.str(), " (user=", user, ") withdrawn here", why.empty() ? "" : " (" + why + ")",
+			 ": ", had_key ? "its key wiped, " : "", "PMKSA replaced in ", hostapd_.size(), " BSS(es)",
+			 progress->ok ? "" : " (hostapd refused some)", ", deauthenticated at ",
+			 progress->deauthenticated);
+		if (id)
+			coord_.station_revoke_ack(id, mac, progress->ok, progress->deauthenticated);
+	};
+	if (hostapd_.empty()) {
+		finish();
+		return;
+	}
+	for (auto &link : hostapd_) {
+		link->withdraw_station(*m.mac, [progress, finish](bool ok, bool deauthenticated) {
+			progress->ok = progress->ok && ok;
+			progress->deauthenticated += deauthenticated;
+			if (--progress->links_left == 0)
+				finish();
+		});
+	}
+}
+
 } // namespace roamnat

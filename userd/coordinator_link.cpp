@@ -95,6 +95,17 @@ void CoordinatorLink::station_auth(const MacAddr &mac, const std::string &user, 
 	request(std::move(m), std::move(h));
 }
 
+void CoordinatorLink::station_revoke_ack(uint32_t request_id, const MacAddr &mac, bool ok, uint32_t deauthenticated)
+{
+	Message m;
+	m.type = MsgType::station_revoke_ack;
+	m.request_id = request_id;
+	m.status = ok ? proto::Status::ok : proto::Status::internal;
+	m.mac = mac;
+	m.count = deauthenticated;
+	answer(std::move(m));
+}
+
 void CoordinatorLink::conn_end(const FlowKey &flow, const std::string &why)
 {
 	Message m = about(MsgType::conn_end, flow);

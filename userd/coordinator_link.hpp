@@ -58,9 +58,15 @@ public:
 	void station_auth(const MacAddr &mac, const std::string &user, const std::string &method, ReplyHandler h);
 	// FIN/RST or idle: the connection is over.
 	void conn_end(const FlowKey &flow, const std::string &why);
+	// Answers the coordinator's station_revoke request_id: the station's key
+	// is gone from every BSS here (ok) or hostapd refused; deauthenticated:
+	// at how many BSSes it was associated and was disconnected.
+	void station_revoke_ack(uint32_t request_id, const MacAddr &mac, bool ok, uint32_t deauthenticated);
 
 protected:
 	virtual void request(proto::Message msg, ReplyHandler h) = 0;
+	// A message that answers one of the coordinator's (it expects no reply).
+	virtual void answer(proto::Message msg) = 0;
 };
 
 } // namespace roamnat

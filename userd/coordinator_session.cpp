@@ -108,6 +108,12 @@ void CoordinatorSession::schedule_reconnect()
 	backoff_ = std::min(backoff_ * 2, Millis(5000));
 }
 
+void CoordinatorSession::answer(proto::Message msg)
+{
+	if (up())
+		conn_->send(msg); // else the coordinator's deadline passes: it tells this AP again on the next session
+}
+
 void CoordinatorSession::request(proto::Message msg, ReplyHandler handler)
 {
 	constexpr Millis timeout{2000};

@@ -35,6 +35,7 @@ protected:
 	// Sends a request; the handler runs once, with the reply or nullptr after
 	// the timeout (two seconds) or a lost session.
 	void request(proto::Message msg, ReplyHandler handler) override;
+	void answer(proto::Message msg) override;
 
 private:
 	void connect();

@@ -4,6 +4,7 @@
 #include "pmkid.hpp"
 
 #include <cerrno>
+#include <openssl/rand.h>
 #include <cstring>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -111,6 +112,10 @@ void HostapdLink::connect_now()
 			bss_ = *bss;
 			log_info("attached to hostapd at ", ctrl_path_, " (BSS ", bss_.bssid.str(),
 				 bss_.wpa_eap ? ", WPA-EAP" : "", "); reading its station list");
+			std::set<MacAddr> pending;
+			pending.swap(withdraw_on_attach_);
+			for (const MacAddr &mac : pending)
+				send_withdrawal(mac, true, [](bool, bool) {});
 			request("STA-FIRST", [this](std::string_view r2) { resync_from(r2); });
 			if (h_.attached)
 				h_.attached();
@@ -142,6 +147,50 @@ void HostapdLink::add_pmksa(const MacAddr &station, const SecretBytes &pmk, uint
 	cmd += " " + std::to_string(lifetime_s) + " 1";
 	request(
 		std::move(cmd), [done](std::string_view r) { done(r == "OK\n"); }, "PMKSA_ADD " + station.str());
+}
+
+void HostapdLink::withdraw_station(const MacAddr &station, std::function<void(bool, bool)> done)
+{
+	// Bounded by the coordinator's key table: one entry per revoked station.
+	constexpr size_t kMaxPending = 65536;
+	if (!attached_ || bss_.bssid == MacAddr{}) {
+		if (withdraw_on_attach_.size() < kMaxPending)
+			withdraw_on_attach_.insert(station);
+		else
+			log_warn("hostapd ", ctrl_path_, ": too many withdrawals waiting; ", station.str(),
+				 "'s key stays until it expires");
+		done(true, false);
+		return;
+	}
+	send_withdrawal(station, stations_.count(station) > 0, std::move(done));
+}
+
+void HostapdLink::send_withdrawal(const MacAddr &station, bool deauthenticate, std::function<void(bool, bool)> done)
+{
+	withdraw_on_attach_.insert(station); // until hostapd confirms
+	auto finish = [this, station, deauthenticate, done = std::move(done)](bool key_ok) {
+		if (!deauthenticate) {
+			withdraw_on_attach_.erase(station);
+			done(key_ok, false);
+			return;
+		}
+		// Reason 2: previous authentication no longer valid.
+		request("DEAUTHENTICATE " + station.str() + " reason=2", [this, station, key_ok, done](std::string_view r) {
+			withdraw_on_attach_.erase(station);
+			done(key_ok && r == "OK\n", r == "OK\n");
+		});
+	};
+	if (!bss_.wpa_eap) {
+		finish(true);
+		return;
+	}
+	SecretBytes unknown(32); // a PMK's length (hostapd's PMK_LEN)
+	if (RAND_bytes(unknown.data(), int(unknown.size())) != 1) {
+		log_error("no random bytes for the withdrawal of ", station.str(), "'s key");
+		finish(false);
+		return;
+	}
+	add_pmksa(station, unknown, 1, std::move(finish));
 }
 
 void HostapdLink::send_next()

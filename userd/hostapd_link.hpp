@@ -67,6 +67,14 @@ public:
 	void add_pmksa(const MacAddr &station, const SecretBytes &pmk, uint32_t lifetime_s,
 		       std::function<void(bool)> done);
 
+	// Revocation: the station's key is withdrawn from this BSS and the
+	// station, when associated here, deauthenticated. hostapd keeps one
+	// PMKSA per station and has no command to remove one, so a random key
+	// expiring in a second replaces it. done(ok, deauthenticated); when
+	// the link is down (or goes down first) the withdrawal is done on the
+	// next attach, before any key goes in, and done says ok.
+	void withdraw_station(const MacAddr &station, std::function<void(bool ok, bool deauthenticated)> done);
+
 private:
 	using OnReply = std::function<void(std::string_view reply)>;
 	struct Request {
@@ -88,6 +96,7 @@ private:
 	void station_connected(const MacAddr &mac);
 	void station_gone(const MacAddr &mac);
 	void read_user(const MacAddr &mac);
+	void send_withdrawal(const MacAddr &station, bool deauthenticate, std::function<void(bool, bool)> done);
 	void user_from(const MacAddr &mac, std::string_view reply);
 
 	EventLoop &loop_;
@@ -104,6 +113,7 @@ private:
 	BssConfig bss_;
 	std::set<MacAddr> stations_;    // authorized stations, as last known
 	std::set<MacAddr> resync_seen_; // during a resync: the stations listed so far
+	std::set<MacAddr> withdraw_on_attach_; // withdrawals not yet confirmed by hostapd
 	Stats stats_;
 };
 

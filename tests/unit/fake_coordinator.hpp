@@ -56,6 +56,12 @@ public:
 
 protected:
 	void request(proto::Message msg, ReplyHandler h) override { asked.push_back({std::move(msg), std::move(h)}); }
+	void answer(proto::Message msg) override { answers.push_back(std::move(msg)); }
+
+public:
+	std::vector<proto::Message> answers;
+
+private:
 
 private:
 	PushHandler push_;

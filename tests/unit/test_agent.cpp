@@ -576,3 +576,46 @@ TEST_CASE("client_moved: the client arrived at another AP without a word here; a
 	CHECK(lab.coord.count(MsgType::client_departed) == 1);
 	CHECK(lab.dp.entries == std::set<std::string>{ham(L4::tcp, masq, std::nullopt)});
 }
+
+TEST_CASE("revocation at the AP: a withdrawn station's key is wiped, and the coordinator's request is answered")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	Message push;
+	push.type = MsgType::key_push;
+	push.mac = sta;
+	push.user = "alice";
+	push.pmk = SecretBytes(32, 0x42);
+	push.lifetime = 600;
+	lab.coord.push(push);
+	StationRecord rec; // reassociated on that key: no identity at hostapd
+	rec.mac = sta;
+	rec.authorized = true;
+	lab.coord.stations = false;
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(rec, "wlan0", true);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
+	CHECK(lab.coord.last().auth_method == "PMKSA");
+	lab.agent->station_left(sta);
+
+	Message revoke;
+	revoke.type = MsgType::station_revoke;
+	revoke.request_id = 5;
+	revoke.mac = sta;
+	revoke.user = "alice";
+	lab.coord.push(revoke);
+	REQUIRE(lab.coord.answers.size() == 1);
+	CHECK(lab.coord.answers[0].type == MsgType::station_revoke_ack);
+	CHECK(lab.coord.answers[0].request_id == 5u);
+	CHECK(lab.coord.answers[0].status == Status::ok);
+	CHECK(lab.coord.answers[0].mac == sta);
+
+	// The key is gone: the same reassociation names no user any more.
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(rec, "wlan0", true);
+	CHECK(lab.coord.count(MsgType::station_auth) == 1);
+
+	revoke.request_id = 0; // a replay on connect: nothing to answer
+	lab.coord.push(revoke);
+	CHECK(lab.coord.answers.size() == 1);
+}

@@ -541,3 +541,142 @@ TEST_CASE("station keys come from key sources only, and key sources send nothing
 	REQUIRE(h.run_until([&] { return radius->closed; }));
 	CHECK(last_of(*radius, MsgType::error)->status == Status::unauthorized);
 }
+
+namespace {
+size_t count_of(const FakePeer &p, MsgType type)
+{
+	size_t n = 0;
+	for (const auto &m : p.got)
+		n += m.type == type;
+	return n;
+}
+
+// The agent's side of station_revoke: confirms every one it is asked to.
+void confirm_revokes(FakePeer &ap, size_t &seen)
+{
+	for (; seen < ap.got.size(); ++seen) {
+		const Message &m = ap.got[seen];
+		if (m.type != MsgType::station_revoke || !m.request_id)
+			continue;
+		Message ack;
+		ack.type = MsgType::station_revoke_ack;
+		ack.request_id = m.request_id;
+		ack.status = Status::ok;
+		ack.mac = m.mac;
+		ack.count = 1;
+		ap.conn->send(ack);
+	}
+}
+
+Message user_action(const char *user, UserAction action)
+{
+	Message m;
+	m.type = MsgType::user_action;
+	m.user = user;
+	m.action = action;
+	return m;
+}
+} // namespace
+
+TEST_CASE("revocation: one user's keys are withdrawn from every AP, its authentications refused until reinstated")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	o.operators = {"ops"};
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeys);
+	auto radius = h.connect("radius");
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::key_source;
+	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	Message alice_key = station_key("alice", 0x11, 3600);
+	alice_key.agent_id = "ap1";
+	REQUIRE(h.ask(*radius, alice_key).status == Status::ok);
+	Message bob_key = station_key("bob", 0x22, 3600);
+	bob_key.mac = *MacAddr::parse("02:00:00:00:02:00");
+	REQUIRE(h.ask(*radius, bob_key).status == Status::ok);
+	Message auth;
+	auth.type = MsgType::station_auth;
+	auth.mac = alice_key.mac;
+	auth.user = "alice";
+	REQUIRE(h.ask(*ap1, auth).status == Status::ok);
+
+	auto ops = h.connect("ops");
+	Message ctl_hello;
+	ctl_hello.type = MsgType::hello;
+	ctl_hello.role = Role::ctl;
+	REQUIRE(h.ask(*ops, ctl_hello).status == Status::ok);
+	Message revoke = user_action("alice", UserAction::revoke);
+	revoke.request_id = 7;
+	ops->conn->send(revoke);
+	size_t seen1 = 0, seen2 = 0;
+	REQUIRE(h.run_until([&] {
+		confirm_revokes(*ap1, seen1);
+		confirm_revokes(*ap2, seen2);
+		return last_of(*ops, MsgType::user_action_ack) != nullptr;
+	}));
+	auto ack = *last_of(*ops, MsgType::user_action_ack);
+	CHECK(ack.status == Status::ok);
+	CHECK(ack.count == 1u);
+	CHECK(ack.text->find("2 AP(s) confirmed") != std::string::npos);
+	for (FakePeer *ap : {ap1.get(), ap2.get()}) {
+		REQUIRE(count_of(*ap, MsgType::station_revoke) == 1);
+		CHECK(last_of(*ap, MsgType::station_revoke)->mac == alice_key.mac);
+		CHECK(last_of(*ap, MsgType::station_revoke)->user == "alice");
+	}
+
+	// Refused from now on, at the RADIUS server's hook and at an AP.
+	auto refused = h.ask(*radius, alice_key);
+	CHECK(refused.status == Status::unauthorized);
+	auto auth_refused = h.ask(*ap2, auth);
+	CHECK(auth_refused.status == Status::unauthorized);
+	REQUIRE(h.run_until([&] { return count_of(*ap2, MsgType::station_revoke) == 2; }));
+	// Bob is untouched: his key still goes to an AP that connects, alice's is
+	// withdrawn there again.
+	auto ap3 = h.agent("ap3", "10.201.0.103", 1, kFlagKeys);
+	REQUIRE(h.run_until([&] { return last_of(*ap3, MsgType::station_revoke) != nullptr; }));
+	REQUIRE(last_of(*ap3, MsgType::key_push));
+	CHECK(last_of(*ap3, MsgType::key_push)->user == "bob");
+	CHECK(count_of(*ap3, MsgType::key_push) == 1);
+	CHECK(last_of(*ap3, MsgType::station_revoke)->mac == alice_key.mac);
+
+	// Only operators act on users.
+	auto stranger = h.connect("someone");
+	REQUIRE(h.ask(*stranger, ctl_hello).status == Status::ok);
+	CHECK(h.ask(*stranger, user_action("bob", UserAction::revoke)).status == Status::unauthorized);
+	CHECK(h.ask(*radius, bob_key).status == Status::ok);
+
+	CHECK(h.ask(*ops, user_action("alice", UserAction::reinstate)).status == Status::ok);
+	CHECK(h.ask(*radius, alice_key).status == Status::ok);
+	CHECK(h.ask(*ap2, auth).status == Status::ok);
+}
+
+TEST_CASE("a disconnection withdraws the keys but refuses nothing; unconfirmed APs are named")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	o.operators = {"ops"};
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys); // never answers
+	auto radius = h.connect("radius");
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::key_source;
+	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	REQUIRE(h.ask(*radius, station_key("carol", 0x33, 600)).status == Status::ok);
+	auto ops = h.connect("ops");
+	hello.role = Role::ctl;
+	REQUIRE(h.ask(*ops, hello).status == Status::ok);
+	Message m = user_action("carol", UserAction::disconnect);
+	m.request_id = 9;
+	ops->conn->send(m);
+	for (int i = 0; i < 400 && !last_of(*ops, MsgType::user_action_ack); ++i)
+		h.loop.run_once(Millis(10)); // the 3 s deadline
+	REQUIRE(last_of(*ops, MsgType::user_action_ack));
+	auto ack = *last_of(*ops, MsgType::user_action_ack);
+	CHECK(ack.status == Status::ok);
+	CHECK(ack.text->find("not confirmed by: ap1") != std::string::npos);
+	CHECK(h.ask(*radius, station_key("carol", 0x34, 600)).status == Status::ok);
+}

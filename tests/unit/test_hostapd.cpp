@@ -88,7 +88,12 @@ struct FakeHostapd {
 				pmksa_added.push_back(cmd.substr(10));
 				reply(refuse_pmksa ? "FAIL\n" : "OK\n");
 			}
-			else if (cmd == "PING")
+			else if (cmd.rfind("DEAUTHENTICATE ", 0) == 0) {
+				auto mac = MacAddr::parse(cmd.substr(15, 17));
+				if (mac)
+					std::erase(stations, *mac);
+				reply(mac ? "OK\n" : "FAIL\n");
+			} else if (cmd == "PING")
 				reply("PONG\n");
 			else if (cmd == "STA-FIRST")
 				reply(stations.empty() ? "" : record(stations[0]));
@@ -435,4 +440,38 @@ TEST_CASE("hostapd link: a station key goes in by PMKSA_ADD under this BSS's PMK
 	b.hostapd->open();
 	REQUIRE(b.until([&] { return b.link->stats().lost > lost + 1; }));
 	CHECK(attached == 1);
+}
+
+TEST_CASE("hostapd link: a withdrawn station's key is replaced by one nobody knows, and the station deauthenticated")
+{
+	Bench b;
+	b.hostapd->stations = {kSta1};
+	b.link->start();
+	REQUIRE(b.until([&] { return b.link->stations().count(kSta1) == 1; }));
+	std::vector<std::pair<bool, bool>> done;
+	b.link->withdraw_station(kSta1, [&](bool ok, bool deauth) { done.push_back({ok, deauth}); });
+	REQUIRE(b.until([&] { return done.size() == 1; }));
+	CHECK(done[0] == std::pair(true, true));
+	REQUIRE(b.hostapd->pmksa_added.size() == 1);
+	const std::string &added = b.hostapd->pmksa_added[0];
+	CHECK(added.rfind(kSta1.str() + " ", 0) == 0);
+	CHECK(added.size() == 17 + 1 + 32 + 1 + 64 + 4); // mac pmkid pmk " 1 1"
+	CHECK(added.substr(added.size() - 4) == " 1 1");  // gone in a second
+	CHECK(std::count(b.hostapd->received.begin(), b.hostapd->received.end(),
+			 "DEAUTHENTICATE " + kSta1.str() + " reason=2") == 1);
+
+	// Not associated here: only the key is replaced.
+	b.link->withdraw_station(kSta2, [&](bool ok, bool deauth) { done.push_back({ok, deauth}); });
+	REQUIRE(b.until([&] { return done.size() == 2; }));
+	CHECK(done[1] == std::pair(true, false));
+	CHECK(b.hostapd->pmksa_added.size() == 2);
+
+	// hostapd away: done at once, and the withdrawal happens on the next attach.
+	b.hostapd->close();
+	REQUIRE(b.until([&] { return !b.link->attached(); }));
+	b.link->withdraw_station(kSta2, [&](bool ok, bool deauth) { done.push_back({ok, deauth}); });
+	CHECK(done.size() == 3);
+	b.hostapd->open();
+	REQUIRE(b.until([&] { return b.hostapd->pmksa_added.size() == 3; }));
+	CHECK(b.hostapd->pmksa_added[2].rfind(kSta2.str() + " ", 0) == 0);
 }
