@@ -39,4 +39,12 @@ std::optional<MacAddr> MacAddr::parse(std::string_view text)
 	return mac;
 }
 
+std::optional<MacAddr> parse_station_mac(std::string text)
+{
+	for (char &c : text)
+		if (c == '-')
+			c = ':';
+	return MacAddr::parse(text);
+}
+
 } // namespace roamnat

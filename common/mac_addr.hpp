@@ -19,4 +19,8 @@ struct MacAddr {
 	static std::optional<MacAddr> parse(std::string_view text);
 };
 
+// A RADIUS Calling-Station-Id: "02-00-00-00-01-00" (RFC 3580 3.21) or
+// with colons, either case.
+std::optional<MacAddr> parse_station_mac(std::string text);
+
 } // namespace roamnat

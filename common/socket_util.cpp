@@ -47,6 +47,17 @@ UniqueFd tcp_listen(const Endpoint &at, std::string &error)
 	return fd;
 }
 
+UniqueFd udp_bind(const Endpoint &at, std::string &error)
+{
+	UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+	auto sa = to_sockaddr(at);
+	if (!fd || bind(fd.get(), reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) != 0) {
+		error = "bind UDP " + at.str() + ": " + strerror(errno);
+		return UniqueFd();
+	}
+	return fd;
+}
+
 UniqueFd tcp_connect(const Endpoint &to, std::string &error)
 {
 	UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

@@ -50,6 +50,14 @@ bool Coordinator::start(std::string &error)
 		return false;
 	loop_.add(listener_.get(), EPOLLIN, [this](uint32_t) { accept_ready(); });
 	log_info("listening on ", opts_.listen.str(), ", FAM push ", opts_.push_fam_updates ? "on" : "off");
+	if (opts_.das) {
+		das_ = std::make_unique<DasServer>(loop_, *opts_.das, [this](const DasServer::Request &r,
+									       DasServer::Answer a) {
+			on_das_disconnect(r, std::move(a));
+		});
+		if (!das_->start(error))
+			return false;
+	}
 	return true;
 }
 
@@ -529,6 +537,14 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		fresh().counters.push_back({"users", users_.size()});
 		fresh().counters.push_back({"keys", keys_.size()});
 		fresh().counters.push_back({"users_revoked_now", revocations_.revoked_users()});
+		if (das_) {
+			const auto &d = das_->stats();
+			fresh().counters.push_back({"das_requests", d.requests});
+			fresh().counters.push_back({"das_acks", d.acks});
+			fresh().counters.push_back({"das_naks", d.naks});
+			fresh().counters.push_back({"das_dropped", d.dropped});
+			fresh().counters.push_back({"das_duplicates", d.duplicates});
+		}
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});

@@ -6,6 +6,7 @@
 #include "../common/key_table.hpp"
 #include "../common/tls.hpp"
 #include "connection_table.hpp"
+#include "das_server.hpp"
 #include "revocations.hpp"
 #include "station_table.hpp"
 #include "user_table.hpp"
@@ -30,6 +31,8 @@ struct CoordinatorOptions {
 	// Certificate names that may revoke, reinstate and disconnect users
 	// (roamctl revoke); empty: nobody.
 	std::set<std::string> operators;
+	// RADIUS Disconnect-Requests (RFC 5176) are taken when set.
+	std::optional<DasOptions> das;
 };
 
 class Coordinator {
@@ -57,6 +60,7 @@ public:
 	const ConnectionTable &table() const { return table_; }
 	const StationTable &stations() const { return stations_; }
 	const UserTable &users() const { return users_; }
+	const DasServer *das() const { return das_.get(); }
 	// Revokes (or disconnects, or reinstates) a user at every AP; done (may
 	// be empty) once every AP confirmed or the deadline passed. requester,
 	// when set, is answered with user_action_ack.
@@ -101,6 +105,9 @@ private:
 	void on_station_revoke_ack(Session &s, const proto::Message &m);
 	void finish_withdrawal(const Withdrawal &w);
 	void withdraw_keys_at(Session &agent);
+	void withdraw(Withdrawal w, const std::set<MacAddr> &macs);
+	std::set<MacAddr> stations_of(const std::string &user) const;
+	void on_das_disconnect(const DasServer::Request &r, DasServer::Answer answer);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -128,6 +135,7 @@ private:
 	Revocations revocations_;
 	std::map<uint32_t, Withdrawal> withdrawals_; // by the request id of their station_revokes
 	uint32_t next_withdrawal_ = 1;
+	std::unique_ptr<DasServer> das_;
 };
 
 } // namespace roamnat

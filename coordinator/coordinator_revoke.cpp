@@ -74,7 +74,13 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 	} else {
 		count("users_disconnected");
 	}
+	std::string note = action == UserAction::revoke ? (until ? " for a while" : " until reinstated") : "";
+	w.by += note;
+	withdraw(std::move(w), stations_of(user));
+}
 
+std::set<MacAddr> Coordinator::stations_of(const std::string &user) const
+{
 	std::set<MacAddr> macs;
 	users_.for_each([&](const proto::UserRecord &r) {
 		if (r.user == user)
@@ -84,6 +90,14 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 		if (k.user == user)
 			macs.insert(k.mac);
 	});
+	return macs;
+}
+
+// Withdraws the stations' keys here and at every AP, and ends their
+// connections; finish_withdrawal runs once every AP confirmed or the
+// deadline passed.
+void Coordinator::withdraw(Withdrawal w, const std::set<MacAddr> &macs)
+{
 	for (const MacAddr &mac : macs) {
 		auto key_until = MsClock::now() + kDefaultWithdrawal;
 		if (const KeyTable::Key *k = keys_.find(mac)) {
@@ -91,11 +105,11 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 			keys_.remove(mac);
 			++w.keys;
 		}
-		revocations_.withdraw(mac, {user, key_until});
+		revocations_.withdraw(mac, {w.user, key_until});
 		if (auto addr = stations_.find(mac)) {
 			for (const FlowKey &flow : table_.flows_of_client(*addr)) {
-				remove_connection(ConnRecord(*table_.find(flow)), "user " + user + " " +
-										  proto::user_action_name(action) + "d");
+				remove_connection(ConnRecord(*table_.find(flow)),
+						  "user " + w.user + " " + proto::user_action_name(w.action) + "d");
 				++w.connections;
 			}
 		}
@@ -109,16 +123,16 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 		if (!agent.takes_keys)
 			continue;
 		for (const MacAddr &mac : macs) {
-			send_station_revoke(agent, mac, user, id, w.by);
+			send_station_revoke(agent, mac, w.user, id, w.by);
 			++w.waiting[name];
 		}
-		told += " " + name;
+		if (!macs.empty())
+			told += " " + name;
 	}
 	std::string list;
 	for (const MacAddr &mac : macs)
 		list += " " + mac.str();
-	log_info("audit: user ", user, " ", proto::user_action_name(action), "d by ", by,
-		 action == UserAction::revoke ? (until ? " for a while" : " until reinstated") : "", ": ", macs.size(),
+	log_info("audit: user ", w.user, " ", proto::user_action_name(w.action), "d by ", w.by, ": ", macs.size(),
 		 " station(s)", list.empty() ? "" : ":" + list, ", ", w.keys, " key(s) withdrawn, ", w.connections,
 		 " connection(s) ended; APs told:", told.empty() ? " none" : told);
 	if (w.waiting.empty()) {
@@ -135,6 +149,45 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 		finish_withdrawal(done);
 	});
 	withdrawals_.emplace(id, std::move(w));
+}
+
+// RFC 5176: a RADIUS Disconnect-Request names a user (all its stations) or
+// a station (Calling-Station-Id, with the user when both are given). It is
+// a disconnection: the next authentication is the RADIUS server's call.
+void Coordinator::on_das_disconnect(const DasServer::Request &r, DasServer::Answer answer)
+{
+	std::string user = r.user;
+	std::set<MacAddr> macs;
+	if (r.station) {
+		std::string bound;
+		if (auto rec = users_.find(*r.station))
+			bound = rec->user;
+		else if (const KeyTable::Key *k = keys_.find(*r.station))
+			bound = k->user;
+		if (!bound.empty() && (user.empty() || user == bound)) {
+			user = bound;
+			macs.insert(*r.station);
+		}
+	} else {
+		macs = stations_of(user);
+	}
+	std::string what = (r.user.empty() ? "" : "user " + r.user) + (r.station && !r.user.empty() ? ", " : "") +
+			   (r.station ? "station " + r.station->str() : "");
+	if (macs.empty()) {
+		count("das_unknown");
+		log_warn("audit: RADIUS Disconnect-Request from ", r.from, " for ", what,
+			 ": no such session (Disconnect-NAK 503)");
+		answer(radius::error_cause::session_context_not_found);
+		return;
+	}
+	count("users_disconnected");
+	Withdrawal w;
+	w.user = user;
+	w.action = UserAction::disconnect;
+	w.by = "RADIUS Disconnect-Request from " + r.from + " (" + what + ")";
+	w.started = MsClock::now();
+	w.done = [answer = std::move(answer)](const Withdrawal &) { answer(0); };
+	withdraw(std::move(w), macs);
 }
 
 void Coordinator::send_station_revoke(Session &agent, const MacAddr &mac, const std::string &user, uint32_t id,

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 using namespace roamnat;
@@ -81,6 +82,32 @@ int main(int argc, char **argv)
 	if (!max_keys || *max_keys < 1)
 		return fail("max_keys = '" + get("max_keys") + "' is not a number from 1 to 1048576");
 	opts.max_keys = size_t(*max_keys);
+	if (!get("das_listen").empty()) {
+		DasOptions das;
+		auto at = Endpoint::parse(get("das_listen"));
+		if (!at)
+			return fail("das_listen = '" + get("das_listen") + "' is not address:port");
+		das.listen = *at;
+		for (const auto &a : split_words(get("das_clients"))) {
+			auto addr = Address::parse(a);
+			if (!addr)
+				return fail("das_clients: '" + a + "' is not an address");
+			das.clients.insert(*addr);
+		}
+		if (das.clients.empty())
+			return fail("das_listen is set but das_clients names nobody");
+		std::ifstream in(get("das_secret_file"));
+		std::getline(in, das.secret);
+		if (!in && !in.eof())
+			return fail("das_secret_file '" + get("das_secret_file") + "' cannot be read");
+		if (das.secret.empty())
+			return fail("das_secret_file '" + get("das_secret_file") + "' holds no secret");
+		auto window = parse_number(get("das_time_window"), 86400);
+		if (!window || *window < 1)
+			return fail("das_time_window = '" + get("das_time_window") + "' is not 1 to 86400 seconds");
+		das.time_window = uint32_t(*window);
+		opts.das = std::move(das);
+	}
 	if (!opts.key_sources.empty()) {
 		std::string why;
 		if (!init_secure_heap(opts.max_keys * 64, why))

@@ -14,6 +14,10 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"push_fam_updates", "yes", "push new FAMs to HAMs at once (yes/no)"},
 	{"key_sources", "", "names (CNs) that may hand over station keys; empty: no key handoff"},
 	{"operators", "", "names (CNs) that may revoke, reinstate and disconnect users; empty: nobody"},
+	{"das_listen", "", "address:port for RADIUS Disconnect-Requests (RFC 5176, usually port 3799); empty: none"},
+	{"das_clients", "", "addresses that may send Disconnect-Requests"},
+	{"das_secret_file", "", "file holding the RADIUS secret shared with das_clients"},
+	{"das_time_window", "300", "seconds a Disconnect-Request's Event-Timestamp may be off"},
 	{"max_keys", "16384", "station keys held at most, in locked memory"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

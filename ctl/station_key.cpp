@@ -6,14 +6,6 @@
 
 namespace roamnat {
 
-std::optional<MacAddr> parse_station_mac(std::string text)
-{
-	for (char &c : text)
-		if (c == '-')
-			c = ':';
-	return MacAddr::parse(text);
-}
-
 std::optional<SecretBytes> parse_key_hex(const char *text, std::string &why)
 {
 	if (!text) {

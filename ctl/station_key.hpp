@@ -18,10 +18,6 @@ namespace roamnat {
 // PMK of WPA2-Enterprise (IEEE 802.11-2020 12.7.1.3).
 inline constexpr const char *kKeyVariable = "MS_MPPE_RECV_KEY";
 
-// Accepts "02:00:00:00:01:00", FreeRADIUS's Calling-Station-Id
-// "02-00-00-00-01-00", and either in capitals.
-std::optional<MacAddr> parse_station_mac(std::string text);
-
 // Hex digits, with or without a leading 0x, of kMinPmk..kMaxPmk bytes.
 std::optional<SecretBytes> parse_key_hex(const char *text, std::string &why);
 

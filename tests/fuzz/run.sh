@@ -14,11 +14,12 @@ declare -A srcs=(
 	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp common/mac_addr.cpp"
 	[dhcp]="tests/fuzz/fuzz_dhcp.cpp userd/dhcp_messages.cpp common/mac_addr.cpp"
 	[icmp]="tests/fuzz/fuzz_icmp.cpp userd/icmp_translate.cpp common/endpoint.cpp"
+	[radius]="tests/fuzz/fuzz_radius.cpp common/radius_packet.cpp coordinator/das_server.cpp common/event_loop.cpp common/log.cpp common/socket_util.cpp common/endpoint.cpp common/mac_addr.cpp -lcrypto"
 )
-per=$((total / 6))
+per=$((total / 7))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet hostapd dhcp icmp; do
+for t in protocol config packet hostapd dhcp icmp radius; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

@@ -147,21 +147,21 @@ declare -A FLOW_SENDER FLOW_RECEIVER
 # down: the server sends) of random bytes paced at RATE bytes/s. It lasts
 # until finish_transfer, so every check made while it runs sees traffic,
 # however slow the machine.
-start_transfer() { # up|down port rate
-	local port=$2 f=$WORK/tcp$2
+start_transfer() { # up|down port rate [client]
+	local port=$2 f=$WORK/tcp$2 client=${4:-client1}
 	local send="python3 $FLOW tcp-send --rate $(( ${3%k} * 1000 / SLOW )) --until $f.stop"
 	local recv="python3 $FLOW tcp-recv --progress $WORK/$2.progress"
 	if [ "$1" = up ]; then
 		lab exec server1 -- $recv --listen "$port" >"$f.rx" 2>"$f.rx.err" &
 		FLOW_RECEIVER[$port]=$!
 		listening "$port"
-		lab exec client1 -- $send --connect "$SERVER:$port" >"$f.tx" 2>"$f.tx.err" &
+		lab exec "$client" -- $send --connect "$SERVER:$port" >"$f.tx" 2>"$f.tx.err" &
 		FLOW_SENDER[$port]=$!
 	else
 		lab exec server1 -- $send --listen "$port" >"$f.tx" 2>"$f.tx.err" &
 		FLOW_SENDER[$port]=$!
 		listening "$port"
-		lab exec client1 -- $recv --connect "$SERVER:$port" >"$f.rx" 2>"$f.rx.err" &
+		lab exec "$client" -- $recv --connect "$SERVER:$port" >"$f.rx" 2>"$f.rx.err" &
 		FLOW_RECEIVER[$port]=$!
 	fi
 }

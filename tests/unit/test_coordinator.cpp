@@ -1,7 +1,12 @@
 // The coordinator's request handling (Figs. 9-13), driven over plain socket
 // pairs by fake agents that speak the real wire protocol.
 #include "../../common/log.hpp"
+#include "../../common/radius_packet.hpp"
 #include "../../coordinator/coordinator.hpp"
+
+#include <arpa/inet.h>
+#include <ctime>
+#include <netinet/in.h>
 
 #include <catch2/catch.hpp>
 #include <sys/socket.h>
@@ -679,4 +684,63 @@ TEST_CASE("a disconnection withdraws the keys but refuses nothing; unconfirmed A
 	CHECK(ack.status == Status::ok);
 	CHECK(ack.text->find("not confirmed by: ap1") != std::string::npos);
 	CHECK(h.ask(*radius, station_key("carol", 0x34, 600)).status == Status::ok);
+}
+
+TEST_CASE("RFC 5176: a RADIUS Disconnect-Request for a station withdraws its key at every AP and is ACKed once they confirm")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	DasOptions das;
+	das.listen = *Endpoint::parse("127.0.0.1:0");
+	das.clients = {*Ipv4::parse("127.0.0.1")};
+	das.secret = "das-secret";
+	o.das = das;
+	o.listen = *Endpoint::parse("127.0.0.1:0"); // start() opens the agents' listener too
+	Harness h(o);
+	std::string err;
+	REQUIRE(h.coord.start(err));
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	auto radius = h.connect("radius");
+	Message hello;
+	hello.type = MsgType::hello;
+	hello.role = Role::key_source;
+	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	REQUIRE(h.ask(*radius, station_key("alice", 0x11, 600)).status == Status::ok);
+
+	UniqueFd udp(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+	sockaddr_in to{};
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(h.coord.das()->port());
+	auto dm = [&](uint8_t id, const std::string &station) {
+		radius::Packet p;
+		p.code = radius::Code::disconnect_request;
+		p.id = id;
+		p.attrs.push_back({radius::attr::calling_station_id, {station.begin(), station.end()}});
+		uint32_t t = uint32_t(time(nullptr));
+		p.attrs.push_back({radius::attr::event_timestamp, {uint8_t(t >> 24), uint8_t(t >> 16), uint8_t(t >> 8), uint8_t(t)}});
+		auto wire = radius::encode_request(p, "das-secret");
+		REQUIRE(sendto(udp.get(), wire.data(), wire.size(), 0, reinterpret_cast<sockaddr *>(&to), sizeof(to)) > 0);
+	};
+	auto answer = [&]() -> std::optional<radius::Code> {
+		uint8_t buf[4096];
+		size_t seen = 0;
+		for (int i = 0; i < 100; ++i) {
+			h.loop.run_once(Millis(10));
+			confirm_revokes(*ap1, seen);
+			ssize_t n = recv(udp.get(), buf, sizeof(buf), 0);
+			std::string why;
+			if (n > 0)
+				return radius::parse({buf, size_t(n)}, why)->code;
+		}
+		return std::nullopt;
+	};
+	dm(1, "02-00-00-00-01-00");
+	CHECK(answer() == radius::Code::disconnect_ack);
+	REQUIRE(last_of(*ap1, MsgType::station_revoke));
+	CHECK(last_of(*ap1, MsgType::station_revoke)->user == "alice");
+	dm(2, "02-00-00-00-09-09"); // no such station
+	CHECK(answer() == radius::Code::disconnect_nak);
+	// A disconnection refuses nothing: alice's next key is taken.
+	CHECK(h.ask(*radius, station_key("alice", 0x12, 600)).status == Status::ok);
 }
