@@ -62,6 +62,17 @@ wifi_lab_up() {
 }
 ok() { echo "  ok: $*"; }
 
+# ---- Wi-Fi lab helpers (roamlab up --wifi [--eap]) ----
+user_of() { # mac: "USER AP METHOD" of the coordinator's binding
+	lab ctl users --json | json_get "' '.join([u['user'], u['ap'], u['method']]) if (u := next((u for u in d if u['mac'] == '$1'), None)) else ''"
+}
+bound_as() { [[ $(user_of "$1") == $2 ]]; } # mac pattern
+# Inner authentications FreeRADIUS accepted, or refused, for a user.
+logins() { grep -c "Login $1.*\[$2\] (from client lab-aps port 0 via TLS tunnel)" "$ROAMLAB_DIR/logs/radius.log" || true; } # OK|incorrect user
+wpa() { local c=$1; shift; lab exec "$c" -- wpa_cli -p "$ROAMLAB_DIR/wpa/$c" -i wlan0 "$@"; }
+wpa_state() { wpa "$1" status | sed -n 's/^wpa_state=//p'; }
+sum_counter() { local n=0 v a; for a in ap1 ap2; do v=$(counter "$a" "$1"); n=$((n + ${v:-0})); done; echo "$n"; } # over ap1 and ap2
+
 # Value of one counter of an agent (roamctl --agent).
 counter() { lab agentctl "$1" counters | awk -v k="$2" '$1 == k { print $2 }'; }
 coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }

@@ -7,10 +7,11 @@
 # stops, while bob's goes on untouched. She cannot come back: at ap2 her
 # cached key is gone, so EAP runs, and FreeRADIUS rejects her because the
 # coordinator refuses her key (roamctl station-key exits 3). Reinstated, she
-# gets on again. 'roamctl disconnect bob' (what a RADIUS Disconnect-Request
-# does) deauthenticates him and withdraws his keys without refusing him: he
-# is back after a full EAP exchange. A certificate that is not an operator's
-# may not revoke anyone. Runs in the QEMU guest.
+# gets on again. A RADIUS Disconnect-Request for bob's station (RFC 5176,
+# FreeRADIUS's radclient, to the coordinator) deauthenticates him and
+# withdraws his keys without refusing him: he is back after a full EAP
+# exchange. A certificate that is not an operator's may not revoke anyone;
+# an unknown user is NAKed, a wrong secret dropped. Runs in the QEMU guest.
 . "$(dirname "$0")/lib.sh"
 command -v freeradius >/dev/null || { echo "SKIP: freeradius is not installed (packaging/install-deps.sh)"; exit 77; }
 wifi_lab_up --eap --aps 2 --clients 2
@@ -19,16 +20,8 @@ mac2=$(lab exec client2 -- cat /sys/class/net/wlan0/address)
 RADIUS_LOG=$ROAMLAB_DIR/logs/radius.log
 COORD_LOG=$ROAMLAB_DIR/logs/coordinator.log
 
-user_of() { # mac: "USER AP METHOD" of the coordinator's binding
-	lab ctl users --json | json_get "' '.join([u['user'], u['ap'], u['method']]) if (u := next((u for u in d if u['mac'] == '$1'), None)) else ''"
-}
-bound_as() { [[ $(user_of "$1") == $2 ]]; } # mac pattern
-logins() { grep -c "Login $1.*\[$2\] (from client lab-aps port 0 via TLS tunnel)" "$RADIUS_LOG" || true; } # OK|incorrect user
-wpa() { local c=$1; shift; lab exec "$c" -- wpa_cli -p "$ROAMLAB_DIR/wpa/$c" -i wlan0 "$@"; }
-wpa_state() { wpa "$1" status | sed -n 's/^wpa_state=//p'; }
 on_air() { [ "$(wpa_state "$1")" = COMPLETED ]; }
 off_air() { ! on_air "$1"; }
-sum_counter() { local n=0 v a; for a in ap1 ap2; do v=$(counter "$a" "$1"); n=$((n + ${v:-0})); done; echo "$n"; }
 # A PMKSA hostapd still holds for a station, usable for more than a second.
 pmksa_of() { # ap mac
 	lab exec "$1" -- hostapd_cli -p "$ROAMLAB_DIR/hostapd/$1" -i wlan0 pmksa |
@@ -106,10 +99,27 @@ ok "reinstated ($out): alice is back by a new PEAP authentication"
 finish_transfer 5002
 ok "bob's upload arrived intact: $TRANSFERRED bytes"
 
+# The RADIUS server disconnects bob (RFC 5176) through the coordinator,
+# with FreeRADIUS's own client.
 bob_logins=$(logins OK bob)
-out=$(lab ctl disconnect bob) || fail "roamctl disconnect bob failed: $out"
-[[ $out == *"user bob disconnected: 1 station(s), 1 key(s) withdrawn"* ]] || fail "roamctl disconnect bob said: $out"
+dm() { # attributes
+	printf '%s, Event-Timestamp = %s, Message-Authenticator = 0x00\n' "$1" "$(date +%s)" |
+		lab exec radius -- radclient -r 2 -t 5 "10.201.0.2:3799" disconnect "$(cat "$ROAMLAB_DIR/das-secret")" 2>&1
+}
+out=$(dm "Calling-Station-Id = \"${mac2//:/-}\"") || fail "radclient's Disconnect-Request for bob failed: $out"
+[[ $out == *"Received Disconnect-ACK"* ]] || fail "the coordinator did not ACK the Disconnect-Request: $out"
+grep -q "audit: user bob disconnected by RADIUS Disconnect-Request from 10.201.0.4:[0-9]* (station $mac2): 1 station(s)" "$COORD_LOG" ||
+	fail "the coordinator logged no audit line for the Disconnect-Request"
 [ "$(pmksa_of ap2 "$mac2")" -eq 0 ] || fail "ap2's hostapd still holds bob's PMKSA after his disconnection"
 reauthed() { [ "$(logins OK bob)" -gt "$bob_logins" ] && on_air client2; }
 wait_for 300 reauthed || fail "bob did not come back by a full EAP exchange ($(wpa_state client2), logins $(logins OK bob))"
-ok "disconnected ($out): bob came back by a new EAP exchange, nothing refused"
+ok "a RADIUS Disconnect-Request for bob's station (radclient): Disconnect-ACK once both APs confirmed; bob came back by a new EAP exchange, nothing refused"
+
+out=$(dm 'User-Name = "nobody"') && fail "a Disconnect-Request for an unknown user was ACKed: $out"
+[[ $out == *"Received Disconnect-NAK"*"Session-Context-Not-Found"* ]] || fail "no NAK 503 for an unknown user: $out"
+out=$(printf 'User-Name = "bob", Event-Timestamp = %s, Message-Authenticator = 0x00\n' "$(date +%s)" |
+	lab exec radius -- radclient -r 1 -t 2 "10.201.0.2:3799" disconnect not-the-secret 2>&1) &&
+	fail "a Disconnect-Request under a wrong secret was answered: $out"
+on_air client2 || fail "bob was disconnected by a request under a wrong secret"
+[ "$(coord_counter das_dropped)" -ge 1 ] || fail "the coordinator counted no dropped Disconnect-Request"
+ok "an unknown user is NAKed (Session-Context-Not-Found); a request under a wrong secret is dropped unanswered"

@@ -21,16 +21,7 @@ mac2=$(lab exec client2 -- cat /sys/class/net/wlan0/address)
 RADIUS_LOG=$ROAMLAB_DIR/logs/radius.log
 COORD_LOG=$ROAMLAB_DIR/logs/coordinator.log
 
-user_of() { # mac: "USER AP METHOD" of the coordinator's binding
-	lab ctl users --json | json_get "' '.join([u['user'], u['ap'], u['method']]) if (u := next((u for u in d if u['mac'] == '$1'), None)) else ''"
-}
-bound_as() { [ "$(user_of "$1")" = "$2" ]; } # mac "USER AP METHOD"
-# Inner authentications FreeRADIUS accepted, or refused, for a user.
-logins() { grep -c "Login $1.*\[$2\] (from client lab-aps port 0 via TLS tunnel)" "$RADIUS_LOG" || true; } # OK|incorrect user
 eap_starts() { grep -c "CTRL-EVENT-EAP-STARTED" "$ROAMLAB_DIR/logs/$1-wpa.log" || true; } # client
-wpa() { local c=$1; shift; lab exec "$c" -- wpa_cli -p "$ROAMLAB_DIR/wpa/$c" -i wlan0 "$@"; }
-wpa_state() { wpa "$1" status | sed -n 's/^wpa_state=//p'; }
-sum_counter() { local n=0 v a; for a in ap1 ap2; do v=$(counter "$a" "$1"); n=$((n + ${v:-0})); done; echo "$n"; }
 
 wait_for 100 bound_as "$mac1" "alice ap1 PEAP" || fail "the coordinator has no alice for $mac1: $(lab ctl users)"
 wait_for 100 bound_as "$mac2" "bob ap1 TTLS" || fail "the coordinator has no bob for $mac2: $(lab ctl users)"
