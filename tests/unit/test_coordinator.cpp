@@ -68,6 +68,17 @@ struct Harness {
 		return *found;
 	}
 
+	// A key source or control session (certificate name identity), after its hello.
+	std::unique_ptr<FakePeer> peer(const std::string &identity, Role role)
+	{
+		auto p = connect(identity);
+		Message h;
+		h.type = MsgType::hello;
+		h.role = role;
+		REQUIRE(ask(*p, h).status == Status::ok);
+		return p;
+	}
+
 	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr, uint64_t instance = 1,
 					uint32_t flags = 0)
 	{
@@ -482,11 +493,7 @@ TEST_CASE("Fig. 15 1500: a key source's station key goes to every other AP that 
 	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
 	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeys);
 	auto old = h.agent("ap3", "10.201.0.103"); // an older agent: never sent a key
-	auto radius = h.connect("radius");
-	Message hello;
-	hello.type = MsgType::hello;
-	hello.role = Role::key_source;
-	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	auto radius = h.peer("radius", Role::key_source);
 
 	Message key = station_key("alice", 0x5a, 3600);
 	key.agent_id = "ap1"; // it authenticated the station: it has the key
@@ -591,11 +598,7 @@ TEST_CASE("revocation: one user's keys are withdrawn from every AP, its authenti
 	Harness h(o);
 	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
 	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeys);
-	auto radius = h.connect("radius");
-	Message hello;
-	hello.type = MsgType::hello;
-	hello.role = Role::key_source;
-	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	auto radius = h.peer("radius", Role::key_source);
 	Message alice_key = station_key("alice", 0x11, 3600);
 	alice_key.agent_id = "ap1";
 	REQUIRE(h.ask(*radius, alice_key).status == Status::ok);
@@ -608,11 +611,7 @@ TEST_CASE("revocation: one user's keys are withdrawn from every AP, its authenti
 	auth.user = "alice";
 	REQUIRE(h.ask(*ap1, auth).status == Status::ok);
 
-	auto ops = h.connect("ops");
-	Message ctl_hello;
-	ctl_hello.type = MsgType::hello;
-	ctl_hello.role = Role::ctl;
-	REQUIRE(h.ask(*ops, ctl_hello).status == Status::ok);
+	auto ops = h.peer("ops", Role::ctl);
 	Message revoke = user_action("alice", UserAction::revoke);
 	revoke.request_id = 7;
 	ops->conn->send(revoke);
@@ -648,8 +647,7 @@ TEST_CASE("revocation: one user's keys are withdrawn from every AP, its authenti
 	CHECK(last_of(*ap3, MsgType::station_revoke)->mac == alice_key.mac);
 
 	// Only operators act on users.
-	auto stranger = h.connect("someone");
-	REQUIRE(h.ask(*stranger, ctl_hello).status == Status::ok);
+	auto stranger = h.peer("someone", Role::ctl);
 	CHECK(h.ask(*stranger, user_action("bob", UserAction::revoke)).status == Status::unauthorized);
 	CHECK(h.ask(*radius, bob_key).status == Status::ok);
 
@@ -665,15 +663,9 @@ TEST_CASE("a disconnection withdraws the keys but refuses nothing; unconfirmed A
 	o.operators = {"ops"};
 	Harness h(o);
 	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys); // never answers
-	auto radius = h.connect("radius");
-	Message hello;
-	hello.type = MsgType::hello;
-	hello.role = Role::key_source;
-	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	auto radius = h.peer("radius", Role::key_source);
 	REQUIRE(h.ask(*radius, station_key("carol", 0x33, 600)).status == Status::ok);
-	auto ops = h.connect("ops");
-	hello.role = Role::ctl;
-	REQUIRE(h.ask(*ops, hello).status == Status::ok);
+	auto ops = h.peer("ops", Role::ctl);
 	Message m = user_action("carol", UserAction::disconnect);
 	m.request_id = 9;
 	ops->conn->send(m);
@@ -700,11 +692,7 @@ TEST_CASE("RFC 5176: a RADIUS Disconnect-Request for a station withdraws its key
 	std::string err;
 	REQUIRE(h.coord.start(err));
 	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
-	auto radius = h.connect("radius");
-	Message hello;
-	hello.type = MsgType::hello;
-	hello.role = Role::key_source;
-	REQUIRE(h.ask(*radius, hello).status == Status::ok);
+	auto radius = h.peer("radius", Role::key_source);
 	REQUIRE(h.ask(*radius, station_key("alice", 0x11, 600)).status == Status::ok);
 
 	UniqueFd udp(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0));
