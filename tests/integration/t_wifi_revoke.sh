@@ -104,7 +104,7 @@ ok "bob's upload arrived intact: $TRANSFERRED bytes"
 bob_logins=$(logins OK bob)
 dm() { # attributes
 	printf '%s, Event-Timestamp = %s, Message-Authenticator = 0x00\n' "$1" "$(date +%s)" |
-		lab exec radius -- radclient -r 2 -t 5 "10.201.0.2:3799" disconnect "$(cat "$ROAMLAB_DIR/das-secret")" 2>&1
+		lab exec radius -- radclient -x -r 2 -t 5 "10.201.0.2:3799" disconnect "$(cat "$ROAMLAB_DIR/das-secret")" 2>&1
 }
 out=$(dm "Calling-Station-Id = \"${mac2//:/-}\"") || fail "radclient's Disconnect-Request for bob failed: $out"
 [[ $out == *"Received Disconnect-ACK"* ]] || fail "the coordinator did not ACK the Disconnect-Request: $out"
