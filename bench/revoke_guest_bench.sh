@@ -74,11 +74,13 @@ d = json.load(open(w + "/up.json"))
 gaps = list(zip(d["gaps_over_5ms"], d["gap_ends"]))
 stops = {"baseline": [], "revoke": []}
 confirm = []
-for line in open(w + "/cuts"):
-    kind, t0, conf = line.split()
+cuts = [line.split() for line in open(w + "/cuts")]
+for i, (kind, t0, conf) in enumerate(cuts):
     t0 = float(t0)
-    # The cut's silence: the longest one ending within 60 s after the command.
-    window = [(g, end) for g, end in gaps if t0 < end <= t0 + 60]
+    until = float(cuts[i + 1][1]) if i + 1 < len(cuts) else float("inf")
+    # The cut's silence: the longest one ending after the command and
+    # before the next cut's.
+    window = [(g, end) for g, end in gaps if t0 < end <= until]
     if not window:
         continue
     g, end = max(window)
