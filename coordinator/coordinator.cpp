@@ -405,6 +405,9 @@ void Coordinator::on_station_auth(Session &s, const Message &m)
 			      uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
 					       std::chrono::system_clock::now().time_since_epoch())
 					       .count())};
+	// Authenticated again: the withdrawn key is history, and an AP that
+	// connects later must not disconnect the station for it.
+	revocations_.forget(rec.mac);
 	auto before = users_.find(rec.mac);
 	auto change = users_.authenticated(rec);
 	const char *what = change == UserTable::Change::added		? "authenticated"
