@@ -133,25 +133,30 @@ bool verify_request(std::span<const uint8_t> d, std::string_view secret, std::st
 	return true;
 }
 
-std::vector<uint8_t> encode_request(const Packet &request, std::string_view secret)
+namespace {
+// RFC 5176 3.5: the Message-Authenticator is computed with the authenticator
+// field holding request_auth (zeros for a request), then the field is
+// overwritten with MD5(packet with request_auth + secret).
+std::vector<uint8_t> sign(const Packet &p, const Authenticator &request_auth, std::string_view secret)
 {
-	std::vector<uint8_t> out = layout(request, Authenticator{}, true);
+	std::vector<uint8_t> out = layout(p, request_auth, true);
 	Authenticator ma = hmac_md5(out, secret);
 	std::copy(ma.begin(), ma.end(), out.begin() + kHeader + 2);
 	Authenticator auth = md5(out, secret);
 	std::copy(auth.begin(), auth.end(), out.begin() + 4);
 	return out;
 }
+} // namespace
+
+std::vector<uint8_t> encode_request(const Packet &request, std::string_view secret)
+{
+	return sign(request, Authenticator{}, secret);
+}
 
 std::vector<uint8_t> encode_response(const Packet &response, const Authenticator &request_auth,
 				     std::string_view secret)
 {
-	std::vector<uint8_t> out = layout(response, request_auth, true);
-	Authenticator ma = hmac_md5(out, secret);
-	std::copy(ma.begin(), ma.end(), out.begin() + kHeader + 2);
-	Authenticator auth = md5(out, secret);
-	std::copy(auth.begin(), auth.end(), out.begin() + 4);
-	return out;
+	return sign(response, request_auth, secret);
 }
 
 } // namespace roamnat::radius
