@@ -81,6 +81,32 @@ UniqueFd tcp_accept(int listener)
 	return fd;
 }
 
+std::optional<size_t> udp_receive(int fd, std::span<uint8_t> buf, Endpoint &from)
+{
+	sockaddr_in sa{};
+	socklen_t len = sizeof(sa);
+	ssize_t n = recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr *>(&sa), &len);
+	if (n < 0)
+		return std::nullopt;
+	from = {Address{ntohl(sa.sin_addr.s_addr)}, ntohs(sa.sin_port)};
+	return size_t(n);
+}
+
+bool udp_send(int fd, const Endpoint &to, std::span<const uint8_t> bytes)
+{
+	auto sa = to_sockaddr(to);
+	return sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) >= 0;
+}
+
+uint16_t bound_port(int fd)
+{
+	sockaddr_in sa{};
+	socklen_t len = sizeof(sa);
+	if (getsockname(fd, reinterpret_cast<sockaddr *>(&sa), &len) != 0)
+		return 0;
+	return ntohs(sa.sin_port);
+}
+
 UniqueFd unix_listen(const std::string &path, std::string &error)
 {
 	sockaddr_un sa;

@@ -71,23 +71,18 @@ bool DasServer::start(std::string &error)
 
 uint16_t DasServer::port() const
 {
-	sockaddr_in sa{};
-	socklen_t len = sizeof(sa);
-	if (!fd_ || getsockname(fd_.get(), reinterpret_cast<sockaddr *>(&sa), &len) != 0)
-		return 0;
-	return ntohs(sa.sin_port);
+	return fd_ ? bound_port(fd_.get()) : 0;
 }
 
 void DasServer::readable()
 {
 	uint8_t buf[kMaxLength + 1];
 	for (int i = 0; i < 64; ++i) { // bounded: other sessions get their turn
-		sockaddr_in sa{};
-		socklen_t len = sizeof(sa);
-		ssize_t n = recvfrom(fd_.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr *>(&sa), &len);
-		if (n < 0)
+		Endpoint from;
+		auto n = udp_receive(fd_.get(), buf, from);
+		if (!n)
 			return;
-		datagram({buf, size_t(n)}, {Address{ntohl(sa.sin_addr.s_addr)}, ntohs(sa.sin_port)});
+		datagram({buf, *n}, from);
 	}
 }
 
@@ -193,11 +188,7 @@ void DasServer::answer(const Seen &key, const Packet &request, uint32_t cause)
 
 void DasServer::send(const Endpoint &to, const std::vector<uint8_t> &bytes)
 {
-	sockaddr_in sa{};
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(to.addr.value);
-	sa.sin_port = htons(to.port);
-	if (fd_ && sendto(fd_.get(), bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr *>(&sa), sizeof(sa)) < 0)
+	if (fd_ && !udp_send(fd_.get(), to, bytes))
 		log_warn("DAS: answer to ", to.str(), " not sent: ", strerror(errno));
 }
 
