@@ -548,6 +548,16 @@ const char *user_action_name(UserAction a)
 	return "unknown";
 }
 
+const char *user_action_done(UserAction a)
+{
+	switch (a) {
+	case UserAction::revoke: return "revoked";
+	case UserAction::reinstate: return "reinstated";
+	case UserAction::disconnect: return "disconnected";
+	}
+	return "acted on";
+}
+
 const char *status_name(Status status)
 {
 	return unsigned(status) < std::size(kStatusNames) ? kStatusNames[unsigned(status)] : "unknown";

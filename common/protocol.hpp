@@ -82,6 +82,8 @@ enum class DumpWhat : uint8_t { connections = 1, agents = 2, counters = 3, fam_t
 // as a RADIUS Disconnect-Request does; reinstate: lift a revocation.
 enum class UserAction : uint8_t { revoke = 1, reinstate = 2, disconnect = 3 };
 const char *user_action_name(UserAction a);
+// The past participle, for audit lines and answers: "revoked".
+const char *user_action_done(UserAction a);
 
 // Attribute types (docs/protocol.md). Records nest the scalar attributes.
 enum class Attr : uint16_t {

@@ -24,15 +24,6 @@ constexpr auto kDefaultWithdrawal = std::chrono::hours(12);
 
 using MsClock = std::chrono::steady_clock;
 
-const char *done_name(UserAction a)
-{
-	switch (a) {
-	case UserAction::revoke: return "revoked";
-	case UserAction::reinstate: return "reinstated";
-	case UserAction::disconnect: return "disconnected";
-	}
-	return "acted on";
-}
 } // namespace
 
 void Coordinator::on_user_action(Session &s, const Message &m)
@@ -119,7 +110,7 @@ void Coordinator::withdraw(Withdrawal w, const std::set<MacAddr> &macs)
 		if (auto addr = stations_.find(mac)) {
 			for (const FlowKey &flow : table_.flows_of_client(*addr)) {
 				remove_connection(ConnRecord(*table_.find(flow)),
-						  "user " + w.user + " " + done_name(w.action));
+						  "user " + w.user + " " + proto::user_action_done(w.action));
 				++w.connections;
 			}
 		}
@@ -142,7 +133,7 @@ void Coordinator::withdraw(Withdrawal w, const std::set<MacAddr> &macs)
 	std::string list;
 	for (const MacAddr &mac : macs)
 		list += " " + mac.str();
-	log_info("audit: user ", w.user, " ", done_name(w.action), " by ", w.by, ": ", macs.size(),
+	log_info("audit: user ", w.user, " ", proto::user_action_done(w.action), " by ", w.by, ": ", macs.size(),
 		 " station(s)", list.empty() ? "" : ":" + list, ", ", w.keys, " key(s) withdrawn, ", w.connections,
 		 " connection(s) ended; APs told:", told.empty() ? " none" : told);
 	if (w.waiting.empty()) {
@@ -248,7 +239,7 @@ void Coordinator::finish_withdrawal(const Withdrawal &w)
 	if (w.action == UserAction::reinstate) {
 		text = "user " + w.user + " reinstated";
 	} else {
-		text = "user " + w.user + " " + done_name(w.action) + ": " + std::to_string(w.stations) +
+		text = "user " + w.user + " " + proto::user_action_done(w.action) + ": " + std::to_string(w.stations) +
 		       " station(s), " + std::to_string(w.keys) + " key(s) withdrawn, " +
 		       std::to_string(w.connections) + " connection(s) ended; " + std::to_string(w.confirmed.size()) +
 		       " AP(s) confirmed in " + std::to_string(ms) + " ms";
