@@ -253,6 +253,24 @@ finish_udp() { # port
 		--from "$(cat "$f.from")") ||
 		fail "could not judge the UDP stream's losses"
 	echo "  udp stream: $JUDGED" | cut -c1-400
+	[ "$(json_get 'd["lost_outside"]' <<<"$JUDGED")" -eq 0 ] || loss_report
+}
+
+# Where datagrams can vanish besides roamnat: the endpoints' socket buffers,
+# the links' queues, the APs' data-plane drop counters. Printed when a stream
+# lost a datagram outside a link move, for the failure to explain itself.
+loss_report() {
+	local n
+	echo "--- loss report ---"
+	for n in client1 server1; do
+		echo "$n: $(lab exec "$n" -- nstat -az 2>/dev/null | awk '/^Udp(InErrors|RcvbufErrors|SndbufErrors|NoPorts)|^IpOutDiscards|^IpInDiscards/ { printf "%s=%s ", $1, $2 }')"
+		lab exec "$n" -- ip -s -o link 2>/dev/null | grep -v ' lo:' | sed "s/^/$n: /" | cut -c1-300
+		lab exec "$n" -- tc -s qdisc 2>/dev/null | grep -E 'qdisc|dropped' | sed "s/^/$n: /"
+	done
+	for n in ap1 ap2 ap3 ap4; do
+		lab agentctl "$n" counters >/dev/null 2>&1 || continue
+		echo "$n: $(lab agentctl "$n" counters 2>/dev/null | awk '/drop|held|expired|miss/ && $2 != 0 { printf "%s=%s ", $1, $2 }')"
+	done
 }
 
 # A ping that runs until stop_ping: client1 -> TARGET (a node's name: the

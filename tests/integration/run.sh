@@ -4,7 +4,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 [ "$(id -u)" -eq 0 ] || { echo "integration tests need root (network namespaces)"; exit 1; }
 pass=0 fail=0 skip=0 failed=""
-for t in t_*.sh; do
+# ROUNDS=N runs the selection N times over (chasing a rare failure).
+for t in $(for _ in $(seq "${ROUNDS:-1}"); do echo t_*.sh; done); do
 	[ -n "${ONLY:-}" ] && [[ $t != *$ONLY* ]] && continue
 	start=$(date +%s)
 	echo "== $t"

@@ -75,8 +75,8 @@ cp "$SCRIPT" "$RESULTS/guest-script.sh"
 printf 'export GUEST_CWD=%q KVER=%q PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' "$PWD" "$KVER" \
 	>"$RESULTS/guest.env"
 # Test selection, tracing and the benchmark's knobs pass through
-# (ONLY=t_tcp_roam, TRACE=1, BENCH_ROUNDS=5).
-for v in ONLY TRACE BENCH_SECONDS BENCH_ROUNDS BENCH_INTERLEAVED_ROUNDS; do
+# (ONLY=t_tcp_roam, ROUNDS=3, TRACE=1, BENCH_ROUNDS=5).
+for v in ONLY ROUNDS TRACE BENCH_SECONDS BENCH_ROUNDS BENCH_INTERLEAVED_ROUNDS; do
 	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}" >>"$RESULTS/guest.env"
 done
 
