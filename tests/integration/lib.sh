@@ -262,14 +262,18 @@ finish_udp() { # port
 loss_report() {
 	local n
 	echo "--- loss report ---"
-	for n in client1 server1; do
-		echo "$n: $(lab exec "$n" -- nstat -az 2>/dev/null | awk '/^Udp(InErrors|RcvbufErrors|SndbufErrors|NoPorts)|^IpOutDiscards|^IpInDiscards/ { printf "%s=%s ", $1, $2 }')"
-		lab exec "$n" -- ip -s -o link 2>/dev/null | grep -v ' lo:' | sed "s/^/$n: /" | cut -c1-300
-		lab exec "$n" -- tc -s qdisc 2>/dev/null | grep -E 'qdisc|dropped' | sed "s/^/$n: /"
-	done
-	for n in ap1 ap2 ap3 ap4; do
-		lab agentctl "$n" counters >/dev/null 2>&1 || continue
-		echo "$n: $(lab agentctl "$n" counters 2>/dev/null | awk '/drop|held|expired|miss/ && $2 != 0 { printf "%s=%s ", $1, $2 }')"
+	for n in client1 server1 ap1 ap2 ap3 ap4; do
+		lab exec "$n" -- true 2>/dev/null || continue
+		echo "$n: $(lab exec "$n" -- nstat -az 2>/dev/null |
+			awk '/^Udp(InErrors|RcvbufErrors|SndbufErrors|NoPorts) |^Ip(OutDiscards|InDiscards|OutNoRoutes) / { printf "%s=%s ", $1, $2 }')"
+		echo "$n: links $(lab exec "$n" -- sh -c 'for d in /sys/class/net/*; do
+			printf "%s rx_dropped=%s tx_dropped=%s; " "${d##*/}" "$(cat "$d/statistics/rx_dropped")" "$(cat "$d/statistics/tx_dropped")"
+			done' 2>/dev/null)"
+		echo "$n: qdiscs $(lab exec "$n" -- tc -s qdisc 2>/dev/null |
+			awk '/^qdisc/ { q = $2 " on " $5 } /dropped/ { match($0, /dropped [0-9]+/); printf "%s %s; ", q, substr($0, RSTART, RLENGTH) }')"
+		case $n in ap*)
+			echo "$n: roamd's non-zero drop, hold and miss counters: $(lab agentctl "$n" counters 2>/dev/null | awk '/drop|held|expired|miss/ && $2 != 0 { printf "%s=%s ", $1, $2 }')"
+		esac
 	done
 }
 
