@@ -57,7 +57,7 @@ std::optional<ConfigFile> ConfigFile::parse(const std::string &text, const std::
 	return cfg;
 }
 
-std::optional<ConfigFile> ConfigFile::load(const std::string &path, std::string &error)
+std::optional<std::string> read_text_file(const std::string &path, std::string &error)
 {
 	std::ifstream in(path);
 	if (!in) {
@@ -66,7 +66,19 @@ std::optional<ConfigFile> ConfigFile::load(const std::string &path, std::string 
 	}
 	std::ostringstream text;
 	text << in.rdbuf();
-	return parse(text.str(), path, error);
+	if (in.bad()) {
+		error = path + ": cannot read";
+		return std::nullopt;
+	}
+	return text.str();
+}
+
+std::optional<ConfigFile> ConfigFile::load(const std::string &path, std::string &error)
+{
+	auto text = read_text_file(path, error);
+	if (!text)
+		return std::nullopt;
+	return parse(*text, path, error);
 }
 
 bool ConfigFile::check_keys(const std::vector<std::string> &known, std::string &error) const

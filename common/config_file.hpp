@@ -34,6 +34,8 @@ private:
 	std::vector<ConfigEntry> entries_;
 };
 
+// The whole file; on failure nullopt and error "PATH: cannot open".
+std::optional<std::string> read_text_file(const std::string &path, std::string &error);
 std::optional<unsigned long> parse_number(const std::string &text, unsigned long max);
 std::optional<bool> parse_bool(const std::string &text);
 std::vector<std::string> split_words(const std::string &text);

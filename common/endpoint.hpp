@@ -34,6 +34,13 @@ struct Endpoint {
 	static std::optional<Endpoint> parse(std::string_view text);
 };
 
+// Inclusive: the masquerade ports, a filter rule's ports.
+struct PortRange {
+	uint16_t min = 0, max = 0;
+	friend bool operator==(const PortRange &, const PortRange &) = default;
+	bool contains(uint16_t p) const { return p >= min && p <= max; }
+};
+
 // ICMP is an echo (query) flow, RFC 5508: the identifier plays the client's
 // port and the server's port is 0 (see PacketInfo for the packet's view).
 enum class L4 : uint8_t { icmp = 1, tcp = 6, udp = 17 };

@@ -34,6 +34,11 @@ template <> struct Wire<UserAction> {
 	static constexpr unsigned min = unsigned(UserAction::revoke), max = unsigned(UserAction::disconnect);
 	static constexpr const char *what = "user action";
 };
+template <> struct Wire<RuleAction> {
+	static constexpr size_t len = 1;
+	static constexpr unsigned min = unsigned(RuleAction::permit), max = unsigned(RuleAction::deny);
+	static constexpr const char *what = "verdict";
+};
 template <> struct Wire<L4> { static constexpr size_t len = 1; };
 // The codec of the address family (endpoint.hpp): IPv6 adds its alternative here.
 template <> struct Wire<Address> { static constexpr size_t len = 4; };
@@ -48,7 +53,8 @@ using Field = std::variant<std::optional<Status> Message::*, std::optional<std::
 			   std::optional<Endpoint> Message::*, std::optional<uint32_t> Message::*,
 			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
 			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*,
-			   std::optional<SecretBytes> Message::*, std::optional<UserAction> Message::*>;
+			   std::optional<SecretBytes> Message::*, std::optional<UserAction> Message::*,
+			   std::optional<RuleAction> Message::*>;
 
 struct AttrSpec {
 	Attr id;
@@ -86,6 +92,12 @@ const AttrSpec kAttrs[] = {
 	{Attr::pmk, "pmk", &Message::pmk},
 	{Attr::lifetime, "lifetime", &Message::lifetime},
 	{Attr::action, "action", &Message::action},
+	{Attr::filter_id, "filter_id", &Message::filter_id},
+	{Attr::rule, "rule", std::nullopt},
+	{Attr::session_timeout, "session_timeout", &Message::session_timeout},
+	{Attr::vlan, "vlan", &Message::vlan},
+	{Attr::radius_class, "radius_class", &Message::radius_class},
+	{Attr::verdict, "verdict", &Message::verdict},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -115,6 +127,7 @@ using A = Attr;
 constexpr AttrSet kFlow = attrs({A::proto, A::client, A::server});
 constexpr AttrSet kStatus = attrs({A::status});
 constexpr AttrSet kText = attrs({A::text});
+constexpr AttrSet kAuthz = attrs({A::filter_id, A::rule, A::session_timeout, A::vlan, A::radius_class});
 
 const MessageSpec kMessages[] = {
 	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance, A::flags}), {}, false, hello_more},
@@ -144,13 +157,17 @@ const MessageSpec kMessages[] = {
 	{MsgType::client_moved, "client_moved", attrs({A::client_addr}), attrs({A::agent_id}), {}},
 	{MsgType::station_auth, "station_auth", attrs({A::mac, A::user}), attrs({A::auth_method}), {}},
 	{MsgType::station_auth_ack, "station_auth_ack", kStatus, kText, MsgType::station_auth},
-	{MsgType::station_key, "station_key", attrs({A::mac, A::user, A::pmk, A::lifetime}), attrs({A::agent_id}), {}},
+	{MsgType::station_key, "station_key", attrs({A::mac, A::user, A::pmk, A::lifetime}), attrs({A::agent_id}) | kAuthz,
+	 {}},
 	{MsgType::station_key_ack, "station_key_ack", kStatus, kText | attrs({A::count}), MsgType::station_key},
 	{MsgType::key_push, "key_push", attrs({A::mac, A::user, A::pmk, A::lifetime}), 0, {}},
 	{MsgType::user_action, "user_action", attrs({A::user, A::action}), attrs({A::lifetime}), {}},
 	{MsgType::user_action_ack, "user_action_ack", kStatus, kText | attrs({A::count}), MsgType::user_action},
 	{MsgType::station_revoke, "station_revoke", attrs({A::mac, A::user}), kText, {}},
 	{MsgType::station_revoke_ack, "station_revoke_ack", kStatus, attrs({A::mac, A::count}), MsgType::station_revoke},
+	{MsgType::policy_request, "policy_request", attrs({A::mac}), 0, {}},
+	{MsgType::policy_reply, "policy_reply", kStatus,
+	 kText | attrs({A::mac, A::user, A::filter_id, A::rule, A::verdict}), MsgType::policy_request},
 };
 
 const char *const kStatusNames[] = {
@@ -201,6 +218,7 @@ public:
 	void value(Role v) { u8(uint8_t(v)); }
 	void value(DumpWhat v) { u8(uint8_t(v)); }
 	void value(UserAction v) { u8(uint8_t(v)); }
+	void value(RuleAction v) { u8(uint8_t(v)); }
 	void value(L4 v) { u8(uint8_t(v)); }
 	void value(Address a) { u32(a.value); }
 	void value(const Endpoint &e)
@@ -309,6 +327,7 @@ bool read(std::span<const uint8_t> v, uint16_t type, Status &out, DecodeError &e
 bool read(std::span<const uint8_t> v, uint16_t type, Role &out, DecodeError &err) { return read_enum(v, type, out, err); }
 bool read(std::span<const uint8_t> v, uint16_t type, DumpWhat &out, DecodeError &err) { return read_enum(v, type, out, err); }
 bool read(std::span<const uint8_t> v, uint16_t type, UserAction &out, DecodeError &err) { return read_enum(v, type, out, err); }
+bool read(std::span<const uint8_t> v, uint16_t type, RuleAction &out, DecodeError &err) { return read_enum(v, type, out, err); }
 
 bool read(std::span<const uint8_t> v, uint16_t type, L4 &out, DecodeError &err)
 {
@@ -481,6 +500,7 @@ bool get_user(std::span<const uint8_t> v, UserRecord &u, DecodeError &err)
 		case A::agent_id: return read(val, t, u.agent, err);
 		case A::auth_method: return read(val, t, u.method, err);
 		case A::value64: return read(val, t, u.since, err);
+		case A::filter_id: return read(val, t, u.policy, err);
 		default: return true;
 		}
 	});
@@ -510,6 +530,26 @@ bool get_record(Message &m, uint16_t t, std::span<const uint8_t> v, DecodeError 
 	case A::user_record: return get_user(v, m.users.emplace_back(), err);
 	default: return get_counter(v, m.counters.emplace_back(), err);
 	}
+}
+
+// A rule this side could not enforce fails the whole message: a policy is
+// never taken with one of its rules left out.
+bool get_rule(Message &m, uint16_t t, std::span<const uint8_t> v, DecodeError &err)
+{
+	if (m.rules.size() >= kMaxPolicyRules) {
+		err.what = "more than " + std::to_string(kMaxPolicyRules) + " rules";
+		return false;
+	}
+	std::string text, why;
+	if (!read(v, t, text, err))
+		return false;
+	auto rule = parse_filter_rule(text, why);
+	if (!rule) {
+		err.what = "rule " + std::to_string(m.rules.size() + 1) + " '" + text + "': " + why;
+		return false;
+	}
+	m.rules.push_back(std::move(*rule));
+	return true;
 }
 
 } // namespace
@@ -593,6 +633,8 @@ WireBytes encode(const Message &m)
 				w.attr(spec.id, *v);
 		}, *spec.field);
 	}
+	for (const auto &r : m.rules)
+		w.attr(A::rule, r.str());
 	for (const auto &f : m.fams)
 		put_fam(w, f);
 	for (const auto &c : m.conns)
@@ -618,6 +660,8 @@ WireBytes encode(const Message &m)
 		w.attr(A::agent_id, u.agent);
 		w.attr(A::auth_method, u.method);
 		w.attr(A::value64, u.since);
+		if (!u.policy.empty())
+			w.attr(A::filter_id, u.policy);
 		w.end(a);
 	}
 	uint32_t len = uint32_t(w.out.size() - kLengthPrefix);
@@ -665,6 +709,8 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 	bool ok = walk(body.subspan(kHeaderSize), err, [&](uint16_t t, std::span<const uint8_t> v) {
 		if (is_record(t))
 			return get_record(m, t, v, err);
+		if (t == uint16_t(A::rule))
+			return get_rule(m, t, v, err);
 		const AttrSpec *spec = attr_spec(t);
 		if (!spec || !spec->field)
 			return true; // unknown attributes are skipped so that newer peers can add fields

@@ -4,6 +4,7 @@
 
 #include "connection_record.hpp"
 #include "endpoint.hpp"
+#include "filter_rule.hpp"
 #include "mac_addr.hpp"
 #include "secret.hpp"
 
@@ -54,6 +55,8 @@ enum class MsgType : uint8_t {
 	user_action_ack = 28,
 	station_revoke = 29, // coordinator -> agents: forget this station's key, disconnect it
 	station_revoke_ack = 30,
+	policy_request = 31, // Fig. 14 1435: an AP (or roamctl) asks which user a MAC is and that user's policy
+	policy_reply = 32,
 };
 const char *msg_type_name(MsgType type);
 
@@ -116,12 +119,20 @@ enum class Attr : uint16_t {
 	pmk = 27,         // a station's pairwise master key, 32 to 64 bytes (TLS only)
 	lifetime = 28,    // seconds a key stays usable
 	action = 29,      // a UserAction
+	// The RADIUS server's authorization (RFC 2865/4849 attributes of the
+	// Access-Accept) and the policy the coordinator made of it.
+	filter_id = 30,       // Filter-Id: a policy's name
+	rule = 31,            // NAS-Filter-Rule: one filter rule (filter_rule.hpp); repeatable
+	session_timeout = 32, // Session-Timeout, seconds
+	vlan = 33,            // Tunnel-Private-Group-Id
+	radius_class = 34,    // Class, as the RADIUS server printed it
+	verdict = 35,         // a RuleAction: a policy's default
 };
-inline constexpr uint16_t kMaxAttr = 29;
+inline constexpr uint16_t kMaxAttr = 35;
 inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
-using AttrSet = uint32_t;
+using AttrSet = uint64_t;
 constexpr AttrSet attrs(std::initializer_list<Attr> list)
 {
 	AttrSet set = 0;
@@ -180,6 +191,7 @@ struct UserRecord {
 	std::string agent;  // the AP it authenticated at
 	std::string method; // EAP method, empty when hostapd did not say
 	uint64_t since = 0; // Unix time of that authentication, seconds
+	std::string policy; // the filtering policy it is under, empty when none
 	friend bool operator==(const UserRecord &, const UserRecord &) = default;
 };
 
@@ -217,6 +229,12 @@ struct Message {
 	std::optional<SecretBytes> pmk;
 	std::optional<uint32_t> lifetime;
 	std::optional<UserAction> action;
+	std::optional<std::string> filter_id;
+	std::optional<uint32_t> session_timeout;
+	std::optional<std::string> vlan;
+	std::optional<std::string> radius_class;
+	std::optional<RuleAction> verdict;
+	std::vector<FilterRule> rules; // in order: the first that matches decides
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;

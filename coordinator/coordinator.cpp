@@ -39,7 +39,7 @@ Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_p
 		  count("keys_expired", n);
 		  log_debug(n, " station key(s) expired and were wiped");
 	  }),
-	  revocations_(opts_.max_keys)
+	  authorizations_(opts_.max_keys), revocations_(opts_.max_keys)
 {
 }
 
@@ -127,9 +127,9 @@ void Coordinator::dispatch(Session &s, Message &&m)
 		return;
 	}
 	if (s.hello && s.role == proto::Role::ctl && m.type != MsgType::dump_request &&
-	    m.type != MsgType::user_action) {
+	    m.type != MsgType::user_action && m.type != MsgType::policy_request) {
 		count("refused_ctl");
-		s.conn->fail(Status::unauthorized, "a control session may only dump and act on users");
+		s.conn->fail(Status::unauthorized, "a control session may only dump, ask for policies and act on users");
 		return;
 	}
 	// Keys come from the key sources alone, and they send nothing else.
@@ -160,6 +160,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::ham_designate: on_ham_designate(s, m); return;
 	case MsgType::dump_request: on_dump(s, m); return;
 	case MsgType::user_action: on_user_action(s, m); return;
+	case MsgType::policy_request: on_policy_request(s, m); return;
 	case MsgType::error:
 		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
 		s.conn->close("peer reported an error");
@@ -404,7 +405,8 @@ void Coordinator::on_station_auth(Session &s, const Message &m)
 	proto::UserRecord rec{*m.mac, *m.user, s.agent, m.auth_method.value_or(""),
 			      uint64_t(std::chrono::duration_cast<std::chrono::seconds>(
 					       std::chrono::system_clock::now().time_since_epoch())
-					       .count())};
+					       .count()),
+			      {}};
 	// Authenticated again: the withdrawn key is history, and an AP that
 	// connects later must not disconnect the station for it.
 	revocations_.forget(rec.mac);
@@ -532,13 +534,20 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		}
 		break;
 	case proto::DumpWhat::users:
-		users_.for_each([&](const proto::UserRecord &u) { fresh().users.push_back(u); });
+		users_.for_each([&](const proto::UserRecord &u) {
+			auto &rec = fresh().users.emplace_back(u);
+			PolicyRefusal why;
+			if (auto d = policy_for(u.mac, why))
+				rec.policy = d->policy.name;
+		});
 		break;
 	case proto::DumpWhat::counters:
 		fresh().counters.push_back({"connections", table_.size()});
 		fresh().counters.push_back({"stations", stations_.size()});
 		fresh().counters.push_back({"users", users_.size()});
 		fresh().counters.push_back({"keys", keys_.size()});
+		fresh().counters.push_back({"authorizations", authorizations_.size()});
+		fresh().counters.push_back({"policies", opts_.policies ? opts_.policies->size() : 0});
 		fresh().counters.push_back({"users_revoked_now", revocations_.revoked_users()});
 		if (das_) {
 			const auto &d = das_->stats();

@@ -5,8 +5,10 @@
 #include "../common/framed_conn.hpp"
 #include "../common/key_table.hpp"
 #include "../common/tls.hpp"
+#include "authorizations.hpp"
 #include "connection_table.hpp"
 #include "das_server.hpp"
+#include "policies.hpp"
 #include "revocations.hpp"
 #include "station_table.hpp"
 #include "user_table.hpp"
@@ -33,6 +35,9 @@ struct CoordinatorOptions {
 	std::set<std::string> operators;
 	// RADIUS Disconnect-Requests (RFC 5176) are taken when set.
 	std::optional<DasOptions> das;
+	// The policies_file; unset: only RADIUS attributes name policies, and a
+	// user without any is not filtered (docs/policy.md).
+	std::optional<PolicySet> policies;
 };
 
 class Coordinator {
@@ -61,6 +66,16 @@ public:
 	const StationTable &stations() const { return stations_; }
 	const UserTable &users() const { return users_; }
 	const DasServer *das() const { return das_.get(); }
+	const Authorizations &authorizations() const { return authorizations_; }
+
+	// Fig. 14 1435/1465: the user behind a MAC and the policy it is under.
+	struct PolicyDecision {
+		std::string user;
+		Policy policy;
+		std::string source; // what chose it: "NAS-Filter-Rule", "Filter-Id", "policies_file", ...
+	};
+	enum class PolicyRefusal { unknown_station, revoked };
+	std::optional<PolicyDecision> policy_for(const MacAddr &mac, PolicyRefusal &why);
 	// Revokes (or disconnects, or reinstates) a user at every AP; done (may
 	// be empty) once every AP confirmed or the deadline passed. requester,
 	// when set, is answered with user_action_ack.
@@ -96,6 +111,7 @@ private:
 	void on_station_auth(Session &s, const proto::Message &m);
 	// coordinator_keys.cpp: Fig. 14's key lookup table, Fig. 15 1500.
 	void on_station_key(Session &s, const proto::Message &m);
+	void keep_authorization(const proto::Message &m, std::string &audit);
 	bool push_key(Session &agent, const KeyTable::Key &key);
 	void push_keys_to(Session &agent);
 	// coordinator_revoke.cpp: one user cut off at every AP.
@@ -108,6 +124,8 @@ private:
 	void withdraw(Withdrawal w, const std::set<MacAddr> &macs);
 	std::set<MacAddr> stations_of(const std::string &user) const;
 	void on_das_disconnect(const DasServer::Request &r, DasServer::Answer answer);
+	// coordinator_policy.cpp: Fig. 14's filtering module asking.
+	void on_policy_request(Session &s, const proto::Message &m);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -132,6 +150,7 @@ private:
 	StationTable stations_;
 	UserTable users_;
 	KeyTable keys_;
+	Authorizations authorizations_;
 	Revocations revocations_;
 	std::map<uint32_t, Withdrawal> withdrawals_; // by the request id of their station_revokes
 	uint32_t next_withdrawal_ = 1;

@@ -44,6 +44,8 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 	keys_.put({*m.mac, *m.user, m.agent_id.value_or(""), *m.pmk,
 		   KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
 	count("keys_received");
+	std::string authorized;
+	keep_authorization(m, authorized);
 	uint32_t pushed = 0;
 	std::string to;
 	const KeyTable::Key *key = keys_.find(*m.mac);
@@ -55,7 +57,7 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 	}
 	log_info("audit: key of station ", m.mac->str(), " (user=", *m.user, ") from ", s.conn->peer_name(),
 		 m.agent_id ? ", authenticated at " + *m.agent_id : std::string(), ": handed to ", pushed, " AP(s)",
-		 pushed ? ":" + to : std::string(), "; usable for ", *m.lifetime, " s");
+		 pushed ? ":" + to : std::string(), "; usable for ", *m.lifetime, " s", authorized);
 	ack.status = Status::ok;
 	ack.count = pushed;
 	s.conn->send(ack);

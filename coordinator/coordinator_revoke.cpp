@@ -106,6 +106,7 @@ void Coordinator::withdraw(Withdrawal w, const std::set<MacAddr> &macs)
 			keys_.remove(mac);
 			++w.keys;
 		}
+		authorizations_.forget(mac);
 		revocations_.withdraw(mac, {w.user, key_until});
 		if (auto addr = stations_.find(mac)) {
 			for (const FlowKey &flow : table_.flows_of_client(*addr)) {

@@ -108,6 +108,14 @@ int main(int argc, char **argv)
 		das.time_window = uint32_t(*window);
 		opts.das = std::move(das);
 	}
+	if (!get("policies_file").empty()) {
+		auto policies = PolicySet::load(get("policies_file"), err);
+		if (!policies)
+			return fail("policies_file: " + err);
+		log_info("policies_file ", get("policies_file"), ": ", policies->size(), " policies, ", policies->rules(),
+			 " rules");
+		opts.policies = std::move(*policies);
+	}
 	if (!opts.key_sources.empty()) {
 		std::string why;
 		if (!init_secure_heap(opts.max_keys * 64, why))

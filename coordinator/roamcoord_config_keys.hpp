@@ -18,6 +18,7 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"das_clients", "", "addresses that may send Disconnect-Requests"},
 	{"das_secret_file", "", "file holding the RADIUS secret shared with das_clients"},
 	{"das_time_window", "300", "seconds a Disconnect-Request's Event-Timestamp may be off"},
+	{"policies_file", "", "users' filtering policies (docs/policy.md); empty: RADIUS attributes alone"},
 	{"max_keys", "16384", "station keys held at most, in locked memory"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

@@ -4,34 +4,21 @@ namespace roamnat {
 
 UserTable::Change UserTable::authenticated(proto::UserRecord rec)
 {
-	Change change = Change::added;
-	if (auto it = by_mac_.find(rec.mac); it != by_mac_.end()) {
-		change = it->second.rec.user == rec.user ? Change::reauthenticated : Change::user_changed;
-		by_age_.erase(it->second.seq);
-		by_mac_.erase(it);
-	} else if (by_mac_.size() >= capacity_ && !by_age_.empty()) {
-		by_mac_.erase(by_age_.begin()->second);
-		by_age_.erase(by_age_.begin());
-	}
-	uint64_t seq = next_seq_++;
-	by_age_[seq] = rec.mac;
-	MacAddr mac = rec.mac;
-	by_mac_[mac] = {std::move(rec), seq};
-	return change;
+	auto before = by_mac_.put(rec.mac, rec);
+	if (!before)
+		return Change::added;
+	return before->user == rec.user ? Change::reauthenticated : Change::user_changed;
 }
 
 std::optional<proto::UserRecord> UserTable::find(const MacAddr &mac) const
 {
-	auto it = by_mac_.find(mac);
-	if (it == by_mac_.end())
-		return std::nullopt;
-	return it->second.rec;
+	const proto::UserRecord *rec = by_mac_.find(mac);
+	return rec ? std::optional<proto::UserRecord>(*rec) : std::nullopt;
 }
 
 void UserTable::for_each(const std::function<void(const proto::UserRecord &)> &fn) const
 {
-	for (const auto &[mac, e] : by_mac_)
-		fn(e.rec);
+	by_mac_.for_each([&](const MacAddr &, const proto::UserRecord &rec) { fn(rec); });
 }
 
 } // namespace roamnat

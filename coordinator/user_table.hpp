@@ -5,17 +5,17 @@
 // the others.
 #pragma once
 
+#include "../common/oldest_first_map.hpp"
 #include "../common/protocol.hpp"
 
 #include <functional>
-#include <map>
 #include <optional>
 
 namespace roamnat {
 
 class UserTable {
 public:
-	explicit UserTable(size_t capacity = 65536) : capacity_(capacity) {}
+	explicit UserTable(size_t capacity = 65536) : by_mac_(capacity) {}
 
 	enum class Change {
 		added,           // a station the coordinator had no user for
@@ -30,14 +30,7 @@ public:
 	size_t size() const { return by_mac_.size(); }
 
 private:
-	struct Entry {
-		proto::UserRecord rec;
-		uint64_t seq;
-	};
-	size_t capacity_;
-	uint64_t next_seq_ = 0;
-	std::map<MacAddr, Entry> by_mac_;
-	std::map<uint64_t, MacAddr> by_age_;
+	OldestFirstMap<MacAddr, proto::UserRecord> by_mac_;
 };
 
 } // namespace roamnat

@@ -12,6 +12,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 using namespace roamnat;
 using proto::DumpWhat;
@@ -30,7 +31,13 @@ Commands against the coordinator (needs --config or the TLS options):
                 (its newest FAMs) and the HAMs anchoring its connections
   agents        agents known to the coordinator, connected or not
   users         stations that authenticated with 802.1X: MAC, user, the AP
-                and EAP method of the latest authentication, and its time
+                and EAP method of the latest authentication, its time, and
+                the filtering policy the user is under
+  policy MAC    the user behind station MAC and the policy its AP enforces:
+                its rules in order (the first that matches decides), the
+                default for what none matches, and what chose it
+                (NAS-Filter-Rule, Filter-Id, policies_file; docs/policy.md).
+                Exit status 2 when no user is known for MAC or it is revoked
   counters      coordinator counters (requests by type, refusals, pushes)
   station-key MAC USER [--authenticator AP] [--lifetime SECONDS]
                 hand the coordinator the key of a station that just
@@ -41,8 +48,12 @@ Commands against the coordinator (needs --config or the TLS options):
                 (it has the key already); SECONDS: how long the key is
                 usable [43200]. Only a certificate the coordinator lists in
                 key_sources may do this (docs/operations.md, "Key handoff").
+                The Access-Accept's authorization goes with the key, from
+                FILTER_ID, NAS_FILTER_RULE (each of them),
+                SESSION_TIMEOUT, TUNNEL_PRIVATE_GROUP_ID and CLASS.
                 Exit status 3 when the coordinator refuses because USER is
-                revoked: the RADIUS server should then reject the station
+                revoked, 4 when a NAS-Filter-Rule is one an AP cannot
+                enforce: the RADIUS server should then reject the station
   revoke USER [--for SECONDS]
                 cut USER off at every AP: its keys are withdrawn from the
                 coordinator and every AP, its stations deauthenticated,
@@ -70,7 +81,8 @@ Options:
   -h, --help             this text
 
 Exit status: 0 on success, 1 on a usage error, 2 when the peer cannot be
-reached or refuses, 3 when station-key is refused for a revoked user.
+reached or refuses, 3 when station-key is refused for a revoked user, 4
+when station-key is handed a rule it cannot enforce.
 )";
 
 std::string fams_text(const std::vector<proto::FamRecord> &fams)
@@ -184,7 +196,7 @@ void print(const std::vector<Message> &replies, DumpWhat what, bool json)
 				       {"requests", a.requests}});
 		for (const auto &u : users)
 			out.push_back({{"mac", u.mac.str()}, {"user", u.user}, {"ap", u.agent}, {"method", u.method},
-				       {"since", u.since}});
+				       {"since", u.since}, {"policy", u.policy}});
 		std::cout << out.dump(2) << "\n";
 		return;
 	}
@@ -198,15 +210,38 @@ void print(const std::vector<Message> &replies, DumpWhat what, bool json)
 		for (const auto &a : agents)
 			rows.push_back({a.id, a.addr.str(), a.connected ? "connected" : "gone", std::to_string(a.requests)});
 	} else if (what == DumpWhat::users) {
-		rows.push_back({"MAC", "USER", "AP", "METHOD", "SINCE (UTC)"});
+		rows.push_back({"MAC", "USER", "AP", "METHOD", "SINCE (UTC)", "POLICY"});
 		for (const auto &u : users)
-			rows.push_back({u.mac.str(), u.user, u.agent, u.method.empty() ? "-" : u.method, utc_time(u.since)});
+			rows.push_back({u.mac.str(), u.user, u.agent, u.method.empty() ? "-" : u.method, utc_time(u.since),
+					u.policy.empty() ? "-" : u.policy});
 	} else {
 		rows.push_back({"PROTO", "CLIENT", "SERVER", "MASQUERADE", "HAM", "FAMS"});
 		for (const auto &c : conns)
 			rows.push_back({l4_name(c.flow.proto), c.flow.client.str(), c.flow.server.str(), c.masq.str(),
 					c.ham_agent, fams_text(c.fams)});
 	}
+	print_table(rows);
+}
+
+void print_policy(const Message &m, bool json)
+{
+	const char *fallback = rule_action_name(m.verdict.value_or(RuleAction::deny));
+	if (json) {
+		nlohmann::json rules = nlohmann::json::array();
+		for (const auto &r : m.rules)
+			rules.push_back(r.str());
+		nlohmann::json out{{"mac", m.mac ? m.mac->str() : ""}, {"user", m.user.value_or("")},
+				   {"policy", m.filter_id.value_or("")}, {"source", m.text.value_or("")},
+				   {"default", fallback}, {"rules", rules}};
+		std::cout << out.dump(2) << "\n";
+		return;
+	}
+	printf("station %s: user %s, policy %s (from %s)\n", m.mac ? m.mac->str().c_str() : "?",
+	       m.user.value_or("?").c_str(), m.filter_id.value_or("?").c_str(), m.text.value_or("?").c_str());
+	std::vector<std::vector<std::string>> rows{{"#", "RULE"}};
+	for (size_t i = 0; i < m.rules.size(); ++i)
+		rows.push_back({std::to_string(i + 1), m.rules[i].str()});
+	rows.push_back({"-", std::string("default: ") + fallback});
 	print_table(rows);
 }
 } // namespace
@@ -248,7 +283,7 @@ int main(int argc, char **argv)
 			command = a;
 		} else if (!a.empty() && a[0] != '-' &&
 			   (command == "station-key" || command == "revoke" || command == "disconnect" ||
-			    command == "reinstate")) {
+			    command == "reinstate" || command == "policy")) {
 			operands.push_back(a);
 		} else {
 			fprintf(stderr, "roamctl: unknown or incomplete option '%s'\nTry 'roamctl --help'.\n", a.c_str());
@@ -266,7 +301,8 @@ int main(int argc, char **argv)
 		if (command == "ham") what = DumpWhat::ham_table;
 		if (command == "counters") what = DumpWhat::counters;
 	}
-	std::optional<Message> key_request;
+	// The one request a command other than a dump sends after its hello.
+	std::optional<Message> request;
 	if (command == "station-key" && agent_socket.empty()) {
 		auto lifetime = parse_number(lifetime_text.value_or("43200"), UINT32_MAX);
 		if (operands.size() != 2 || !lifetime) {
@@ -274,15 +310,27 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		std::string why;
-		key_request = station_key_request(operands[0], operands[1], authenticator.value_or(""),
-						  uint32_t(*lifetime), why);
-		if (!key_request) {
+		request = station_key_request(operands[0], operands[1], authenticator.value_or(""), uint32_t(*lifetime),
+					      why);
+		if (!request) {
 			fprintf(stderr, "roamctl: station-key: %s\n", why.c_str());
 			return 1;
 		}
-		key_request->request_id = 2;
+		if (!add_authorization(*request, environ, why)) {
+			fprintf(stderr, "roamctl: station-key: %s\n", why.c_str());
+			return 4;
+		}
 	}
-	std::optional<Message> user_request;
+	if (command == "policy" && agent_socket.empty()) {
+		auto mac = operands.size() == 1 ? MacAddr::parse(operands[0]) : std::nullopt;
+		if (!mac) {
+			fprintf(stderr, "roamctl: policy takes MAC (aa:bb:cc:dd:ee:ff)\n");
+			return 1;
+		}
+		request.emplace();
+		request->type = MsgType::policy_request;
+		request->mac = *mac;
+	}
 	if (agent_socket.empty() && (command == "revoke" || command == "disconnect" || command == "reinstate")) {
 		auto seconds = for_text ? parse_number(*for_text, UINT32_MAX) : std::optional<uint64_t>(0);
 		if (operands.size() != 1 || operands[0].empty() || !seconds || (for_text && command != "revoke") ||
@@ -291,17 +339,18 @@ int main(int argc, char **argv)
 				command == "revoke" ? " [--for SECONDS], SECONDS at least 1" : "");
 			return 1;
 		}
-		user_request.emplace();
-		user_request->type = MsgType::user_action;
-		user_request->request_id = 2;
-		user_request->user = operands[0];
-		user_request->action = command == "revoke"	   ? proto::UserAction::revoke
-				       : command == "disconnect" ? proto::UserAction::disconnect
-								 : proto::UserAction::reinstate;
+		request.emplace();
+		request->type = MsgType::user_action;
+		request->user = operands[0];
+		request->action = command == "revoke"	      ? proto::UserAction::revoke
+				  : command == "disconnect" ? proto::UserAction::disconnect
+							    : proto::UserAction::reinstate;
 		if (for_text)
-			user_request->lifetime = uint32_t(*seconds);
+			request->lifetime = uint32_t(*seconds);
 	}
-	if (!what && !key_request && !user_request) {
+	if (request)
+		request->request_id = 2;
+	if (!what && !request) {
 		fprintf(stderr, "roamctl: %s '%s'\nTry 'roamctl --help'.\n", command.empty() ? "missing command" : "unknown command for this peer", command.c_str());
 		return 1;
 	}
@@ -352,7 +401,7 @@ int main(int argc, char **argv)
 	conn->on_open([&](FramedConn &c) {
 		Message hello;
 		hello.type = MsgType::hello;
-		hello.role = key_request ? proto::Role::key_source : proto::Role::ctl;
+		hello.role = request && request->type == MsgType::station_key ? proto::Role::key_source : proto::Role::ctl;
 		hello.request_id = 1;
 		c.send(hello);
 	});
@@ -362,8 +411,18 @@ int main(int argc, char **argv)
 			loop.stop();
 			return;
 		}
-		if (m.type == MsgType::hello_ack && (key_request || user_request)) {
-			c.send(key_request ? *key_request : *user_request);
+		if (m.type == MsgType::hello_ack && request) {
+			c.send(*request);
+			return;
+		}
+		if (m.type == MsgType::policy_reply) {
+			if (m.status == proto::Status::ok) {
+				status = 0;
+				replies.push_back(std::move(m));
+			} else {
+				failure = m.text.value_or(proto::status_name(*m.status));
+			}
+			loop.stop();
 			return;
 		}
 		if (m.type == MsgType::user_action_ack) {
@@ -379,7 +438,7 @@ int main(int argc, char **argv)
 		if (m.type == MsgType::station_key_ack) {
 			if (m.status == proto::Status::ok) {
 				status = 0;
-				printf("roamctl: key of station %s handed to %u AP(s)\n", key_request->mac->str().c_str(),
+				printf("roamctl: key of station %s handed to %u AP(s)\n", request->mac->str().c_str(),
 				       m.count.value_or(0));
 			} else {
 				failure = std::string("refused: ") + m.text.value_or(proto::status_name(*m.status));
@@ -416,7 +475,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "roamctl: %s\n", failure.c_str());
 		return status;
 	}
-	if (key_request || user_request)
+	if (command == "policy") {
+		print_policy(replies.at(0), json);
+		return 0;
+	}
+	if (request)
 		return 0;
 	if (command == "clients") {
 		std::vector<proto::ConnRecord> conns;

@@ -1,5 +1,7 @@
 #include "station_key.hpp"
 
+#include "../common/config_file.hpp"
+
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -32,6 +34,76 @@ std::optional<SecretBytes> parse_key_hex(const char *text, std::string &why)
 		key[i / 2] = uint8_t(key[i / 2] << 4 | digit(text[i]));
 	}
 	return key;
+}
+
+namespace {
+
+// FreeRADIUS quotes string values ("staff"), and escapes a quote or a
+// backslash inside with a backslash.
+std::string unquoted(std::string_view v)
+{
+	if (v.size() < 2 || v.front() != '"' || v.back() != '"')
+		return std::string(v);
+	std::string out;
+	for (size_t i = 1; i + 1 < v.size(); ++i) {
+		if (v[i] == '\\' && i + 2 < v.size())
+			++i;
+		out += v[i];
+	}
+	return out;
+}
+
+bool printable(const std::string &s)
+{
+	for (char c : s)
+		if (uint8_t(c) < 0x20 || uint8_t(c) > 0x7e)
+			return false;
+	return !s.empty() && s.size() <= proto::kMaxString;
+}
+
+} // namespace
+
+bool add_authorization(proto::Message &m, char *const *environment, std::string &why)
+{
+	for (char *const *e = environment; e && *e; ++e) {
+		std::string_view entry(*e);
+		auto eq = entry.find('=');
+		if (eq == std::string_view::npos)
+			continue;
+		auto name = entry.substr(0, eq);
+		std::string value = unquoted(entry.substr(eq + 1));
+		auto string_slot = name == "FILTER_ID"		       ? &m.filter_id
+				   : name == "TUNNEL_PRIVATE_GROUP_ID" ? &m.vlan
+				   : name == "CLASS"		       ? &m.radius_class
+								       : nullptr;
+		if (string_slot) {
+			if (!printable(value)) {
+				why = std::string(name) + " is empty, too long or not printable";
+				return false;
+			}
+			*string_slot = value;
+		} else if (name == "SESSION_TIMEOUT") {
+			auto n = parse_number(value, UINT32_MAX);
+			if (!n) {
+				why = "SESSION_TIMEOUT '" + value + "' is not a number of seconds";
+				return false;
+			}
+			m.session_timeout = uint32_t(*n);
+		} else if (name == "NAS_FILTER_RULE") {
+			std::string rule_why;
+			auto rule = parse_filter_rule(value, rule_why);
+			if (!rule) {
+				why = "NAS-Filter-Rule '" + value + "' cannot be enforced: " + rule_why;
+				return false;
+			}
+			if (m.rules.size() == kMaxPolicyRules) {
+				why = "more than " + std::to_string(kMaxPolicyRules) + " NAS-Filter-Rules";
+				return false;
+			}
+			m.rules.push_back(std::move(*rule));
+		}
+	}
+	return true;
 }
 
 std::optional<proto::Message> station_key_request(const std::string &mac, const std::string &user,

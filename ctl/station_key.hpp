@@ -27,4 +27,13 @@ std::optional<SecretBytes> parse_key_hex(const char *text, std::string &why);
 std::optional<proto::Message> station_key_request(const std::string &mac, const std::string &user,
 						  const std::string &authenticator, uint32_t lifetime, std::string &why);
 
+// The Access-Accept's authorization, from the variables FreeRADIUS's exec
+// module sets for the reply's attributes (each value as FreeRADIUS prints
+// it, strings in double quotes; a repeated attribute, NAS-Filter-Rule, is
+// one variable per value): FILTER_ID, NAS_FILTER_RULE, SESSION_TIMEOUT,
+// TUNNEL_PRIVATE_GROUP_ID, CLASS. False, with why, when a value is malformed
+// or a rule is one an AP cannot enforce: the station must then be refused,
+// never let on under a looser policy.
+bool add_authorization(proto::Message &m, char *const *environment, std::string &why);
+
 } // namespace roamnat

@@ -36,11 +36,6 @@ enum class IcmpOutcome {
 	malformed, // the headers or the quote cannot be read
 };
 
-struct PortRange {
-	uint16_t min = 0, max = 0;
-	bool contains(uint16_t p) const { return p >= min && p <= max; }
-};
-
 // Rewrites pkt, a whole IPv4 packet, in place and fixes every checksum it
 // touches. An error travels opposite to the packet it quotes, so the quote
 // is looked up reversed:

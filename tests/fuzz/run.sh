@@ -8,18 +8,19 @@ out=build-fuzz
 mkdir -p "$out"
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 declare -A srcs=(
-	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp common/mac_addr.cpp common/secret.cpp -lcrypto"
+	[protocol]="tests/fuzz/fuzz_protocol.cpp common/protocol.cpp common/endpoint.cpp common/mac_addr.cpp common/secret.cpp common/filter_rule.cpp -lcrypto"
 	[config]="tests/fuzz/fuzz_config.cpp common/config_file.cpp common/endpoint.cpp"
 	[packet]="tests/fuzz/fuzz_packet.cpp userd/packet_info.cpp common/endpoint.cpp"
 	[hostapd]="tests/fuzz/fuzz_hostapd.cpp userd/hostapd_messages.cpp common/mac_addr.cpp"
 	[dhcp]="tests/fuzz/fuzz_dhcp.cpp userd/dhcp_messages.cpp common/mac_addr.cpp"
 	[icmp]="tests/fuzz/fuzz_icmp.cpp userd/icmp_translate.cpp common/endpoint.cpp"
 	[radius]="tests/fuzz/fuzz_radius.cpp common/radius_packet.cpp coordinator/das_server.cpp common/event_loop.cpp common/log.cpp common/socket_util.cpp common/endpoint.cpp common/mac_addr.cpp -lcrypto"
+	[policy]="tests/fuzz/fuzz_policy.cpp common/filter_rule.cpp coordinator/policies.cpp common/config_file.cpp common/endpoint.cpp"
 )
-per=$((total / 7))
+per=$((total / 8))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet hostapd dhcp icmp radius; do
+for t in protocol config packet hostapd dhcp icmp radius policy; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

@@ -448,10 +448,10 @@ TEST_CASE("the user table is bounded: the oldest authentication goes first")
 	UserTable t(2);
 	MacAddr a = *MacAddr::parse("02:00:00:00:00:01"), b = *MacAddr::parse("02:00:00:00:00:02"),
 		c = *MacAddr::parse("02:00:00:00:00:03");
-	CHECK(t.authenticated({a, "alice", "ap1", "PEAP", 1}) == UserTable::Change::added);
-	CHECK(t.authenticated({b, "bob", "ap1", "TTLS", 2}) == UserTable::Change::added);
-	CHECK(t.authenticated({a, "alice", "ap2", "PEAP", 3}) == UserTable::Change::reauthenticated); // a is now newest
-	CHECK(t.authenticated({c, "carol", "ap1", "PEAP", 4}) == UserTable::Change::added);
+	CHECK(t.authenticated({a, "alice", "ap1", "PEAP", 1, ""}) == UserTable::Change::added);
+	CHECK(t.authenticated({b, "bob", "ap1", "TTLS", 2, ""}) == UserTable::Change::added);
+	CHECK(t.authenticated({a, "alice", "ap2", "PEAP", 3, ""}) == UserTable::Change::reauthenticated); // a is now newest
+	CHECK(t.authenticated({c, "carol", "ap1", "PEAP", 4, ""}) == UserTable::Change::added);
 	CHECK_FALSE(t.find(b));
 	CHECK(t.find(a)->agent == "ap2");
 	CHECK(t.size() == 2);
@@ -736,4 +736,161 @@ TEST_CASE("RFC 5176: a RADIUS Disconnect-Request for a station withdraws its key
 	CHECK(answer() == radius::Code::disconnect_nak);
 	// A disconnection refuses nothing: alice's next key is taken.
 	CHECK(h.ask(*radius, station_key("alice", 0x12, 600)).status == Status::ok);
+}
+
+namespace {
+Message policy_request(const char *mac)
+{
+	Message m;
+	m.type = MsgType::policy_request;
+	m.mac = *MacAddr::parse(mac);
+	return m;
+}
+
+FilterRule rule_of(const char *text)
+{
+	std::string why;
+	auto r = parse_filter_rule(text, why);
+	REQUIRE(r);
+	return *r;
+}
+} // namespace
+
+TEST_CASE("Fig. 14 1435/1465: a station's policy from NAS-Filter-Rule, Filter-Id or the policies_file, deny by default")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	o.operators = {"ops"};
+	std::string err;
+	o.policies = PolicySet::parse("policy staff\npermit in ip from any to 10.201.0.0/24\n"
+				      "policy guest\npermit in tcp from any to 10.201.0.10 5001-5009\n"
+				      "user carol staff\ndefault guest\n",
+				      "policies", err);
+	REQUIRE(o.policies);
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	auto radius = h.peer("radius", Role::key_source);
+	auto ops = h.peer("ops", Role::ctl);
+	auto authenticate = [&](const char *mac, const char *user) {
+		Message auth;
+		auth.type = MsgType::station_auth;
+		auth.mac = *MacAddr::parse(mac);
+		auth.user = user;
+		REQUIRE(h.ask(*ap1, auth).status == Status::ok);
+	};
+
+	// Unknown: nobody authenticated there. Refused, never "no policy".
+	auto unknown = h.ask(*ap1, policy_request("02:00:00:00:09:00"));
+	CHECK(unknown.status == Status::not_found);
+	CHECK(unknown.text->find("no user is known") != std::string::npos);
+
+	// Filter-Id names a policy of the file.
+	Message key = station_key("alice", 0x11, 3600);
+	key.filter_id = "staff";
+	key.radius_class = "0x726f616d";
+	key.session_timeout = 600;
+	REQUIRE(h.ask(*radius, key).status == Status::ok);
+	authenticate("02:00:00:00:01:00", "alice");
+	auto a = h.ask(*ops, policy_request("02:00:00:00:01:00"));
+	REQUIRE(a.status == Status::ok);
+	CHECK(a.user == "alice");
+	CHECK(a.filter_id == "staff");
+	CHECK(a.text == "Filter-Id");
+	CHECK(a.verdict == RuleAction::deny);
+	REQUIRE(a.rules.size() == 1);
+	CHECK(a.rules[0].str() == "permit in ip from any to 10.201.0.0/24");
+	CHECK(h.coord.authorizations().find(*key.mac)->session_timeout == 600u);
+
+	// NAS-Filter-Rules come first, and are complete: the rest is denied.
+	Message bob = station_key("bob", 0x22, 3600);
+	bob.mac = *MacAddr::parse("02:00:00:00:02:00");
+	bob.filter_id = "staff";
+	bob.rules = {rule_of("permit in tcp from any to 10.201.0.10 5001")};
+	REQUIRE(h.ask(*radius, bob).status == Status::ok);
+	authenticate("02:00:00:00:02:00", "bob");
+	auto b = h.ask(*ap1, policy_request("02:00:00:00:02:00"));
+	REQUIRE(b.status == Status::ok);
+	CHECK(b.filter_id == "radius:bob");
+	CHECK(b.text == "NAS-Filter-Rule");
+	CHECK(b.rules == bob.rules);
+	CHECK(b.verdict == RuleAction::deny);
+
+	// Without RADIUS attributes: the file's user line, then its default.
+	authenticate("02:00:00:00:03:00", "carol");
+	CHECK(h.ask(*ap1, policy_request("02:00:00:00:03:00")).filter_id == "staff");
+	authenticate("02:00:00:00:04:00", "dave");
+	auto d = h.ask(*ap1, policy_request("02:00:00:00:04:00"));
+	CHECK(d.filter_id == "guest");
+	CHECK(d.text == "policies_file");
+
+	// A Filter-Id the file does not define denies everything.
+	Message erin = station_key("erin", 0x33, 3600);
+	erin.mac = *MacAddr::parse("02:00:00:00:05:00");
+	erin.filter_id = "contractors";
+	REQUIRE(h.ask(*radius, erin).status == Status::ok);
+	authenticate("02:00:00:00:05:00", "erin");
+	auto e = h.ask(*ap1, policy_request("02:00:00:00:05:00"));
+	CHECK(e.filter_id == "contractors");
+	CHECK(e.rules.empty());
+	CHECK(e.verdict == RuleAction::deny);
+
+	// Another user on alice's MAC: her authorization does not follow it.
+	authenticate("02:00:00:00:01:00", "mallory");
+	CHECK(h.ask(*ap1, policy_request("02:00:00:00:01:00")).filter_id == "guest");
+
+	// The users dump names each station's policy.
+	Message dump;
+	dump.type = MsgType::dump_request;
+	dump.what = DumpWhat::users;
+	std::map<std::string, std::string> policy_of;
+	for (const auto &u : h.ask(*ops, dump).users)
+		policy_of[u.user] = u.policy;
+	CHECK(policy_of["bob"] == "radius:bob");
+	CHECK(policy_of["carol"] == "staff");
+
+	// Revoked: refused, and the authorization is gone with the key.
+	size_t seen = 0;
+	Message revoke = user_action("bob", UserAction::revoke);
+	revoke.request_id = 9;
+	ops->conn->send(revoke);
+	REQUIRE(h.run_until([&] {
+		confirm_revokes(*ap1, seen);
+		return last_of(*ops, MsgType::user_action_ack) != nullptr;
+	}));
+	auto r = h.ask(*ap1, policy_request("02:00:00:00:02:00"));
+	CHECK(r.status == Status::unauthorized);
+	CHECK_FALSE(h.coord.authorizations().find(*bob.mac));
+
+	dump.what = DumpWhat::counters;
+	std::map<std::string, uint64_t> c;
+	for (const auto &x : h.ask(*ops, dump).counters)
+		c[x.name] = x.value;
+	CHECK(c["policy_lookups"] == 8);
+	CHECK(c["policy_unknown_station"] == 1);
+	CHECK(c["policy_undefined_filter_id"] == 1);
+	CHECK(c["policy_revoked"] == 1);
+	CHECK(c["policies"] == 2);
+	CHECK(c["authorizations_received"] == 3);
+}
+
+TEST_CASE("without a policies_file a station is not filtered unless RADIUS said so; key sources may not ask")
+{
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101");
+	Message auth;
+	auth.type = MsgType::station_auth;
+	auth.mac = *MacAddr::parse("02:00:00:00:01:00");
+	auth.user = "alice";
+	REQUIRE(h.ask(*ap1, auth).status == Status::ok);
+	auto p = h.ask(*ap1, policy_request("02:00:00:00:01:00"));
+	CHECK(p.status == Status::ok);
+	CHECK(p.filter_id == "none");
+	CHECK(p.verdict == RuleAction::permit);
+	CHECK(p.rules.empty());
+
+	auto radius = h.peer("radius", Role::key_source);
+	radius->conn->send(policy_request("02:00:00:00:01:00"));
+	REQUIRE(h.run_until([&] { return radius->closed; }));
 }

@@ -1,5 +1,6 @@
 #include "../../common/protocol.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
@@ -56,9 +57,18 @@ TEST_CASE("every field of a message survives encode and decode")
 	m.mac = *MacAddr::parse("02:00:00:00:01:00");
 	m.user = "alice@example.org";
 	m.auth_method = "PEAP";
-	m.users = {{*MacAddr::parse("02:00:00:00:02:00"), "bob", "ap2", "TTLS", 1764633600}};
+	m.users = {{*MacAddr::parse("02:00:00:00:02:00"), "bob", "ap2", "TTLS", 1764633600, "staff"},
+		   {*MacAddr::parse("02:00:00:00:03:00"), "carol", "ap1", "", 1764633601, ""}};
 	m.pmk = SecretBytes(48, 0xa5);
 	m.lifetime = 43200;
+	m.filter_id = "staff";
+	m.session_timeout = 600;
+	m.vlan = "20";
+	m.radius_class = "0x726f616d6e6174";
+	m.verdict = RuleAction::permit;
+	std::string why;
+	m.rules = {*parse_filter_rule("permit in tcp from any to 10.201.0.0/24 80,443", why),
+		   *parse_filter_rule("deny in ip from any to any", why)};
 	DecodeError err;
 	auto back = roundtrip(m, err);
 	REQUIRE(back);
@@ -92,7 +102,7 @@ TEST_CASE("a user record without its MAC or user is refused")
 	Message m;
 	m.type = MsgType::dump_reply;
 	m.status = Status::ok;
-	m.users = {{MacAddr{}, "", "ap1", "", 0}};
+	m.users = {{MacAddr{}, "", "ap1", "", 0, ""}};
 	DecodeError err;
 	CHECK_FALSE(roundtrip(m, err));
 	CHECK(err.what == "user record without mac or user");
@@ -299,4 +309,29 @@ TEST_CASE("replies are matched to the request they answer")
 	CHECK(answers(r) == MsgType::ham_designate);
 	for (const auto &spec : message_specs())
 		CHECK(std::string(msg_type_name(spec.type)) == spec.name);
+}
+
+TEST_CASE("a rule this side cannot enforce fails its whole message")
+{
+	Message m;
+	m.type = MsgType::policy_reply;
+	m.status = Status::ok;
+	m.mac = *MacAddr::parse("02:00:00:00:01:00");
+	std::string why;
+	m.rules = {*parse_filter_rule("permit in ip from any to any", why)};
+	auto wire = encode(m);
+	// Rewrite the rule's text on the wire: "permit" -> "permix".
+	std::string text = "permit in ip from any to any";
+	auto at = std::search(wire.begin(), wire.end(), text.begin(), text.end());
+	REQUIRE(at != wire.end());
+	at[5] = 'x';
+	DecodeError err;
+	CHECK_FALSE(decode(std::span<const uint8_t>(wire).subspan(kLengthPrefix), err));
+	CHECK(err.what.find("rule 1 'permix in ip from any to any'") != std::string::npos);
+
+	m.rules.assign(kMaxPolicyRules + 1, m.rules[0]);
+	CHECK_FALSE(roundtrip(m, err));
+	CHECK(err.what == "more than 128 rules");
+	m.rules.resize(kMaxPolicyRules);
+	CHECK(roundtrip(m, err));
 }

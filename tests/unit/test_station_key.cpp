@@ -36,3 +36,49 @@ TEST_CASE("roamctl station-key: the MAC as FreeRADIUS writes it, the key from th
 	CHECK_FALSE(station_key_request("nonsense", "alice", "", 3600, why));
 	CHECK(why == "'nonsense' is not a MAC address");
 }
+
+TEST_CASE("roamctl station-key: the Access-Accept's authorization from FreeRADIUS's exec variables")
+{
+	proto::Message m;
+	std::string why;
+	std::vector<std::string> env_text = {"FILTER_ID=\"staff\"",
+					     "NAS_FILTER_RULE=\"permit in tcp from any to 10.201.0.10 5001\"",
+					     "NAS_FILTER_RULE=\"deny in ip from any to any\"",
+					     "SESSION_TIMEOUT=600",
+					     "CLASS=0x726f616d6e6174",
+					     "TUNNEL_PRIVATE_GROUP_ID=\"20\"",
+					     "USER_NAME=\"alice\"",
+					     "NOT_A_PAIR"};
+	std::vector<char *> env;
+	for (auto &e : env_text)
+		env.push_back(e.data());
+	env.push_back(nullptr);
+	REQUIRE(add_authorization(m, env.data(), why));
+	CHECK(m.filter_id == "staff");
+	REQUIRE(m.rules.size() == 2);
+	CHECK(m.rules[0].str() == "permit in tcp from any to 10.201.0.10 5001");
+	CHECK(m.rules[1].str() == "deny in ip from any to any");
+	CHECK(m.session_timeout == 600u);
+	CHECK(m.radius_class == "0x726f616d6e6174");
+	CHECK(m.vlan == "20");
+
+	// A rule an AP cannot enforce refuses the station (exit status 4).
+	std::string bad_rule = "NAS_FILTER_RULE=\"permit out ip from any to any\"";
+	char *bad[] = {bad_rule.data(), nullptr};
+	proto::Message n;
+	CHECK_FALSE(add_authorization(n, bad, why));
+	CHECK(why.find("cannot be enforced: 'out'") != std::string::npos);
+	std::string bad_timeout = "SESSION_TIMEOUT=soon";
+	char *bad2[] = {bad_timeout.data(), nullptr};
+	CHECK_FALSE(add_authorization(n, bad2, why));
+	CHECK(why == "SESSION_TIMEOUT 'soon' is not a number of seconds");
+	std::string empty_id = "FILTER_ID=\"\"";
+	char *bad3[] = {empty_id.data(), nullptr};
+	CHECK_FALSE(add_authorization(n, bad3, why));
+	// An escaped quote inside a value comes out as a quote.
+	std::string quoted = "FILTER_ID=\"a\\\"b\"";
+	char *ok[] = {quoted.data(), nullptr};
+	proto::Message q;
+	REQUIRE(add_authorization(q, ok, why));
+	CHECK(q.filter_id == "a\"b");
+}
