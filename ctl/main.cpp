@@ -39,7 +39,7 @@ Commands against the coordinator (needs --config or the TLS options):
                 (NAS-Filter-Rule, Filter-Id, policies_file; docs/policy.md).
                 Exit status 2 when no user is known for MAC or it is revoked
   counters      coordinator counters (requests by type, refusals, pushes)
-  station-key MAC USER [--authenticator AP] [--lifetime SECONDS]
+  station-key MAC USER [--authenticator AP] [--lifetime SECONDS] [--radius-exit]
                 hand the coordinator the key of a station that just
                 authenticated as USER, for the other APs (key handoff); the
                 key is read from the environment variable MS_MPPE_RECV_KEY
@@ -53,7 +53,13 @@ Commands against the coordinator (needs --config or the TLS options):
                 SESSION_TIMEOUT, TUNNEL_PRIVATE_GROUP_ID and CLASS.
                 Exit status 3 when the coordinator refuses because USER is
                 revoked, 4 when a NAS-Filter-Rule is one an AP cannot
-                enforce: the RADIUS server should then reject the station
+                enforce: the RADIUS server should then reject the station.
+                --radius-exit: exit as FreeRADIUS's exec module reads it
+                instead, 1 (reject) for those two and 0 for anything else,
+                and write every message to standard output, which the
+                module logs with a reject; run it straight from the module,
+                not through a shell, which would keep only one of several
+                NAS_FILTER_RULEs
   revoke USER [--for SECONDS]
                 cut USER off at every AP: its keys are withdrawn from the
                 coordinator and every AP, its stations deauthenticated,
@@ -246,10 +252,9 @@ void print_policy(const Message &m, bool json)
 }
 } // namespace
 
-int main(int argc, char **argv)
+// radius_exit: set by --radius-exit, for main.
+static int run(int argc, char **argv, bool &radius_exit)
 {
-	set_log_ident("roamctl");
-	set_log_level(LogLevel::error);
 	std::string config_path, agent_socket, command;
 	std::vector<std::string> operands;
 	std::optional<std::string> coord_arg, ca, cert, key, authenticator, lifetime_text, for_text;
@@ -279,6 +284,8 @@ int main(int argc, char **argv)
 		} else if (a == "--authenticator" && value(authenticator)) {
 		} else if (a == "--lifetime" && value(lifetime_text)) {
 		} else if (a == "--for" && value(for_text)) {
+		} else if (a == "--radius-exit") {
+			radius_exit = true;
 		} else if (!a.empty() && a[0] != '-' && command.empty()) {
 			command = a;
 		} else if (!a.empty() && a[0] != '-' &&
@@ -490,4 +497,23 @@ int main(int argc, char **argv)
 	}
 	print(replies, *what, json);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	set_log_ident("roamctl");
+	set_log_level(LogLevel::error);
+	bool radius_exit = false;
+	// FreeRADIUS's exec module throws a program's stderr away and logs its
+	// output when it rejects: what roamctl says goes there.
+	for (int i = 1; i < argc; ++i)
+		if (std::string(argv[i]) == "--radius-exit")
+			dup2(STDOUT_FILENO, STDERR_FILENO);
+	int status = run(argc, argv, radius_exit);
+	// FreeRADIUS's exec module reads 1 as reject and 2 as fail: the station
+	// is rejected when it must be (3, 4) and let in otherwise, without key
+	// handoff when the coordinator cannot be reached.
+	if (radius_exit)
+		return status == 3 || status == 4 ? 1 : 0;
+	return status;
 }

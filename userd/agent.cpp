@@ -35,7 +35,10 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 		counters_),
 	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
 	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); }),
-	  stations_({[this](const MacAddr &m, Address c, uint32_t i, const char *why) { client_arrived(c, i, why, m); },
+	  stations_({[this](const MacAddr &m, Address c, uint32_t i, const char *why) {
+			      apply_policy(m, c);
+			      client_arrived(c, i, why, m);
+		      },
 		     [this](const MacAddr &m, uint32_t i) { station_arrived(m, i); },
 		     [this](Address c, const char *why) { client_departed(c, why); }}),
 	  keys_(loop_, 16384, [this](size_t n) {
@@ -667,6 +670,7 @@ void Agent::station_arrived(const MacAddr &mac, uint32_t ifindex)
 		log_debug("station ", mac.str(), " associated; the coordinator says it is ", client.str());
 		arrivals_[client] = loop_.now();
 		stations_.learned(mac, client, ifindex, false);
+		apply_policy(mac, client);
 		count("arrivals");
 		join_arrived(*r, ifindex);
 	});
@@ -678,6 +682,7 @@ void Agent::dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex)
 {
 	count("dhcp_acks");
 	stations_.learned(mac, addr, ifindex, false);
+	apply_policy(mac, addr);
 	arrivals_[addr] = loop_.now();
 	log_debug("DHCP: station ", mac.str(), " has ", addr.str());
 	coord_.client_arrived(addr, mac, [this, ifindex](const Message *r) {
@@ -724,6 +729,7 @@ void Agent::station_associated(const MacAddr &mac, uint32_t ifindex)
 void Agent::station_left(const MacAddr &mac)
 {
 	count("station_departures");
+	withdraw_policy(mac, "it left");
 	stations_.disconnected(mac);
 }
 
@@ -765,7 +771,9 @@ void Agent::report_user(const MacAddr &mac, const Stations::User &user)
 			log_warn("the coordinator did not take station ", mac.str(), "'s user",
 				 r ? std::string(": ") + proto::status_name(*r->status) : std::string(" (no answer)"),
 				 "; sent again on the next session");
+			return;
 		}
+		fetch_policy(mac);
 	});
 }
 
@@ -969,6 +977,8 @@ bool Agent::dump(proto::DumpWhat what, Message &r)
 			r.counters.push_back({"hostapd_lost", lost});
 			r.counters.push_back({"stations_associated", stations});
 			r.counters.push_back({"stations_known", stations_.known()});
+			r.counters.push_back({"stations_policed", policed_.size()});
+			r.counters.push_back({"policies_installed", policy_ids_.size()});
 			r.counters.push_back({"station_departures_unknown", stations_.unknown_departures()});
 		}
 		if (opts_.dhcp_snooping)

@@ -84,6 +84,12 @@ public:
 	void key_received(const proto::Message &push);
 	void station_revoked(const proto::Message &m);
 	void install_keys(HostapdLink &link);
+	// agent_policy.cpp (Fig. 14 1435/1465, filtering on): each station's
+	// policy, asked of the coordinator once its user is known, given to the
+	// data plane for the station's address.
+	void fetch_policy(const MacAddr &mac);
+	void apply_policy(const MacAddr &mac, Address addr);
+	void withdraw_policy(const MacAddr &mac, const char *why);
 
 private:
 	using Way = HeldPackets::Way;
@@ -170,6 +176,17 @@ private:
 	std::unordered_map<FlowKey, Setup> setups_;
 	std::map<Address, Clock::time_point> arrivals_; // last arrival asked per client
 	std::set<uint32_t> client_ifs_;                // client interfaces set up, by index
+	struct StationPolicy {
+		std::string user, name;
+		uint32_t id = 0;
+	};
+	std::map<MacAddr, StationPolicy> station_policies_; // answers for stations associated here
+	struct Policed {
+		Address addr;
+		uint32_t id = 0;
+	};
+	std::map<MacAddr, Policed> policed_; // each one's address, given its policy
+	std::map<std::string, uint32_t> policy_ids_;        // installed policies, by their text
 	Millis idle_every_{15000};
 	bool idle_check_pending_ = false;
 };

@@ -111,6 +111,15 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	for (const auto &path : o.hostapd)
 		if (path.empty() || path[0] != '/' || path.size() > 100)
 			return bad("hostapd: '" + path + "' is not an absolute socket path of at most 100 bytes");
+	std::string filtering = get("filtering");
+	if (filtering == "off")
+		o.dp.filtering = Filtering::off;
+	else if (filtering == "deny")
+		o.dp.filtering = Filtering::deny;
+	else
+		return bad("filtering = '" + filtering + "' is not off or deny");
+	if (o.dp.filtering != Filtering::off && o.hostapd.empty())
+		return bad("filtering = " + filtering + " needs hostapd: policies follow the users hostapd reports");
 	auto snoop = parse_bool(get("dhcp_snooping"));
 	if (!snoop)
 		return bad("dhcp_snooping = '" + get("dhcp_snooping") + "' is not yes or no");

@@ -55,6 +55,7 @@ void Agent::station_revoked(const proto::Message &m)
 		uint32_t deauthenticated = 0;
 	};
 	count("station_revokes");
+	withdraw_policy(*m.mac, "withdrawn by the coordinator");
 	bool had_key = keys_.remove(*m.mac);
 	auto progress = std::make_shared<Progress>(Progress{hostapd_.size()});
 	auto finish = [this, progress, mac = *m.mac, user = *m.user, id = m.request_id, why = m.text.value_or(""),

@@ -95,6 +95,14 @@ void CoordinatorLink::station_auth(const MacAddr &mac, const std::string &user, 
 	request(std::move(m), std::move(h));
 }
 
+void CoordinatorLink::policy_request(const MacAddr &mac, ReplyHandler h)
+{
+	Message m;
+	m.type = MsgType::policy_request;
+	m.mac = mac;
+	request(std::move(m), std::move(h));
+}
+
 void CoordinatorLink::station_revoke_ack(uint32_t request_id, const MacAddr &mac, bool ok, uint32_t deauthenticated)
 {
 	Message m;

@@ -56,6 +56,8 @@ public:
 	// Fig. 14 1455: the station completed 802.1X here as user (method: the
 	// EAP method, may be empty).
 	void station_auth(const MacAddr &mac, const std::string &user, const std::string &method, ReplyHandler h);
+	// Fig. 14 1435: the user behind the station and that user's policy.
+	void policy_request(const MacAddr &mac, ReplyHandler h);
 	// FIN/RST or idle: the connection is over.
 	void conn_end(const FlowKey &flow, const std::string &why);
 	// Answers the coordinator's station_revoke request_id: the station's key

@@ -4,6 +4,7 @@
 
 #include "../common/endpoint.hpp"
 #include "../common/event_loop.hpp"
+#include "../common/filter_rule.hpp"
 #include "miss.hpp"
 
 #include <functional>
@@ -16,6 +17,11 @@
 namespace roamnat {
 
 enum class OutboundMode { direct, via_ham };
+// Fig. 14 1435/1465, per-user filtering (docs/policy.md). off: every
+// client's traffic passes as before; deny: a client's traffic passes only
+// as its user's policy says, and a client whose policy this AP does not
+// have (yet) gets nothing through.
+enum class Filtering { off, deny };
 
 struct DataPlaneConfig {
 	std::vector<std::string> client_interfaces; // names; a trailing '*' matches a prefix
@@ -39,6 +45,7 @@ struct DataPlaneConfig {
 	uint32_t udp_idle_s = 60;
 	uint32_t tcp_idle_s = 7200;
 	OutboundMode outbound = OutboundMode::direct;
+	Filtering filtering = Filtering::off;
 };
 
 // Fig. 4 outbound: client -> server packets leave with source := masq.
@@ -131,6 +138,17 @@ public:
 	using EventHandler = std::function<void(const DataPlaneEvent &)>;
 	virtual bool start_events(EventLoop &loop, EventHandler handler, std::string &error) = 0;
 	virtual bool reports_idle() const { return false; }
+	// Fig. 14 1465 (filtering on): a policy, installed once under an id
+	// (at once, not staged), and the client addresses it applies to
+	// (staged, applied by commit()). A client address without one passes
+	// nothing to or from the client.
+	virtual bool add_policy(uint32_t /*id*/, const Policy & /*p*/, std::string &error)
+	{
+		error = std::string("the ") + name() + " back end does not enforce policies";
+		return false;
+	}
+	virtual void set_client_policy(Address /*client*/, uint32_t /*id*/) {}
+	virtual void clear_client_policy(Address /*client*/) {}
 	// A client-facing interface appeared or went away.
 	virtual void client_interface(uint32_t /*ifindex*/, bool /*present*/) {}
 	// What a previous run left; nullopt where nothing survives a restart.

@@ -57,7 +57,13 @@ constexpr const char *kHamRev = "ham_rev";         // key fam . masq -> server .
 constexpr const char *kSeen = "seen";              // activity, for idle timeouts
 
 const char *kCounters[] = {"fam_out", "fam_out_via", "fam_in", "ham_in", "ham_rev", "miss_out",
-			   "miss_ham", "unknown_dropped", "tcp_end_events", "icmp_queued", "other_dropped"};
+			   "miss_ham", "unknown_dropped", "tcp_end_events", "icmp_queued", "other_dropped",
+			   "policy_denied", "policy_unknown"};
+// Fig. 14 1465: client address -> jump to the chain of its user's policy,
+// one map per direction (filtering on).
+constexpr const char *kPolicyOut = "policy_out";
+constexpr const char *kPolicyIn = "policy_in";
+constexpr uint32_t kNftDataVerdict = 0xffffff00; // NFT_DATA_VERDICT
 
 struct ExprDel { void operator()(nftnl_expr *e) const { nftnl_expr_free(e); } };
 
@@ -192,6 +198,37 @@ public:
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
 		return *this;
+	}
+	// A verdict map: its entry's verdict (a jump) applies; no entry, no match.
+	Rule &vmap(const char *map, uint32_t sreg)
+	{
+		auto e = expr("lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, map);
+		return *this;
+	}
+	// The packet's input (NFT_META_IIFNAME) or output interface matches a
+	// client_interfaces pattern (a trailing '*' a prefix).
+	Rule &interface(uint32_t meta_key, const std::string &pattern)
+	{
+		const uint32_t ifreg = NFT_REG_1; // 16 bytes: an interface name
+		bool prefix = !pattern.empty() && pattern.back() == '*';
+		std::string name = prefix ? pattern.substr(0, pattern.size() - 1) : pattern;
+		char buf[IFNAMSIZ] = {};
+		memcpy(buf, name.data(), std::min(name.size(), size_t(IFNAMSIZ - 1)));
+		uint32_t len = prefix ? uint32_t(name.size()) : uint32_t(std::min(name.size() + 1, size_t(IFNAMSIZ)));
+		return meta(meta_key, ifreg).cmp(ifreg, NFT_CMP_EQ, buf, len);
+	}
+	// The address at offset (12 source, 16 destination) is in the prefix.
+	Rule &in_prefix(uint32_t offset, const Prefix &p, uint32_t reg)
+	{
+		if (p.len == 0)
+			return *this;
+		load(NFT_PAYLOAD_NETWORK_HEADER, offset, 4, reg);
+		if (p.len < 32)
+			mask(reg, htonl(~uint32_t(0) << (32 - p.len)), 4);
+		return cmp_u32(reg, NFT_CMP_EQ, htonl(p.addr.value));
 	}
 	Rule &touch(uint32_t timeout_s)
 	{
@@ -421,7 +458,8 @@ public:
 		nftnl_obj_free(o);
 		push(std::move(buf));
 	}
-	void set(const char *name, uint32_t data_len, uint32_t data_type, uint32_t extra_flags)
+	void set(const char *name, uint32_t data_len, uint32_t data_type, uint32_t extra_flags,
+		 uint32_t key_len = kKeyLen, uint32_t key_type = kKeyType)
 	{
 		auto buf = msg_buf();
 		nftnl_set *s = nftnl_set_alloc();
@@ -429,8 +467,8 @@ public:
 		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
 		nftnl_set_set_u32(s, NFTNL_SET_ID, set_id_++);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, kKeyLen);
-		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, kKeyType);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
 		uint32_t flags = extra_flags;
 		if (data_len) {
 			flags |= NFT_SET_MAP;
@@ -508,16 +546,9 @@ void events_rules(Batch &b, const DataPlaneConfig &cfg)
 // this AP's own port range.
 void pre_rules(Batch &b, const DataPlaneConfig &cfg)
 {
-	const uint32_t ifreg = NFT_REG_1; // 16-byte register for interface names
 	for (const auto &pattern : cfg.client_interfaces) {
-		bool prefix = !pattern.empty() && pattern.back() == '*';
-		std::string name = prefix ? pattern.substr(0, pattern.size() - 1) : pattern;
-		char buf[IFNAMSIZ] = {};
-		memcpy(buf, name.data(), std::min(name.size(), size_t(IFNAMSIZ - 1)));
-		uint32_t len = prefix ? uint32_t(name.size()) : uint32_t(std::min(name.size() + 1, size_t(IFNAMSIZ)));
 		Rule r("pre");
-		r.meta(NFT_META_IIFNAME, ifreg).cmp(ifreg, NFT_CMP_EQ, buf, len);
-		r.verdict(NFT_JUMP, "from_client");
+		r.interface(NFT_META_IIFNAME, pattern).verdict(NFT_JUMP, "from_client");
 		b.rule(r);
 	}
 	for (uint8_t p : kProtos) {
@@ -592,6 +623,12 @@ void from_client_rules(Batch &b, const DataPlaneConfig &cfg)
 		// Traffic for the AP itself and non-unicast stays untouched.
 		Rule r("from_client");
 		r.fib_daddr_type(kKeyReg).cmp_u32(kKeyReg, NFT_CMP_NEQ, RTN_UNICAST).verdict(NFT_RETURN);
+		b.rule(r);
+	}
+	if (cfg.filtering != Filtering::off) {
+		// Fig. 14 1465: the user's policy decides (policy_rules).
+		Rule r("from_client");
+		r.verdict(NFT_JUMP, "check_out");
 		b.rule(r);
 	}
 	{
@@ -675,6 +712,72 @@ void from_client_rules(Batch &b, const DataPlaneConfig &cfg)
 		r.count("other_dropped").verdict(NF_DROP);
 		b.rule(r);
 	}
+}
+
+// to_client: what is forwarded to a client, after translation (Fig. 7
+// 760), passes its user's policy as the client's own traffic does in
+// from_client, the source in the destination's place. ICMP errors pass:
+// roamd forwards only those quoting a connection of this client.
+void to_client_rules(Batch &b, const DataPlaneConfig &cfg)
+{
+	for (const auto &pattern : cfg.client_interfaces) {
+		for (auto [lo, hi] : kIcmpErrors) {
+			Rule r("to_client");
+			r.interface(NFT_META_OIFNAME, pattern).l4(IPPROTO_ICMP).icmp_type(lo, hi).verdict(NF_ACCEPT);
+			b.rule(r);
+		}
+		Rule r("to_client");
+		r.interface(NFT_META_OIFNAME, pattern).verdict(NFT_JUMP, "check_in");
+		b.rule(r);
+	}
+}
+
+// check_out, check_in: the client address's entry goes to its policy's
+// chain (a goto: the policy's return goes back to the chain that jumped
+// here); a client without one passes nothing.
+void check_rules(Batch &b, const char *chain, const char *map, uint32_t addr_at)
+{
+	Rule r(chain);
+	r.load(NFT_PAYLOAD_NETWORK_HEADER, addr_at, 4, kKeyReg).vmap(map, kKeyReg);
+	b.rule(r);
+	Rule log(chain);
+	log.log_limited("roamnat: no policy for this client yet, dropped: ");
+	b.rule(log);
+	Rule d(chain);
+	d.count("policy_unknown").verdict(NF_DROP);
+	b.rule(d);
+}
+
+// A policy's chain per direction: its rules in order, then its default.
+// permit returns to the chain that jumped here (translation goes on), deny
+// drops. Outbound the rules match the destination, inbound the source.
+void policy_rules(Batch &b, const std::string &chain, const Policy &p, bool outbound)
+{
+	const uint32_t addr_at = outbound ? 16 : 12, port_at = outbound ? 2 : 0;
+	auto end = [](Rule &r, RuleAction a) {
+		if (a == RuleAction::permit)
+			r.verdict(NFT_RETURN);
+		else
+			r.count("policy_denied").verdict(NF_DROP);
+	};
+	for (const FilterRule &fr : p.rules) {
+		std::vector<std::optional<PortRange>> ranges(fr.ports.begin(), fr.ports.end());
+		if (ranges.empty())
+			ranges.push_back(std::nullopt);
+		for (const auto &range : ranges) {
+			Rule r(chain.c_str());
+			if (fr.proto)
+				r.l4(uint8_t(*fr.proto));
+			r.in_prefix(addr_at, fr.dst, kKeyReg + 1);
+			if (range)
+				r.load(NFT_PAYLOAD_TRANSPORT_HEADER, port_at, 2, kKeyReg + 2).port_range(kKeyReg + 2, range->min, range->max);
+			end(r, fr.action);
+			b.rule(r);
+		}
+	}
+	Rule r(chain.c_str());
+	end(r, p.fallback);
+	b.rule(r);
 }
 
 // to_local (Fig. 7).
@@ -769,6 +872,10 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	b.set(kHamPending, 0, 0, 0);
 	b.set(kHamRev, 2 * kEpLen, kEp2Type, 0);
 	b.set(kSeen, 0, 0, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	if (cfg_.filtering != Filtering::off) {
+		b.set(kPolicyOut, 4, kNftDataVerdict, 0, 4, kTypeIpv4);
+		b.set(kPolicyIn, 4, kNftDataVerdict, 0, 4, kTypeIpv4);
+	}
 	// Before raw (-300) and conntrack (-200): the events chain sees original
 	// headers; translated packets are untracked, so conntrack never sees half
 	// of a rewritten flow.
@@ -778,12 +885,22 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	b.chain("from_client", -1, 0);
 	b.chain("to_local", -1, 0);
 	b.chain("defrag", -1, 0);
+	if (cfg_.filtering != Filtering::off) {
+		b.chain("to_client", NF_INET_FORWARD, 0);
+		b.chain("check_out", -1, 0);
+		b.chain("check_in", -1, 0);
+	}
 	events_rules(b, cfg_);
 	pre_rules(b, cfg_);
 	out_rules(b, cfg_);
 	from_client_rules(b, cfg_);
 	to_local_rules(b, cfg_);
 	defrag_rules(b);
+	if (cfg_.filtering != Filtering::off) {
+		to_client_rules(b, cfg_);
+		check_rules(b, "check_out", kPolicyOut, 12);
+		check_rules(b, "check_in", kPolicyIn, 16);
+	}
 	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;
 		return false;
@@ -886,6 +1003,10 @@ bool NftDataPlane::commit(std::string &error)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, op.key.data(), uint32_t(op.key.size()));
 		if (!op.data.empty())
 			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, op.data.data(), uint32_t(op.data.size()));
+		if (op.add && !op.jump.empty()) {
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, uint32_t(NFT_GOTO));
+			nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, op.jump.c_str());
+		}
 		nftnl_set_elem_add(s, e);
 		auto *nlh = hdr(buf, op.add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 				op.add ? NLM_F_CREATE | NLM_F_ACK : NLM_F_ACK, 0);
@@ -1059,6 +1180,60 @@ std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()
 		nftnl_set_free(got);
 	}
 	return act;
+}
+
+} // namespace roamnat
+
+namespace roamnat {
+
+std::string NftDataPlane::policy_chain(uint32_t id, bool outbound)
+{
+	return "policy" + std::to_string(id) + (outbound ? "_out" : "_in");
+}
+
+bool NftDataPlane::add_policy(uint32_t id, const Policy &p, std::string &error)
+{
+	if (cfg_.filtering == Filtering::off) {
+		error = "filtering is off";
+		return false;
+	}
+	Batch b(cfg_);
+	for (bool outbound : {true, false}) {
+		std::string chain = policy_chain(id, outbound);
+		b.chain(chain.c_str(), -1, 0);
+		policy_rules(b, chain, p, outbound);
+	}
+	if (!send_batch(b.msgs, error)) {
+		error = "installing policy " + p.name + ": " + error;
+		return false;
+	}
+	return true;
+}
+
+void NftDataPlane::set_client_policy(Address client, uint32_t id)
+{
+	auto it = client_policy_.find(client);
+	if (it != client_policy_.end() && it->second == id)
+		return;
+	if (it != client_policy_.end())
+		clear_client_policy(client);
+	std::vector<uint8_t> key(4);
+	uint32_t a = htonl(client.value);
+	memcpy(key.data(), &a, 4);
+	staged_.push_back({true, kPolicyOut, key, {}, policy_chain(id, true)});
+	staged_.push_back({true, kPolicyIn, key, {}, policy_chain(id, false)});
+	client_policy_[client] = id;
+}
+
+void NftDataPlane::clear_client_policy(Address client)
+{
+	if (!client_policy_.erase(client))
+		return;
+	std::vector<uint8_t> key(4);
+	uint32_t a = htonl(client.value);
+	memcpy(key.data(), &a, 4);
+	staged_.push_back({false, kPolicyOut, key, {}, {}});
+	staged_.push_back({false, kPolicyIn, key, {}, {}});
 }
 
 } // namespace roamnat

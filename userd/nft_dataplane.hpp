@@ -44,6 +44,11 @@ public:
 	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
 	// TCP FIN/RST arrive as packets on the event NFQUEUE (accepted at once).
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
+	// Each policy is a chain per direction; each client address an entry
+	// of the policy_out and policy_in verdict maps that jumps to them.
+	bool add_policy(uint32_t id, const Policy &p, std::string &error) override;
+	void set_client_policy(Address client, uint32_t id) override;
+	void clear_client_policy(Address client) override;
 
 private:
 	struct Op {
@@ -51,7 +56,9 @@ private:
 		std::string set;
 		std::vector<uint8_t> key;
 		std::vector<uint8_t> data;
+		std::string jump = {}; // a verdict map's entry: the chain it goes to
 	};
+	static std::string policy_chain(uint32_t id, bool outbound);
 	bool send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error);
 	bool build_ruleset(std::string &error);
 	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
@@ -72,6 +79,7 @@ private:
 	MnlSocket nl_;
 	uint32_t seq_ = 1;
 	std::vector<Op> staged_;
+	std::map<Address, uint32_t> client_policy_; // as staged: a change deletes the old entry first
 	std::unique_ptr<NfQueue> events_;
 };
 

@@ -29,6 +29,7 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	{"backend", "auto", "kmod | nftables | auto (kmod if roamnat.ko is loaded)"},
 	{"control_socket", "/run/roamnat/roamd.sock", "socket for 'roamctl --agent'; empty: none"},
 	{"hostapd", "", "hostapd control sockets of this AP's BSSes ('/run/hostapd/wlan0 ...'); empty: none"},
+	{"filtering", "off", "off | deny: per-user policies from the coordinator (docs/policy.md)"},
 	{"dhcp_snooping", "yes", "learn each station's address from the DHCP replies this AP sends to it"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

@@ -43,6 +43,11 @@ public:
 	const std::map<MacAddr, User> &users() const { return users_; }
 
 	bool associated(const MacAddr &mac) const { return associated_.count(mac); }
+	std::optional<Address> address_of(const MacAddr &mac) const
+	{
+		auto it = where_.find(mac);
+		return it == where_.end() ? std::nullopt : std::optional<Address>(it->second.addr);
+	}
 	size_t known() const { return where_.size(); }
 	uint64_t unknown_departures() const { return unknown_departures_; }
 

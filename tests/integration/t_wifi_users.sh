@@ -11,8 +11,10 @@
 # given; the upload arrives intact and the coordinator moves her binding.
 # bob (no key caching) roams too: a full EAP exchange, the baseline. A
 # wrong password is refused by FreeRADIUS, the station never gets on the
-# air, the coordinator hears nothing; the right one lets it in again. Runs
-# in the QEMU guest.
+# air, the coordinator hears nothing; the right one lets it in again. The
+# Access-Accepts' authorization (Filter-Id, NAS-Filter-Rule) travels with
+# the keys, and the coordinator answers each station's policy. Runs in the
+# QEMU guest.
 . "$(dirname "$0")/lib.sh"
 command -v freeradius >/dev/null || { echo "SKIP: freeradius is not installed (packaging/install-deps.sh)"; exit 77; }
 wifi_lab_up --eap --aps 2 --clients 2
@@ -34,7 +36,7 @@ grep -q "audit: station $mac1 authenticated: user=alice ap=ap1 method=PEAP" "$CO
 ok "alice (PEAP, $mac1) and bob (TTLS, $mac2) authenticated at ap1 under the outer identity 'anonymous'; the coordinator has both by their inner names"
 
 wait_for 100 at_least ap2 pmksa_installed 2 ||
-	fail "ap2's hostapd was not given both keys (pmksa_installed $(counter ap2 pmksa_installed)); see logs/radius-keys.log: $(cat "$ROAMLAB_DIR/logs/radius-keys.log" 2>/dev/null)"
+	fail "ap2's hostapd was not given both keys (pmksa_installed $(counter ap2 pmksa_installed)); roamctl station-key said: $(grep roamctl "$RADIUS_LOG")"
 for m in "$mac1 (user=alice)" "$mac2 (user=bob)"; do
 	grep -q "audit: key of station $m from radius, authenticated at ap1: handed to 1 AP(s): ap2" "$COORD_LOG" ||
 		fail "the coordinator logged no handoff of $m's key to ap2"
@@ -45,6 +47,25 @@ installed=$(counter ap1 pmksa_installed)
 grep -q "audit: key of station $mac1 (user=alice) installed in BSS wlan0" "$ROAMLAB_DIR/logs/ap2.log" ||
 	fail "ap2 logged no audit line for alice's key"
 ok "FreeRADIUS handed both keys to the coordinator, which gave them to ap2 alone; ap2 installed them in its hostapd"
+
+# Policies (docs/policy.md): alice's Access-Accept names one (Filter-Id),
+# bob's brings its rules (NAS-Filter-Rule); both came with the keys.
+grep -q "audit: key of station $mac1 (user=alice) from radius.*; authorized: Filter-Id=staff Class=0x726f616d6e6174$" "$COORD_LOG" ||
+	fail "the coordinator logged no authorization for alice's key: $(grep "key of station $mac1" "$COORD_LOG")"
+grep -q "audit: key of station $mac2 (user=bob) from radius.*; authorized: NAS-Filter-Rules=2$" "$COORD_LOG" ||
+	fail "the coordinator logged no authorization for bob's key: $(grep "key of station $mac2" "$COORD_LOG")"
+policy_of() { lab ctl policy "$1" --json | json_get 'd["user"] + " " + d["policy"] + " (" + d["source"] + ", default " + d["default"] + "): " + "; ".join(d["rules"])'; }
+want="alice staff (Filter-Id, default deny): permit in ip from any to 10.201.0.0/24"
+[ "$(policy_of "$mac1")" = "$want" ] || fail "alice's policy is '$(policy_of "$mac1")', not '$want'"
+want="bob radius:bob (NAS-Filter-Rule, default deny): permit in tcp from any to 10.201.0.10 5001; deny in ip from any to any"
+[ "$(policy_of "$mac2")" = "$want" ] || fail "bob's policy is '$(policy_of "$mac2")', not '$want'"
+if out=$(lab ctl policy 02:00:00:00:99:00 2>&1); then fail "a MAC nobody authenticated at has a policy: $out"; fi
+[[ $out == *"no user is known for station 02:00:00:00:99:00"* ]] || fail "roamctl policy for an unknown MAC said: $out"
+users=$(lab ctl users --json | json_get '" ".join(sorted(u["user"] + "=" + u["policy"] for u in d))')
+[ "$users" = "alice=staff bob=radius:bob" ] || fail "roamctl users lists the policies as $users"
+grep -q "audit: policy for station $mac2 (user=bob) asked by roamctl: radius:bob (2 rule(s), default deny) from NAS-Filter-Rule" "$COORD_LOG" ||
+	fail "the coordinator logged no audit line for the policy lookup of bob's station"
+ok "policies: alice under staff by her Filter-Id, bob under his two NAS-Filter-Rules, an unknown MAC refused; each lookup audited"
 
 starts=$(eap_starts client1)
 start_transfer up 5001 200k

@@ -58,6 +58,19 @@ public:
 	}
 	void verdict(MissId id, Verdict v) override { verdicts.push_back({id.packet, v}); }
 	void client_interface(uint32_t ifindex, bool present) override { interfaces.push_back({ifindex, present}); }
+	bool add_policy(uint32_t id, const Policy &p, std::string &) override
+	{
+		policies[id] = p;
+		return true;
+	}
+	void set_client_policy(Address client, uint32_t id) override { stage("+policy " + client.str() + " " + std::to_string(id)); }
+	void clear_client_policy(Address client) override
+	{
+		for (const auto &e : entries)
+			if (e.rfind("policy " + client.str() + " ", 0) == 0)
+				stage("-" + e);
+	}
+	std::map<uint32_t, Policy> policies; // installed, by id
 
 	// The entries the data plane holds, as "table key -> rewrite" strings.
 	std::set<std::string> entries;

@@ -69,7 +69,8 @@ struct Lab {
 
 	// client_here: the client has arrived already (its ARP on the link), so
 	// its first packet asks nothing more than its flowchart does.
-	explicit Lab(HamPolicy policy = {}, bool client_here = true, uint32_t udp_idle_s = 60)
+	explicit Lab(HamPolicy policy = {}, bool client_here = true, uint32_t udp_idle_s = 60,
+		     Filtering filtering = Filtering::off)
 	{
 		set_log_level(LogLevel::error);
 		AgentOptions o;
@@ -79,6 +80,7 @@ struct Lab {
 		o.ham_policy = std::move(policy);
 		o.end_linger = Millis(1);
 		o.dp.udp_idle_s = udp_idle_s;
+		o.dp.filtering = filtering;
 		o.dhcp_snooping = false; // a packet socket needs root; the agent's half is tested below
 		agent = std::make_unique<Agent>(loop, o, dp, coord);
 		std::string err;
@@ -618,4 +620,79 @@ TEST_CASE("revocation at the AP: a withdrawn station's key is wiped, and the coo
 	revoke.request_id = 0; // a replay on connect: nothing to answer
 	lab.coord.push(revoke);
 	CHECK(lab.coord.answers.size() == 1);
+}
+
+namespace {
+// The index of the newest request of that type.
+size_t newest(const FakeCoordinator &c, MsgType type)
+{
+	for (size_t i = c.asked.size(); i-- > 0;)
+		if (c.asked[i].msg.type == type)
+			return i;
+	FAIL("no " << proto::msg_type_name(type) << " was asked");
+	return 0;
+}
+} // namespace
+
+TEST_CASE("filtering: a station's policy is asked once its user is taken, given to its address, gone when it is")
+{
+	Lab lab({}, false, 60, Filtering::deny);
+	lab.coord.stations = false;
+	MacAddr alice = *MacAddr::parse("02:00:00:00:01:00"), bob = *MacAddr::parse("02:00:00:00:02:00");
+	Address bob_addr = *Address::parse("10.202.0.12");
+	std::string why;
+	auto policy_reply = [&](const char *user, const char *name, std::vector<const char *> rules) {
+		Message r = reply(Status::ok);
+		r.user = user;
+		r.filter_id = name;
+		for (const char *t : rules)
+			r.rules.push_back(*parse_filter_rule(t, why));
+		r.verdict = RuleAction::deny;
+		r.text = "Filter-Id";
+		return r;
+	};
+	auto authenticate = [&](const MacAddr &mac, const char *user) {
+		StationRecord rec;
+		rec.mac = mac;
+		rec.authorized = true;
+		rec.user = user;
+		rec.eap_method = "PEAP";
+		lab.agent->station_associated(mac, kIfindex);
+		lab.agent->station_authenticated(rec, "wlan0");
+		lab.coord.answer(newest(lab.coord, MsgType::station_auth), Status::ok);
+	};
+
+	lab.agent->dhcp_acked(alice, kClient.addr, kIfindex); // its address, before its user
+	authenticate(alice, "alice");
+	size_t asked = newest(lab.coord, MsgType::policy_request);
+	CHECK(lab.coord.asked[asked].msg.mac == alice);
+	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 0); // nothing passes until the answer
+	Message staff = policy_reply("alice", "staff", {"permit in ip from any to 10.201.0.0/24"});
+	lab.coord.answer(asked, &staff);
+	REQUIRE(lab.dp.policies.size() == 1);
+	CHECK(lab.dp.policies[1].name == "staff");
+	CHECK(lab.dp.policies[1].rules == staff.rules);
+	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 1);
+
+	// bob's user comes before his address; his policy is alice's: installed once.
+	authenticate(bob, "bob");
+	Message same = policy_reply("bob", "staff", {"permit in ip from any to 10.201.0.0/24"});
+	lab.coord.answer(newest(lab.coord, MsgType::policy_request), &same);
+	CHECK(lab.dp.policies.size() == 1);
+	lab.agent->dhcp_acked(bob, bob_addr, kIfindex);
+	CHECK(lab.dp.entries.count("policy 10.202.0.12 1") == 1);
+
+	// A new lease moves the entry; leaving removes it.
+	lab.agent->dhcp_acked(bob, *Address::parse("10.202.0.13"), kIfindex);
+	CHECK(lab.dp.entries.count("policy 10.202.0.12 1") == 0);
+	CHECK(lab.dp.entries.count("policy 10.202.0.13 1") == 1);
+	lab.agent->station_left(bob);
+	CHECK(lab.dp.entries.count("policy 10.202.0.13 1") == 0);
+
+	// Refused (a revoked user) or withdrawn: alice's entry goes.
+	lab.coord.new_session(); // the users are reported and their policies asked again
+	lab.coord.answer(newest(lab.coord, MsgType::station_auth), Status::ok);
+	lab.coord.answer(newest(lab.coord, MsgType::policy_request), Status::unauthorized);
+	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 0);
+	CHECK(lab.dp.entries.empty());
 }
