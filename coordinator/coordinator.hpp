@@ -73,6 +73,7 @@ public:
 		std::string user;
 		Policy policy;
 		std::string source; // what chose it: "NAS-Filter-Rule", "Filter-Id", "policies_file", ...
+		bool undefined_filter_id = false; // RADIUS named a policy the file does not define
 	};
 	enum class PolicyRefusal { unknown_station, revoked };
 	std::optional<PolicyDecision> policy_for(const MacAddr &mac, PolicyRefusal &why);

@@ -85,6 +85,7 @@ std::optional<Coordinator::PolicyDecision> Coordinator::policy_for(const MacAddr
 		const Policy *p = opts_.policies ? opts_.policies->find(*authz->filter_id) : nullptr;
 		d.policy = p ? *p : deny_all(*authz->filter_id);
 		d.source = p ? "Filter-Id" : "Filter-Id (no such policy: everything denied)";
+		d.undefined_filter_id = !p;
 	} else if (opts_.policies) {
 		const Policy *p = opts_.policies->for_user(user);
 		d.policy = p ? *p : deny_all("none");
@@ -116,7 +117,7 @@ void Coordinator::on_policy_request(Session &s, const Message &m)
 		s.conn->send(reply);
 		return;
 	}
-	if (d->source.find("no such policy") != std::string::npos)
+	if (d->undefined_filter_id)
 		count("policy_undefined_filter_id");
 	reply.status = Status::ok;
 	reply.user = d->user;

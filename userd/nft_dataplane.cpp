@@ -1210,6 +1210,16 @@ bool NftDataPlane::add_policy(uint32_t id, const Policy &p, std::string &error)
 	return true;
 }
 
+namespace {
+std::vector<uint8_t> address_key(Address a)
+{
+	uint32_t n = htonl(a.value);
+	std::vector<uint8_t> key(4);
+	memcpy(key.data(), &n, 4);
+	return key;
+}
+} // namespace
+
 void NftDataPlane::set_client_policy(Address client, uint32_t id)
 {
 	auto it = client_policy_.find(client);
@@ -1217,9 +1227,7 @@ void NftDataPlane::set_client_policy(Address client, uint32_t id)
 		return;
 	if (it != client_policy_.end())
 		clear_client_policy(client);
-	std::vector<uint8_t> key(4);
-	uint32_t a = htonl(client.value);
-	memcpy(key.data(), &a, 4);
+	auto key = address_key(client);
 	staged_.push_back({true, kPolicyOut, key, {}, policy_chain(id, true)});
 	staged_.push_back({true, kPolicyIn, key, {}, policy_chain(id, false)});
 	client_policy_[client] = id;
@@ -1229,9 +1237,7 @@ void NftDataPlane::clear_client_policy(Address client)
 {
 	if (!client_policy_.erase(client))
 		return;
-	std::vector<uint8_t> key(4);
-	uint32_t a = htonl(client.value);
-	memcpy(key.data(), &a, 4);
+	auto key = address_key(client);
 	staged_.push_back({false, kPolicyOut, key, {}, {}});
 	staged_.push_back({false, kPolicyIn, key, {}, {}});
 }
