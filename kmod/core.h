@@ -5,6 +5,7 @@
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -54,6 +55,7 @@ struct roamnat_config {
 	u16 miss_queue;			/* FAM_OUT misses (Fig. 6) */
 	u16 ham_miss_queue;		/* HAM misses and their ICMP errors (Fig. 7) */
 	u8 drop_other;			/* clients' untranslatable packets: drop, not pass */
+	u8 filtering;			/* enum roamnat_filtering (policy.c) */
 	u32 udp_idle_s;			/* 0: no idle events */
 	u32 tcp_idle_s;
 	u64 cookie;
@@ -82,8 +84,37 @@ struct roamnat_last_out {
 
 DECLARE_PER_CPU(struct roamnat_last_out, roamnat_last_out);
 
+/* Fig. 14 1465: one rule of a user's policy, matched against the client's peer. */
+struct roamnat_rule {
+	__be32 addr;
+	__be32 mask;
+	u8 action;			/* enum roamnat_action */
+	u8 proto;			/* 0: every protocol */
+	u8 n_ports;			/* 0: every port */
+	struct roamnat_port_range ports[ROAMNAT_MAX_RULE_PORTS];
+};
+
+/* Immutable once published: a change replaces the whole policy. */
+struct roamnat_policy {
+	struct rcu_head rcu;
+	u8 fallback;			/* enum roamnat_action */
+	u32 n_rules;
+	struct roamnat_rule rules[];
+};
+
+/* A client's address -> its policy, by id: a policy replaced keeps its clients. */
+struct roamnat_client {
+	struct rhash_head node;
+	__be32 addr;
+	u32 policy_id;
+	struct rcu_head rcu;
+};
+
 struct roamnat_net {
 	struct rhashtable tables[__ROAMNAT_TABLE_MAX];
+	struct xarray policies;			/* id -> struct roamnat_policy */
+	struct rhashtable clients;		/* struct roamnat_client */
+	u32 n_policies;				/* under lock */
 	struct mutex lock;			/* serialises writers */
 	struct roamnat_config __rcu *config;	/* NULL: not configured, pass all */
 	struct roamnat_pcpu_stats __percpu *stats;
@@ -135,6 +166,17 @@ static inline u32 roamnat_idle_ms(const struct roamnat_entry *e)
 {
 	return jiffies_to_msecs((u32)jiffies - READ_ONCE(e->last_seen));
 }
+
+int roamnat_policy_init(struct roamnat_net *rn);
+void roamnat_policy_destroy(struct roamnat_net *rn);
+int roamnat_policy_set(struct roamnat_net *rn, u32 id, struct roamnat_policy *p);
+int roamnat_policy_del(struct roamnat_net *rn, u32 id);
+int roamnat_client_set(struct roamnat_net *rn, __be32 addr, u32 policy_id);
+int roamnat_client_del(struct roamnat_net *rn, __be32 addr);
+void roamnat_policy_flush(struct roamnat_net *rn);
+u32 roamnat_clients_count(struct roamnat_net *rn);
+unsigned int roamnat_filter(struct roamnat_net *rn, struct sk_buff *skb,
+			    const struct nf_hook_state *state, bool outbound);
 
 int roamnat_netlink_init(void);
 void roamnat_netlink_exit(void);

@@ -10,7 +10,8 @@
  * table (-300), before conntrack (-200), which never sees a translated
  * packet (each is marked untracked). Works with and without conntrack.
  * A second hook at LOCAL_OUT translates the ICMP errors this host itself
- * sends about a translated packet (icmp.c).
+ * sends about a translated packet (icmp.c); a third, at FORWARD, holds
+ * what goes to a client to its user's policy (policy.c).
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -212,6 +213,10 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	cfg = rcu_dereference(rn->config);
 	if (!cfg || !pskb_may_pull(skb, sizeof(struct iphdr)))
 		return NF_ACCEPT;
+	from_client = roamnat_client_iface(cfg, state->in);
+	/* Fig. 14 1465: the user's policy first, whatever the protocol. */
+	if (cfg->filtering && from_client && roamnat_filter(rn, skb, state, true) != NF_ACCEPT)
+		return NF_DROP;
 	iph = ip_hdr(skb);
 	thoff = ip_hdrlen(skb);
 	switch (iph->protocol) {
@@ -230,7 +235,6 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	default:
 		return roamnat_other(rn, cfg, skb, state);
 	}
-	from_client = roamnat_client_iface(cfg, state->in);
 	/* With nf_defrag_ipv4 active only whole datagrams get here; a fragment
 	 * left over cannot be matched by ports and is never rewritten.
 	 */
@@ -303,6 +307,32 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	return NF_DROP;
 }
 
+/* Fig. 14 1465, inbound: what is forwarded to a client passes its user's
+ * policy, after translation (Fig. 7 760), on the HAM -> FAM relay path as
+ * on the direct one. ICMP errors pass: icmp.c translates only those that
+ * quote a connection of the client.
+ */
+static unsigned int roamnat_forward(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct roamnat_net *rn = roamnat_pernet(state->net);
+	const struct roamnat_config *cfg;
+	const struct iphdr *iph;
+	u8 type;
+
+	cfg = rcu_dereference(rn->config);
+	if (!cfg || !cfg->filtering || !state->out || !roamnat_client_iface(cfg, state->out))
+		return NF_ACCEPT;
+	iph = ip_hdr(skb);
+	if (iph->protocol == IPPROTO_ICMP && !ip_is_fragment(iph) &&
+	    pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct icmphdr))) {
+		type = ((struct icmphdr *)(skb_network_header(skb) + ip_hdrlen(skb)))->type;
+		if (type != ICMP_ECHO && type != ICMP_ECHOREPLY)
+			return NF_ACCEPT;
+	}
+	return roamnat_filter(rn, skb, state, false);
+}
+
 static unsigned int roamnat_local_out(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
@@ -319,6 +349,13 @@ static const struct nf_hook_ops roamnat_nf_ops[] = {
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP_PRI_RAW + 10,
+	},
+	{
+		/* Returns at once unless FILTERING is set. */
+		.hook = roamnat_forward,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_FORWARD,
+		.priority = NF_IP_PRI_FILTER,
 	},
 	{
 		/* ICMP errors this host sends about a translated packet (icmp.c). */

@@ -32,7 +32,15 @@ static int __net_init roamnat_net_init(struct net *net)
 		u64_stats_init(&per_cpu_ptr(rn->stats, cpu)->syncp);
 	err = roamnat_table_init(rn);
 	if (err)
-		free_percpu(rn->stats);
+		goto free_stats;
+	err = roamnat_policy_init(rn);
+	if (err)
+		goto destroy_tables;
+	return 0;
+destroy_tables:
+	roamnat_table_destroy(rn);
+free_stats:
+	free_percpu(rn->stats);
 	return err;
 }
 
@@ -48,6 +56,7 @@ static void __net_exit roamnat_net_exit(struct net *net)
 	synchronize_net();
 	kfree(cfg);
 	roamnat_table_destroy(rn);
+	roamnat_policy_destroy(rn);
 	free_percpu(rn->stats);
 }
 

@@ -14,6 +14,17 @@
 
 static struct genl_family roamnat_genl_family;
 
+static const struct nla_policy roamnat_rule_policy[ROAMNAT_R_MAX + 1] = {
+	[ROAMNAT_R_ACTION] = NLA_POLICY_RANGE(NLA_U8, ROAMNAT_ACTION_PERMIT, ROAMNAT_ACTION_DENY),
+	[ROAMNAT_R_PROTO] = NLA_POLICY_MIN(NLA_U8, 1),
+	[ROAMNAT_R_ADDR] = { .type = NLA_BE32 },
+	[ROAMNAT_R_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[ROAMNAT_R_PORTS] = {
+		.type = NLA_BINARY,
+		.len = ROAMNAT_MAX_RULE_PORTS * sizeof(struct roamnat_port_range),
+	},
+};
+
 static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_VERSION] = { .type = NLA_U32 },
 	[ROAMNAT_A_TABLE] = NLA_POLICY_MAX(NLA_U8, ROAMNAT_TABLE_MAX),
@@ -45,6 +56,14 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_ORIG_ADDR] = { .type = NLA_BE32 },
 	[ROAMNAT_A_ORIG_PORT] = { .type = NLA_BE16 },
 	[ROAMNAT_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[ROAMNAT_A_FILTERING] = NLA_POLICY_MAX(NLA_U8, ROAMNAT_FILTERING_MAX),
+	[ROAMNAT_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[ROAMNAT_A_POLICY_DEFAULT] =
+		NLA_POLICY_RANGE(NLA_U8, ROAMNAT_ACTION_PERMIT, ROAMNAT_ACTION_DENY),
+	[ROAMNAT_A_RULES] = NLA_POLICY_NESTED_ARRAY(roamnat_rule_policy),
+	[ROAMNAT_A_CLIENT] = { .type = NLA_BE32 },
+	[ROAMNAT_A_POLICIES] = { .type = NLA_REJECT },
+	[ROAMNAT_A_CLIENTS] = { .type = NLA_REJECT },
 };
 
 static const struct genl_multicast_group roamnat_mcgrps[] = {
@@ -312,6 +331,172 @@ static int roamnat_nl_reset(struct sk_buff *skb, struct genl_info *info)
 		kfree_rcu(old, rcu);
 	for (t = 0; t < __ROAMNAT_TABLE_MAX; t++)
 		roamnat_table_flush(rn, t);
+	roamnat_policy_flush(rn);
+	mutex_unlock(&rn->lock);
+	return 0;
+}
+
+/* One element of ROAMNAT_A_RULES, already checked against roamnat_rule_policy. */
+static int roamnat_nl_rule(struct genl_info *info, const struct nlattr *nest,
+			   struct roamnat_rule *r)
+{
+	struct nlattr *tb[ROAMNAT_R_MAX + 1];
+	u8 plen = 32;
+	u32 i, len;
+	int err;
+
+	err = nla_parse_nested(tb, ROAMNAT_R_MAX, nest, roamnat_rule_policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[ROAMNAT_R_ACTION]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest, "a rule needs its action");
+		return -EINVAL;
+	}
+	r->action = nla_get_u8(tb[ROAMNAT_R_ACTION]);
+	if (tb[ROAMNAT_R_PROTO])
+		r->proto = nla_get_u8(tb[ROAMNAT_R_PROTO]);
+	if (tb[ROAMNAT_R_PLEN]) {
+		if (!tb[ROAMNAT_R_ADDR]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[ROAMNAT_R_PLEN],
+					    "a prefix length needs its address");
+			return -EINVAL;
+		}
+		plen = nla_get_u8(tb[ROAMNAT_R_PLEN]);
+	}
+	if (tb[ROAMNAT_R_ADDR]) {
+		r->mask = plen ? htonl(~0U << (32 - plen)) : 0;
+		r->addr = nla_get_be32(tb[ROAMNAT_R_ADDR]);
+		if (r->addr & ~r->mask) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[ROAMNAT_R_ADDR],
+					    "the prefix has host bits set");
+			return -EINVAL;
+		}
+	}
+	if (tb[ROAMNAT_R_PORTS]) {
+		len = nla_len(tb[ROAMNAT_R_PORTS]);
+		if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[ROAMNAT_R_PORTS],
+					    "ports are for TCP and UDP rules only");
+			return -EINVAL;
+		}
+		if (!len || len % sizeof(struct roamnat_port_range)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[ROAMNAT_R_PORTS],
+					    "an array of one or more port ranges");
+			return -EINVAL;
+		}
+		r->n_ports = len / sizeof(struct roamnat_port_range);
+		memcpy(r->ports, nla_data(tb[ROAMNAT_R_PORTS]), len);
+		for (i = 0; i < r->n_ports; i++) {
+			if (r->ports[i].lo > r->ports[i].hi) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[ROAMNAT_R_PORTS],
+						    "a port range ends below its start");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int roamnat_nl_set_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+	struct roamnat_policy *p;
+	struct nlattr *rule;
+	u32 n = 0, id;
+	int rem, err;
+
+	if (!a[ROAMNAT_A_POLICY_ID] || !a[ROAMNAT_A_POLICY_DEFAULT]) {
+		GENL_SET_ERR_MSG(info, "a policy needs its id and default action");
+		return -EINVAL;
+	}
+	id = nla_get_u32(a[ROAMNAT_A_POLICY_ID]);
+	if (a[ROAMNAT_A_RULES])
+		nla_for_each_nested(rule, a[ROAMNAT_A_RULES], rem)
+			n++;
+	if (n > ROAMNAT_MAX_RULES) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_RULES], "more than 128 rules");
+		return -E2BIG;
+	}
+	p = kzalloc(struct_size(p, rules, n), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	p->fallback = nla_get_u8(a[ROAMNAT_A_POLICY_DEFAULT]);
+	if (a[ROAMNAT_A_RULES]) {
+		nla_for_each_nested(rule, a[ROAMNAT_A_RULES], rem) {
+			err = roamnat_nl_rule(info, rule, &p->rules[p->n_rules]);
+			if (err) {
+				kfree(p);
+				return err;
+			}
+			p->n_rules++;
+		}
+	}
+	mutex_lock(&rn->lock);
+	err = roamnat_policy_set(rn, id, p);
+	mutex_unlock(&rn->lock);
+	if (err == -ENOSPC)
+		GENL_SET_ERR_MSG(info, "4096 policies already installed in this namespace");
+	return err;
+}
+
+static int roamnat_nl_del_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	int err;
+
+	if (!info->attrs[ROAMNAT_A_POLICY_ID]) {
+		GENL_SET_ERR_MSG(info, "which policy: POLICY_ID");
+		return -EINVAL;
+	}
+	mutex_lock(&rn->lock);
+	err = roamnat_policy_del(rn, nla_get_u32(info->attrs[ROAMNAT_A_POLICY_ID]));
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+static int roamnat_nl_set_client(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+	int err;
+
+	if (!a[ROAMNAT_A_CLIENT] || !a[ROAMNAT_A_POLICY_ID]) {
+		GENL_SET_ERR_MSG(info, "a client's address and its policy id are required");
+		return -EINVAL;
+	}
+	mutex_lock(&rn->lock);
+	err = roamnat_client_set(rn, nla_get_be32(a[ROAMNAT_A_CLIENT]),
+				 nla_get_u32(a[ROAMNAT_A_POLICY_ID]));
+	mutex_unlock(&rn->lock);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, a[ROAMNAT_A_POLICY_ID], "no such policy");
+	else if (err == -ENOSPC)
+		GENL_SET_ERR_MSG(info, "too many clients (module parameter max_entries)");
+	return err;
+}
+
+static int roamnat_nl_del_client(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	int err;
+
+	if (!info->attrs[ROAMNAT_A_CLIENT]) {
+		GENL_SET_ERR_MSG(info, "which client: CLIENT");
+		return -EINVAL;
+	}
+	mutex_lock(&rn->lock);
+	err = roamnat_client_del(rn, nla_get_be32(info->attrs[ROAMNAT_A_CLIENT]));
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+static int roamnat_nl_flush_policies(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+
+	mutex_lock(&rn->lock);
+	roamnat_policy_flush(rn);
 	mutex_unlock(&rn->lock);
 	return 0;
 }
@@ -347,6 +532,8 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->ham_miss_queue = cfg->miss_queue;
 	if (a[ROAMNAT_A_DROP_OTHER])
 		cfg->drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]);
+	if (a[ROAMNAT_A_FILTERING])
+		cfg->filtering = nla_get_u8(a[ROAMNAT_A_FILTERING]);
 	if (a[ROAMNAT_A_UDP_IDLE_S])
 		cfg->udp_idle_s = nla_get_u32(a[ROAMNAT_A_UDP_IDLE_S]);
 	if (a[ROAMNAT_A_TCP_IDLE_S])
@@ -409,6 +596,9 @@ static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 		    !nla_put_u16(msg, ROAMNAT_A_MISS_QUEUE, cfg->miss_queue) &&
 		    !nla_put_u16(msg, ROAMNAT_A_HAM_MISS_QUEUE, cfg->ham_miss_queue) &&
 		    !nla_put_u8(msg, ROAMNAT_A_DROP_OTHER, cfg->drop_other) &&
+		    !nla_put_u8(msg, ROAMNAT_A_FILTERING, cfg->filtering) &&
+		    !nla_put_u32(msg, ROAMNAT_A_POLICIES, READ_ONCE(rn->n_policies)) &&
+		    !nla_put_u32(msg, ROAMNAT_A_CLIENTS, roamnat_clients_count(rn)) &&
 		    !nla_put_u32(msg, ROAMNAT_A_UDP_IDLE_S, cfg->udp_idle_s) &&
 		    !nla_put_u32(msg, ROAMNAT_A_TCP_IDLE_S, cfg->tcp_idle_s) &&
 		    !nla_put_u64_64bit(msg, ROAMNAT_A_COOKIE, cfg->cookie, ROAMNAT_A_PAD) &&
@@ -537,6 +727,31 @@ static const struct genl_ops roamnat_ops[] = {
 	{
 		.cmd = ROAMNAT_CMD_GET_CONFIG,
 		.doit = roamnat_nl_get_config,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_SET_POLICY,
+		.doit = roamnat_nl_set_policy,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_DEL_POLICY,
+		.doit = roamnat_nl_del_policy,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_SET_CLIENT,
+		.doit = roamnat_nl_set_client,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_DEL_CLIENT,
+		.doit = roamnat_nl_del_client,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_FLUSH_POLICIES,
+		.doit = roamnat_nl_flush_policies,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -69,10 +69,13 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	kcfg_.tcp_idle_s = cfg.tcp_idle_s;
 	kcfg_.drop_other = cfg.drop_other;
 	// The previous run's instance stays until set_instance(): leftover() reads it.
-	if (auto old = nl_.get_config(error))
-		kcfg_.cookie = old->cookie;
-	else if (!error.empty())
+	auto old = nl_.get_config(error);
+	if (!old && !error.empty())
 		return false;
+	if (old)
+		kcfg_.cookie = old->cookie;
+	if (cfg.filtering != Filtering::off || (old && old->filtering.value_or(false)))
+		kcfg_.filtering = cfg.filtering != Filtering::off;
 	// The client interfaces there are now, at once: a client packet seen as
 	// coming from elsewhere would be forwarded untranslated.
 	if (struct if_nameindex *ifs = if_nameindex()) {
@@ -85,7 +88,18 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 		error = "configuring roamnat.ko: " + error;
 		return false;
 	}
+	// A previous run's policy ids mean nothing to this one, which asks the
+	// coordinator again for every station: meanwhile its clients pass nothing.
+	if ((old && old->policies) && !nl_.flush_policies(error)) {
+		error = "clearing roamnat.ko's policies: " + error;
+		return false;
+	}
 	return true;
+}
+
+bool KmodDataPlane::add_policy(uint32_t id, const Policy &p, std::string &error)
+{
+	return nl_.set_policy(id, p, error);
 }
 
 void KmodDataPlane::push_config()
@@ -174,12 +188,18 @@ void KmodDataPlane::del_ham_reverse(const HamReverseRule &r) { stage(false, ham_
 
 bool KmodDataPlane::commit(std::string &error)
 {
-	if (staged_.empty())
-		return true;
 	// In order: an ADD replaces, so "delete, add" of one key (a HAM switching
 	// FAM) leaves the new entry.
-	bool ok = nl_.apply(staged_, error);
+	bool ok = staged_.empty() || nl_.apply(staged_, error);
 	staged_.clear();
+	for (const auto &[client, id] : client_changes_) {
+		std::string err;
+		if (!(id ? nl_.set_client_policy(client, *id, err) : nl_.del_client_policy(client, err)) && ok) {
+			error = err;
+			ok = false;
+		}
+	}
+	client_changes_.clear();
 	return ok;
 }
 
@@ -196,7 +216,8 @@ std::map<std::string, uint64_t> KmodDataPlane::counters()
 	static const std::map<std::string, std::string> kSameAsNft = {
 		{"ham_packets", "ham_in_packets"}, {"ham_bytes", "ham_in_bytes"},
 		{"drop_unknown", "unknown_dropped_packets"}, {"misses", "miss_packets"},
-		{"drop_malformed", "malformed_dropped_packets"}, {"drop_other", "other_dropped_packets"}};
+		{"drop_malformed", "malformed_dropped_packets"}, {"drop_other", "other_dropped_packets"},
+		{"policy_denied", "policy_denied_packets"}, {"policy_unknown", "policy_unknown_packets"}};
 	std::map<std::string, uint64_t> out;
 	for (const auto &[name, value] : *c) {
 		auto same = kSameAsNft.find(name);

@@ -43,6 +43,11 @@ public:
 	void client_interface(uint32_t ifindex, bool present) override;
 	std::optional<Leftover> leftover() override;
 	void set_instance(uint64_t instance) override;
+	// Fig. 14 1465: policies by id and client addresses in the module's
+	// policy tables (docs/netlink.md, "Filtering").
+	bool add_policy(uint32_t id, const Policy &p, std::string &error) override;
+	void set_client_policy(Address client, uint32_t id) override { client_changes_.push_back({client, id}); }
+	void clear_client_policy(Address client) override { client_changes_.push_back({client, std::nullopt}); }
 
 private:
 	void stage(bool add, kmod::Entry e) { staged_.push_back({add, std::move(e)}); }
@@ -54,6 +59,7 @@ private:
 	kmod::Client nl_;
 	kmod::Config kcfg_;
 	std::vector<kmod::Change> staged_;
+	std::vector<std::pair<Address, std::optional<uint32_t>>> client_changes_; // nullopt: clear
 	EventHandler on_event_;
 };
 

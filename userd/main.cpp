@@ -79,9 +79,6 @@ int main(int argc, char **argv)
 	std::string backend = conf.backend;
 	if (backend == "auto")
 		backend = KmodDataPlane::available() ? "kmod" : "nftables";
-	if (conf.opts.dp.filtering != Filtering::off && backend == "kmod")
-		return fail("filtering needs the nftables back end: roamnat.ko does not enforce policies yet "
-			    "(backend = nftables, or filtering = off)");
 
 	auto tls = TlsContext::create(false, conf.tls, err);
 	if (!tls)

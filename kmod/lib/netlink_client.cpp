@@ -27,7 +27,7 @@ const char *const kCounterNames[] = {"", "fam_out_packets", "fam_out_bytes", "fa
 				     "ham_packets", "ham_bytes", "misses", "drop_unknown", "drop_malformed", "",
 				     "events", "events_lost", "icmp_packets", "icmp_bytes", "ham_rev_packets",
 				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes", "drop_no_route",
-				     "drop_other"};
+				     "drop_other", "policy_denied", "policy_unknown"};
 static_assert(std::size(kCounterNames) == __ROAMNAT_C_MAX);
 
 void put_endpoint(nl_msg *m, int addr_attr, int port_attr, const Endpoint &e)
@@ -253,6 +253,8 @@ bool Client::set_config(const Config &cfg, std::string &error)
 	nla_put_u32(msg.get(), ROAMNAT_A_UDP_IDLE_S, cfg.udp_idle_s);
 	nla_put_u32(msg.get(), ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
 	nla_put_u8(msg.get(), ROAMNAT_A_DROP_OTHER, cfg.drop_other);
+	if (cfg.filtering)
+		nla_put_u8(msg.get(), ROAMNAT_A_FILTERING, *cfg.filtering ? ROAMNAT_FILTERING_DENY : ROAMNAT_FILTERING_OFF);
 	nla_put_u64(msg.get(), ROAMNAT_A_COOKIE, cfg.cookie);
 	nla_put(msg.get(), ROAMNAT_A_CLIENT_IFINDEX, int(cfg.client_ifindexes.size() * sizeof(uint32_t)),
 		cfg.client_ifindexes.data());
@@ -282,6 +284,10 @@ std::optional<Config> Client::get_config(std::string &error)
 			    cfg.drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]) != 0;
 		    if (a[ROAMNAT_A_COOKIE])
 			    cfg.cookie = nla_get_u64(a[ROAMNAT_A_COOKIE]);
+		    if (a[ROAMNAT_A_FILTERING])
+			    cfg.filtering = nla_get_u8(a[ROAMNAT_A_FILTERING]) != ROAMNAT_FILTERING_OFF;
+		    u32(ROAMNAT_A_POLICIES, cfg.policies);
+		    u32(ROAMNAT_A_CLIENTS, cfg.clients);
 		    if (a[ROAMNAT_A_CLIENT_IFINDEX]) {
 			    cfg.client_ifindexes.resize(nla_len(a[ROAMNAT_A_CLIENT_IFINDEX]) / sizeof(uint32_t));
 			    memcpy(cfg.client_ifindexes.data(), nla_data(a[ROAMNAT_A_CLIENT_IFINDEX]),
@@ -380,6 +386,71 @@ bool Client::reset(std::string &error)
 {
 	MsgPtr msg(nlmsg_alloc());
 	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_RESET, ROAMNAT_GENL_VERSION);
+	return exchange(msg.get(), nullptr, error);
+}
+
+bool Client::set_policy(uint32_t id, const Policy &p, std::string &error)
+{
+	auto action = [](RuleAction a) { return a == RuleAction::permit ? ROAMNAT_ACTION_PERMIT : ROAMNAT_ACTION_DENY; };
+	// 128 rules of 16 port ranges each: about 13 KiB, more than one page.
+	MsgPtr msg(nlmsg_alloc_size(64 * 1024));
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_SET_POLICY, ROAMNAT_GENL_VERSION);
+	nla_put_u32(msg.get(), ROAMNAT_A_POLICY_ID, id);
+	nla_put_u8(msg.get(), ROAMNAT_A_POLICY_DEFAULT, uint8_t(action(p.fallback)));
+	nlattr *rules = nla_nest_start(msg.get(), ROAMNAT_A_RULES);
+	int n = 0;
+	for (const FilterRule &r : p.rules) {
+		nlattr *rule = nla_nest_start(msg.get(), ++n);
+		nla_put_u8(msg.get(), ROAMNAT_R_ACTION, uint8_t(action(r.action)));
+		if (r.proto)
+			nla_put_u8(msg.get(), ROAMNAT_R_PROTO, uint8_t(*r.proto));
+		if (r.dst.len) {
+			nla_put_u32(msg.get(), ROAMNAT_R_ADDR, htonl(r.dst.addr.value));
+			nla_put_u8(msg.get(), ROAMNAT_R_PLEN, r.dst.len);
+		}
+		if (!r.ports.empty()) {
+			std::vector<roamnat_port_range> ranges;
+			for (const PortRange &pr : r.ports)
+				ranges.push_back({pr.min, pr.max});
+			nla_put(msg.get(), ROAMNAT_R_PORTS, int(ranges.size() * sizeof(ranges[0])), ranges.data());
+		}
+		nla_nest_end(msg.get(), rule);
+	}
+	nla_nest_end(msg.get(), rules);
+	if (exchange(msg.get(), nullptr, error))
+		return true;
+	error = "installing policy " + p.name + ": " + error;
+	return false;
+}
+
+bool Client::set_client_policy(Address client, uint32_t id, std::string &error)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_SET_CLIENT, ROAMNAT_GENL_VERSION);
+	nla_put_u32(msg.get(), ROAMNAT_A_CLIENT, htonl(client.value));
+	nla_put_u32(msg.get(), ROAMNAT_A_POLICY_ID, id);
+	if (exchange(msg.get(), nullptr, error))
+		return true;
+	error = "giving " + client.str() + " policy " + std::to_string(id) + ": " + error;
+	return false;
+}
+
+bool Client::del_client_policy(Address client, std::string &error)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_DEL_CLIENT, ROAMNAT_GENL_VERSION);
+	nla_put_u32(msg.get(), ROAMNAT_A_CLIENT, htonl(client.value));
+	Failure f;
+	if (exchange(msg.get(), nullptr, f) || f.code == ENOENT)
+		return true;
+	error = "taking " + client.str() + "'s policy away: " + f.text;
+	return false;
+}
+
+bool Client::flush_policies(std::string &error)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_FLUSH_POLICIES, ROAMNAT_GENL_VERSION);
 	return exchange(msg.get(), nullptr, error);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../../common/endpoint.hpp"
+#include "../../common/filter_rule.hpp"
 
 #include <functional>
 #include <map>
@@ -38,6 +39,10 @@ struct Config {
 	std::optional<uint16_t> ham_miss_queue;  // unset: the module uses miss_queue
 	uint32_t udp_idle_s = 0, tcp_idle_s = 0; // 0: no idle events
 	bool drop_other = false;                 // clients' untranslatable packets
+	// Fig. 14 1465: clients pass only as their policy says. Unset: not sent,
+	// so a module older than filtering takes the rest of the configuration.
+	std::optional<bool> filtering;
+	uint32_t policies = 0, clients = 0;      // answers only: installed policies, clients given one
 	uint64_t cookie = 0;                     // roamd's instance
 	std::vector<uint32_t> client_ifindexes;
 };
@@ -70,6 +75,13 @@ public:
 	// Unhooks the module from this namespace, forgets its configuration and
 	// empties its tables: the namespace forwards as if it had never been served.
 	bool reset(std::string &error);
+	// Fig. 14 1465 (docs/netlink.md, "Filtering"): a policy under an id
+	// (replacing the one there), a client address's policy, and forgetting
+	// them; deleting a client that has none is not an error.
+	bool set_policy(uint32_t id, const Policy &p, std::string &error);
+	bool set_client_policy(Address client, uint32_t id, std::string &error);
+	bool del_client_policy(Address client, std::string &error);
+	bool flush_policies(std::string &error);
 	bool dump(Table table, std::vector<Entry> &out, std::string &error);
 	std::optional<std::map<std::string, uint64_t>> counters(std::string &error);
 

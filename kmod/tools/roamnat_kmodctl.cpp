@@ -50,6 +50,19 @@ Talks to the roamnat kernel module in this network namespace.
   fuzz N                          N random, truncated and hostile messages
                                   (tests: the module must survive them)
 
+Per-user filtering (docs/policy.md, docs/netlink.md "Filtering"):
+  filtering off|deny              deny: clients pass only as their policy
+                                  says, nothing without one (keeps the rest
+                                  of the configuration)
+  policy ID permit|deny [RULE...] install policy ID (1 or more), replacing
+                                  the one there: its rules in order, then
+                                  the default; each RULE one argument in the
+                                  rule language, e.g.
+                                  'permit in tcp from any to 10.0.0.0/8 22,80'
+  client ADDR ID                  the client address ADDR is under policy ID
+  unclient ADDR                   ADDR has no policy any more
+  flush-policies                  forget every policy and client
+
 TABLE is fam_out, fam_in, ham or ham_rev; PROTO tcp, udp or icmp (echo:
 the identifier is the port of its side, ADDR:0 on the other); SRC and DST
 ADDR:PORT.
@@ -124,6 +137,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd == "config" && argc >= 5) {
 		kmod::Config c;
+		c.filtering = false;
 		auto lo = strtoul(argv[2], nullptr, 10), hi = strtoul(argv[3], nullptr, 10);
 		c.port_min = uint16_t(lo);
 		c.port_max = uint16_t(hi);
@@ -150,9 +164,11 @@ int main(int argc, char **argv)
 		auto c = nl.get_config(err);
 		if (!c)
 			return refused(cmd, err.empty() ? "not configured" : err);
-		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u other %s cookie %llx interfaces",
+		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u other %s cookie %llx "
+		       "filtering %s policies %u clients %u interfaces",
 		       c->port_min, c->port_max, c->miss_queue, c->ham_miss_queue.value_or(c->miss_queue), c->udp_idle_s,
-		       c->tcp_idle_s, c->drop_other ? "drop" : "pass", (unsigned long long)c->cookie);
+		       c->tcp_idle_s, c->drop_other ? "drop" : "pass", (unsigned long long)c->cookie,
+		       c->filtering.value_or(false) ? "deny" : "off", c->policies, c->clients);
 		for (uint32_t i : c->client_ifindexes)
 			printf(" %u", i);
 		printf("\n");
@@ -201,6 +217,44 @@ int main(int argc, char **argv)
 	}
 	if (cmd == "reset" && argc == 2)
 		return nl.reset(err) ? 0 : refused(cmd, err);
+	if (cmd == "filtering" && argc == 3) {
+		std::string mode = argv[2];
+		if (mode != "off" && mode != "deny")
+			return usage();
+		auto c = nl.get_config(err);
+		if (!c)
+			return refused(cmd, err.empty() ? "not configured (config first)" : err);
+		c->filtering = mode == "deny";
+		return nl.set_config(*c, err) ? 0 : refused(cmd, err);
+	}
+	if (cmd == "policy" && argc >= 4) {
+		Policy p;
+		long id = atol(argv[2]);
+		auto fallback = rule_action_from(argv[3]);
+		if (id <= 0 || id > long(UINT32_MAX) || !fallback)
+			return usage();
+		p.name = argv[2];
+		p.fallback = *fallback;
+		for (int i = 4; i < argc; ++i) {
+			auto r = parse_filter_rule(argv[i], err);
+			if (!r) {
+				fprintf(stderr, "roamnat-kmodctl: rule '%s': %s\n", argv[i], err.c_str());
+				return 1;
+			}
+			p.rules.push_back(*r);
+		}
+		return nl.set_policy(uint32_t(id), p, err) ? 0 : refused(cmd, err);
+	}
+	if ((cmd == "client" && argc == 4) || (cmd == "unclient" && argc == 3)) {
+		auto addr = Ipv4::parse(argv[2]);
+		long id = cmd == "client" ? atol(argv[3]) : 0;
+		if (!addr || id < 0 || id > long(UINT32_MAX))
+			return usage();
+		bool ok = cmd == "client" ? nl.set_client_policy(*addr, uint32_t(id), err) : nl.del_client_policy(*addr, err);
+		return ok ? 0 : refused(cmd, err);
+	}
+	if (cmd == "flush-policies" && argc == 2)
+		return nl.flush_policies(err) ? 0 : refused(cmd, err);
 	if (cmd == "monitor" && argc <= 3) {
 		long want = argc == 3 ? atol(argv[2]) : -1, seen = 0;
 		if (!nl.subscribe(err, true))
@@ -285,14 +339,30 @@ int fuzz(int family, long n)
 	for (long i = 0; i < n; ++i) {
 		std::unique_ptr<nl_msg, MsgFree> msg(nlmsg_alloc());
 		int flags = NLM_F_REQUEST | (rng() % 8 == 0 ? NLM_F_DUMP : NLM_F_ACK);
-		genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, uint8_t(rng() % 12),
+		genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, uint8_t(rng() % (ROAMNAT_CMD_MAX + 2)),
 			    uint8_t(rng() % 3));
-		int attrs = int(rng() % 12);
-		for (int k = 0; k < attrs; ++k) {
-			uint8_t junk[64];
+		uint8_t junk[96];
+		auto refill = [&] {
 			for (auto &b : junk)
 				b = uint8_t(rng());
+		};
+		int attrs = int(rng() % 12);
+		for (int k = 0; k < attrs; ++k) {
+			refill();
 			nla_put(msg.get(), int(rng() % (ROAMNAT_A_MAX + 4)), int(rng() % 24), junk);
+		}
+		if (rng() % 3 == 0) {
+			// A policy's rules: nests of random rule attributes, some too long.
+			nlattr *rules = nla_nest_start(msg.get(), ROAMNAT_A_RULES);
+			for (int k = int(rng() % 5); k > 0; --k) {
+				nlattr *rule = nla_nest_start(msg.get(), int(rng() % 4));
+				for (int m = int(rng() % 6); m > 0; --m) {
+					refill();
+					nla_put(msg.get(), int(rng() % (ROAMNAT_R_MAX + 3)), int(rng() % 80), junk);
+				}
+				nla_nest_end(msg.get(), rule);
+			}
+			nla_nest_end(msg.get(), rules);
 		}
 		nlmsghdr *h = nlmsg_hdr(msg.get());
 		if (rng() % 4 == 0 && h->nlmsg_len > NLMSG_HDRLEN + 4)

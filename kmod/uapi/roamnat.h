@@ -6,6 +6,8 @@
 #ifndef _UAPI_LINUX_ROAMNAT_H
 #define _UAPI_LINUX_ROAMNAT_H
 
+#include <linux/types.h>
+
 #define ROAMNAT_GENL_NAME	"roamnat"
 #define ROAMNAT_GENL_VERSION	1
 #define ROAMNAT_MCGRP_EVENTS	"events"
@@ -23,6 +25,11 @@ enum roamnat_cmd {
 	ROAMNAT_CMD_GET_CONFIG,		/* -> the SET_CONFIG attributes in force */
 	ROAMNAT_CMD_EVENT,		/* multicast to "events" only: EVENT, TABLE, key */
 	ROAMNAT_CMD_RESET,		/* unhook, forget the configuration, flush */
+	ROAMNAT_CMD_SET_POLICY,		/* POLICY_ID, POLICY_DEFAULT, RULES */
+	ROAMNAT_CMD_DEL_POLICY,		/* POLICY_ID */
+	ROAMNAT_CMD_SET_CLIENT,		/* CLIENT, POLICY_ID */
+	ROAMNAT_CMD_DEL_CLIENT,		/* CLIENT */
+	ROAMNAT_CMD_FLUSH_POLICIES,	/* every policy and client */
 	__ROAMNAT_CMD_MAX,
 };
 
@@ -84,6 +91,13 @@ enum roamnat_attr {
 	ROAMNAT_A_IFINDEX,		/* u32, FAM_OUT: the client's interface */
 	ROAMNAT_A_HAM_MISS_QUEUE,	/* u16, NFQUEUE for HAM misses; default MISS_QUEUE */
 	ROAMNAT_A_DROP_OTHER,		/* u8, 1: drop what clients send that is not translated */
+	ROAMNAT_A_FILTERING,		/* u8, enum roamnat_filtering */
+	ROAMNAT_A_POLICY_ID,		/* u32, 1 or more */
+	ROAMNAT_A_POLICY_DEFAULT,	/* u8, enum roamnat_action: when no rule matches */
+	ROAMNAT_A_RULES,		/* nested array of nests of enum roamnat_rule_attr */
+	ROAMNAT_A_CLIENT,		/* be32, a client's address */
+	ROAMNAT_A_POLICIES,		/* u32, policies installed (GET_CONFIG) */
+	ROAMNAT_A_CLIENTS,		/* u32, clients with a policy (GET_CONFIG) */
 	__ROAMNAT_A_MAX,
 };
 
@@ -112,6 +126,8 @@ enum roamnat_counter {
 	ROAMNAT_C_FAM_OUT_VIA_BYTES,
 	ROAMNAT_C_DROP_NO_ROUTE,	/* a translated ICMP error found no route */
 	ROAMNAT_C_DROP_OTHER,		/* from a client, not translatable, DROP_OTHER set */
+	ROAMNAT_C_POLICY_DENIED,	/* dropped by a client's policy */
+	ROAMNAT_C_POLICY_UNKNOWN,	/* to or from a client without a policy, FILTERING set */
 	__ROAMNAT_C_MAX,
 };
 
@@ -136,5 +152,54 @@ enum roamnat_event {
 };
 
 #define ROAMNAT_EV_MAX (__ROAMNAT_EV_MAX - 1)
+
+/*
+ * Per-user filtering (spec Fig. 14 1465, docs/policy.md). With FILTERING
+ * DENY, whatever a client sends to a unicast address beyond this host, and
+ * whatever is forwarded to a client interface (ICMP errors aside), passes
+ * only as the policy of the client's address says; a client without one
+ * passes nothing. A policy is its rules in order, the first that matches
+ * deciding, then its default. Outbound a rule matches the destination,
+ * inbound (to the client) the source: the client's peer either way.
+ */
+enum roamnat_filtering {
+	ROAMNAT_FILTERING_OFF,
+	ROAMNAT_FILTERING_DENY,
+	__ROAMNAT_FILTERING_MAX,
+};
+
+#define ROAMNAT_FILTERING_MAX (__ROAMNAT_FILTERING_MAX - 1)
+
+enum roamnat_action {
+	ROAMNAT_ACTION_UNSPEC,
+	ROAMNAT_ACTION_PERMIT,
+	ROAMNAT_ACTION_DENY,
+	__ROAMNAT_ACTION_MAX,
+};
+
+#define ROAMNAT_ACTION_MAX (__ROAMNAT_ACTION_MAX - 1)
+
+#define ROAMNAT_MAX_RULES	128	/* per policy */
+#define ROAMNAT_MAX_RULE_PORTS	16	/* port ranges per rule */
+#define ROAMNAT_MAX_POLICIES	4096	/* per namespace */
+
+/* One port range of ROAMNAT_R_PORTS, host order, lo <= hi. */
+struct roamnat_port_range {
+	__u16 lo;
+	__u16 hi;
+};
+
+/* Each element of ROAMNAT_A_RULES. */
+enum roamnat_rule_attr {
+	ROAMNAT_R_UNSPEC,
+	ROAMNAT_R_ACTION,	/* u8, enum roamnat_action; required */
+	ROAMNAT_R_PROTO,	/* u8, IPPROTO_*; absent: every protocol */
+	ROAMNAT_R_ADDR,		/* be32, the peer's prefix; absent: any */
+	ROAMNAT_R_PLEN,		/* u8, 0-32; ADDR's host bits must be zero */
+	ROAMNAT_R_PORTS,	/* struct roamnat_port_range[], at most 16; TCP, UDP only */
+	__ROAMNAT_R_MAX,
+};
+
+#define ROAMNAT_R_MAX (__ROAMNAT_R_MAX - 1)
 
 #endif /* _UAPI_LINUX_ROAMNAT_H */

@@ -381,6 +381,44 @@ ap "$CTL" add fam_in udp 10.201.0.10:7 10.201.0.101:40012 new-dst 10.202.0.11:50
 seen=$(udp_echo 5012)
 check "configured again: translated both ways ($seen)" test "$seen" = 10.201.0.101:40012
 
+# Fig. 14 1465: per-user filtering. The client's UDP flow to port 7 (5012)
+# passes only under a policy that permits it; the check is on both hooks:
+# outbound before translation (PREROUTING), inbound after it (FORWARD).
+check "filtering deny" ap "$CTL" filtering deny
+unknown=$(cnt policy_unknown)
+seen=$(udp_echo 5012)
+check "filtering, the client has no policy: nothing passes (${seen:-no answer})" test -z "$seen"
+check "  and the drop is counted as policy_unknown" cnt_ge policy_unknown $((unknown + 1))
+check "filtering, no policy: the client still reaches the AP itself" ip netns exec cli ping -c 1 -W 5 -q 10.202.0.1
+check "a client under a policy not installed is refused" sh -c "! ip netns exec ap '$CTL' client 10.202.0.11 1 2>/dev/null"
+check "a rule the language refuses is not sent" sh -c "ip netns exec ap '$CTL' policy 1 deny 'permit out ip from any to any' 2>&1 | grep -q \"rule 'permit out\""
+rules=$(for i in $(seq 1 129); do printf "'permit in udp from any to 10.9.%d.0/24 9' " "$i"; done)
+check "a policy of 129 rules is refused by the module (at most 128)" sh -c "ip netns exec ap '$CTL' policy 1 deny $rules 2>&1 | grep -q 'more than 128 rules'"
+ap "$CTL" policy 1 deny 'deny in udp from any to 10.201.0.10 8' 'permit in udp from any to 10.201.0.0/24 1-7,9' ||
+	bad "installing policy 1"
+ap "$CTL" client 10.202.0.11 1 || bad "giving the client policy 1"
+check "get-config shows one policy and one client" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'filtering deny policies 1 clients 1 '"
+seen=$(udp_echo 5012)
+check "under a policy permitting udp to port 7: translated both ways ($seen)" test "$seen" = 10.201.0.101:40012
+denied=$(cnt policy_denied)
+ap "$CTL" policy 1 permit 'deny in udp from any to 10.201.0.10 7'
+seen=$(udp_echo 5012)
+check "policy 1 replaced by one denying port 7: the client's datagram is dropped (${seen:-no answer})" test -z "$seen"
+check "  and counted as policy_denied" cnt_ge policy_denied $((denied + 1))
+# Inbound on its own: the server sends from port 7 to the masquerade
+# endpoint; FAM_IN rewrites it for the client and FORWARD drops it there.
+denied=$(cnt policy_denied) fam_in=$(cnt fam_in_packets)
+ip netns exec srv sh -c 'echo x | socat -u - UDP:10.201.0.101:40012,sourceport=7'
+inbound_dropped() { [ "$(cnt policy_denied)" -gt "$denied" ] && [ "$(cnt fam_in_packets)" -gt "$fam_in" ]; }
+check_soon "inbound: translated for the client (fam_in) and dropped by its policy" inbound_dropped
+ap "$CTL" unclient 10.202.0.11
+check "get-config: no client after unclient" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'policies 1 clients 0 '"
+ap "$CTL" filtering off
+seen=$(udp_echo 5012)
+check "filtering off: translated without a policy ($seen)" test "$seen" = 10.201.0.101:40012
+ap "$CTL" flush-policies
+check "flush-policies: none left" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'policies 0 clients 0 '"
+
 # Namespace deletion with live entries, and unload under traffic.
 ip netns add gone
 ip netns exec gone "$CTL" config 40000 40010 0 lo
