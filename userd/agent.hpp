@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../common/key_table.hpp"
+#include "../common/oldest_first_map.hpp"
 #include "control_socket.hpp"
 #include "coordinator_link.hpp"
 #include "counters.hpp"
@@ -57,6 +58,8 @@ public:
 	Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord);
 	bool start(std::string &error);
 	void stop();
+	// One of the counters roamctl --agent shows.
+	uint64_t counter(const std::string &name) const { return counters_.get(name); }
 	// An interface exists (at start, or the link monitor saw it appear) or
 	// is gone; client-facing ones are set up and given to the data plane.
 	void link_exists(uint32_t ifindex, const std::string &name, bool present);
@@ -164,6 +167,13 @@ private:
 	ControlSocket control_;
 	Stations stations_;
 	KeyTable keys_;
+	// The user each station's last EAP exchange at this AP named: hostapd's
+	// own PMKSA cache brings the station back without one (StationRecord::identity_responses).
+	struct EapUser {
+		std::string user, method;
+		uint32_t responses; // dot1xAuthEapolRespIdFramesRx after it
+	};
+	OldestFirstMap<MacAddr, EapUser> eap_users_{Stations::kMaxKnown};
 	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
 	DhcpSnoop dhcp_;
 

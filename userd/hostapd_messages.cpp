@@ -1,5 +1,7 @@
 #include "hostapd_messages.hpp"
 
+#include <charconv>
+
 namespace roamnat {
 
 namespace {
@@ -18,6 +20,7 @@ std::string_view first_word(std::string_view s)
 
 constexpr std::string_view kUserKey = "dot1xAuthSessionUserName=";
 constexpr std::string_view kMethodKey = "last_eap_type_as=";
+constexpr std::string_view kRespIdKey = "dot1xAuthEapolRespIdFramesRx=";
 
 // "25 (PEAP)" -> "PEAP"; a bare number stays as it is.
 std::string_view eap_method_name(std::string_view v)
@@ -120,6 +123,12 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 			std::string_view method = line.substr(kMethodKey.size());
 			no_eap = method == "0" || method.rfind("0 ", 0) == 0;
 			sta.eap_method = std::string(eap_method_name(method));
+		} else if (line.rfind(kRespIdKey, 0) == 0) {
+			uint32_t n = 0;
+			std::string_view v = line.substr(kRespIdKey.size());
+			if (auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+			    ec == std::errc() && end == v.data() + v.size())
+				sta.identity_responses = n;
 		}
 		at = end == std::string_view::npos ? r.size() : end;
 	}

@@ -52,6 +52,13 @@ struct StationRecord {
 	// identity (hostapd then names the user "N/A").
 	std::string user;
 	std::string eap_method;
+	// dot1xAuthEapolRespIdFramesRx: the EAP-Response/Identity frames of the
+	// station's 802.1X machine so far, which outlives a reassociation. When
+	// it has not grown since an EAP exchange, the station came back on
+	// hostapd's own PMKSA cache, and user is the cached identity, which
+	// hostapd (2.10: pmksa_cache_to_eapol_data copies it without its NUL)
+	// prints with whatever heap bytes follow it. Never trust it alone.
+	std::optional<uint32_t> identity_responses;
 };
 
 // The end of the list is an empty reply: nullopt and why empty. A reply

@@ -455,6 +455,56 @@ TEST_CASE("users: an 802.1X station's user goes to the coordinator once, and aga
 	CHECK(lab.coord.count(MsgType::station_auth) == 2);
 }
 
+TEST_CASE("users: back on hostapd's own PMKSA, a station is the user its EAP exchange here named, not hostapd's cached text")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	lab.coord.stations = false;
+	StationRecord eap;
+	eap.mac = sta;
+	eap.authorized = true;
+	eap.user = "alice";
+	eap.eap_method = "PEAP";
+	eap.identity_responses = 1;
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(eap, "wlan0", true);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
+	lab.agent->station_authenticated(eap, "wlan0", true); // read again: no news
+	CHECK(lab.coord.count(MsgType::station_auth) == 1);
+	lab.agent->station_left(sta);
+
+	StationRecord cached = eap; // reassociated with no EAP exchange since
+	cached.user = "aliceU";     // hostapd printed the cached identity past its end
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(cached, "wlan0", true);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 2);
+	CHECK(lab.coord.last().user == "alice");
+	CHECK(lab.coord.last().auth_method == "PMKSA");
+	lab.agent->station_left(sta);
+
+	// Another station, never through EAP here and with no key from the
+	// coordinator: its cached identity cannot be read, so it has no user.
+	MacAddr other = *MacAddr::parse("02:00:00:00:02:00");
+	cached.mac = other;
+	cached.user = "bob";
+	cached.identity_responses = 0;
+	lab.agent->station_associated(other, kIfindex);
+	lab.agent->station_authenticated(cached, "wlan0", true);
+	CHECK(lab.coord.count(MsgType::station_auth) == 2);
+	CHECK(lab.agent->counter("station_identity_unreadable") == 1);
+	lab.agent->station_left(other);
+
+	// A new EAP exchange (more identity responses): a new user, as printed.
+	cached.mac = sta;
+	cached.user = "aliceV";
+	cached.identity_responses = 2;
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->station_authenticated(cached, "wlan0", true);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 3);
+	CHECK(lab.coord.last().user == "aliceV");
+	CHECK(lab.coord.last().auth_method == "PEAP");
+}
+
 TEST_CASE("arrival: a DHCP lease acknowledged here binds the station's MAC at the coordinator and joins its connections")
 {
 	Lab lab({}, false);

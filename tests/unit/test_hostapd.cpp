@@ -224,6 +224,17 @@ TEST_CASE("hostapd station records: the 802.1X user and EAP method, when there i
 	REQUIRE(sta);
 	CHECK(sta->user.empty());
 	CHECK(sta->eap_method.empty());
+	CHECK_FALSE(sta->identity_responses);
+	// The 802.1X machine's identity responses tell an EAP exchange from
+	// hostapd's own PMKSA cache; the identity is kept as printed.
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthEapolRespIdFramesRx=2\n"
+				   "dot1xAuthSessionUserName=aliceU\nlast_eap_type_as=25 (PEAP)\n", why);
+	REQUIRE(sta);
+	CHECK(sta->identity_responses == 2u);
+	CHECK(sta->user == "aliceU");
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthEapolRespIdFramesRx=x1\n", why);
+	REQUIRE(sta);
+	CHECK_FALSE(sta->identity_responses); // not a number: as if absent
 	// RADIUS cannot carry a longer User-Name; hostapd never reports one.
 	CHECK_FALSE(parse_station_record("02:00:00:00:01:00\ndot1xAuthSessionUserName=" + std::string(254, 'a') + "\n", why));
 	CHECK(why.find("user name of 254 bytes") != std::string::npos);
