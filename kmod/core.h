@@ -146,6 +146,9 @@ void roamnat_table_destroy(struct roamnat_net *rn);
 int roamnat_table_add(struct roamnat_net *rn, int table, const struct roamnat_entry *tmpl);
 int roamnat_table_del(struct roamnat_net *rn, int table, const struct roamnat_key *key);
 void roamnat_table_flush(struct roamnat_net *rn, int table);
+void roamnat_kfree(void *ptr, void *arg);
+void roamnat_rht_flush(struct rhashtable *ht, const struct rhashtable_params *params,
+		       void (*drop)(void *obj));
 
 bool roamnat_client_iface(const struct roamnat_config *cfg, const struct net_device *dev);
 int roamnat_hooks_register(struct net *net);

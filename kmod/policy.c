@@ -28,18 +28,13 @@ int roamnat_policy_init(struct roamnat_net *rn)
 	return rhashtable_init(&rn->clients, &roamnat_client_params);
 }
 
-static void roamnat_client_free(void *ptr, void *arg)
-{
-	kfree(ptr);
-}
-
 /* Hooks are gone and a grace period has passed: no reader is left. */
 void roamnat_policy_destroy(struct roamnat_net *rn)
 {
 	struct roamnat_policy *p;
 	unsigned long id;
 
-	rhashtable_free_and_destroy(&rn->clients, roamnat_client_free, NULL);
+	rhashtable_free_and_destroy(&rn->clients, roamnat_kfree, NULL);
 	xa_for_each(&rn->policies, id, p)
 		kfree(p);
 	xa_destroy(&rn->policies);
@@ -125,24 +120,20 @@ int roamnat_client_del(struct roamnat_net *rn, __be32 addr)
 	return err;
 }
 
+static void roamnat_client_drop(void *obj)
+{
+	struct roamnat_client *c = obj;
+
+	kfree_rcu(c, rcu);
+}
+
 void roamnat_policy_flush(struct roamnat_net *rn)
 {
-	struct rhashtable_iter iter;
 	struct roamnat_policy *p;
-	struct roamnat_client *c;
 	unsigned long id;
 
 	lockdep_assert_held(&rn->lock);
-	rhashtable_walk_enter(&rn->clients, &iter);
-	rhashtable_walk_start(&iter);
-	while ((c = rhashtable_walk_next(&iter)) != NULL) {
-		if (IS_ERR(c))
-			continue;	/* -EAGAIN: a resize; keep walking */
-		if (!rhashtable_remove_fast(&rn->clients, &c->node, roamnat_client_params))
-			kfree_rcu(c, rcu);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	roamnat_rht_flush(&rn->clients, &roamnat_client_params, roamnat_client_drop);
 	xa_for_each(&rn->policies, id, p) {
 		xa_erase(&rn->policies, id);
 		kfree_rcu(p, rcu);

@@ -32,7 +32,8 @@ int roamnat_table_init(struct roamnat_net *rn)
 	return 0;
 }
 
-static void roamnat_entry_free(void *ptr, void *arg)
+/* rhashtable_free_and_destroy()'s callback for objects from kmalloc. */
+void roamnat_kfree(void *ptr, void *arg)
 {
 	kfree(ptr);
 }
@@ -43,7 +44,7 @@ void roamnat_table_destroy(struct roamnat_net *rn)
 	int i;
 
 	for (i = 0; i < __ROAMNAT_TABLE_MAX; i++)
-		rhashtable_free_and_destroy(&rn->tables[i], roamnat_entry_free, NULL);
+		rhashtable_free_and_destroy(&rn->tables[i], roamnat_kfree, NULL);
 }
 
 /* Adds an entry, replacing one with the same key. */
@@ -90,21 +91,40 @@ int roamnat_table_del(struct roamnat_net *rn, int table, const struct roamnat_ke
 	return err;
 }
 
-void roamnat_table_flush(struct roamnat_net *rn, int table)
+/*
+ * Empties a table of the namespace (writers hold its lock); drop() frees an
+ * object removed, after a grace period. For the translation tables and the
+ * policy clients alike.
+ */
+void roamnat_rht_flush(struct rhashtable *ht, const struct rhashtable_params *params,
+		       void (*drop)(void *obj))
 {
-	struct rhashtable *ht = &rn->tables[table];
 	struct rhashtable_iter iter;
-	struct roamnat_entry *e;
+	struct rhash_head *node;
+	void *obj;
 
-	lockdep_assert_held(&rn->lock);
 	rhashtable_walk_enter(ht, &iter);
 	rhashtable_walk_start(&iter);
-	while ((e = rhashtable_walk_next(&iter)) != NULL) {
-		if (IS_ERR(e))
+	while ((obj = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(obj))
 			continue;	/* -EAGAIN: a resize; keep walking */
-		if (!rhashtable_remove_fast(ht, &e->node, roamnat_rht_params))
-			kfree_rcu(e, rcu);
+		node = (struct rhash_head *)((char *)obj + params->head_offset);
+		if (!rhashtable_remove_fast(ht, node, *params))
+			drop(obj);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+}
+
+static void roamnat_entry_drop(void *obj)
+{
+	struct roamnat_entry *e = obj;
+
+	kfree_rcu(e, rcu);
+}
+
+void roamnat_table_flush(struct roamnat_net *rn, int table)
+{
+	lockdep_assert_held(&rn->lock);
+	roamnat_rht_flush(&rn->tables[table], &roamnat_rht_params, roamnat_entry_drop);
 }

@@ -737,27 +737,12 @@ void Agent::station_left(const MacAddr &mac)
 // the station as this user; the coordinator keeps the binding for every AP.
 void Agent::station_authenticated(const StationRecord &sta, const std::string &bss, bool wpa_eap)
 {
-	Stations::User user{sta.user, sta.eap_method};
-	const EapUser *own = eap_users_.find(sta.mac);
-	// No EAP exchange since the last one here (or none at all in this
-	// station's 802.1X machine): hostapd's own PMKSA brought it back.
-	bool from_cache = !user.name.empty() && sta.identity_responses &&
-			  (*sta.identity_responses == 0 || (own && *sta.identity_responses <= own->responses));
-	if (from_cache) {
-		// Its identity is the user that exchange named, which hostapd's
-		// text starts with (docs/operations.md, "Users (802.1X)").
-		bool same = own && sta.user.starts_with(own->user);
-		user = {};
-		if (same)
-			user = {own->user, sta.user == own->user ? own->method : "PMKSA"};
-	} else if (!user.name.empty()) {
-		eap_users_.put(sta.mac, {user.name, user.method, sta.identity_responses.value_or(0)});
-	}
+	auto [user, unreadable] = eap_identities_.read(sta);
 	if (user.name.empty()) {
 		// On a WPA-EAP BSS a station without an EAP exchange came in on a
 		// PMKSA; one roamd installed carries no identity, its key record does.
 		const KeyTable::Key *key = wpa_eap ? keys_.find(sta.mac) : nullptr;
-		if (!key && from_cache) {
+		if (!key && unreadable) {
 			count("station_identity_unreadable");
 			log_warn("audit: station ", sta.mac.str(), " reassociated on ", bss,
 				 " with hostapd's cached PMKSA, whose identity hostapd cannot print reliably, and ",

@@ -4,7 +4,6 @@
 #pragma once
 
 #include "../common/key_table.hpp"
-#include "../common/oldest_first_map.hpp"
 #include "control_socket.hpp"
 #include "coordinator_link.hpp"
 #include "counters.hpp"
@@ -13,6 +12,7 @@
 #include "ham_table.hpp"
 #include "held_packets.hpp"
 #include "dhcp_snoop.hpp"
+#include "eap_identities.hpp"
 #include "hostapd_link.hpp"
 #include "link_monitor.hpp"
 #include "port_allocator.hpp"
@@ -167,13 +167,7 @@ private:
 	ControlSocket control_;
 	Stations stations_;
 	KeyTable keys_;
-	// The user each station's last EAP exchange at this AP named: hostapd's
-	// own PMKSA cache brings the station back without one (StationRecord::identity_responses).
-	struct EapUser {
-		std::string user, method;
-		uint32_t responses; // dot1xAuthEapolRespIdFramesRx after it
-	};
-	OldestFirstMap<MacAddr, EapUser> eap_users_{Stations::kMaxKnown};
+	EapIdentities eap_identities_;
 	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
 	DhcpSnoop dhcp_;
 

@@ -57,7 +57,7 @@ void Agent::station_revoked(const proto::Message &m)
 	count("station_revokes");
 	withdraw_policy(*m.mac, "withdrawn by the coordinator");
 	bool had_key = keys_.remove(*m.mac);
-	eap_users_.take(*m.mac);
+	eap_identities_.forget(*m.mac);
 	auto progress = std::make_shared<Progress>(Progress{hostapd_.size()});
 	auto finish = [this, progress, mac = *m.mac, user = *m.user, id = m.request_id, why = m.text.value_or(""),
 		       had_key] {

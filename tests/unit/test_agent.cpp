@@ -460,14 +460,17 @@ TEST_CASE("users: back on hostapd's own PMKSA, a station is the user its EAP exc
 	Lab lab({}, false);
 	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
 	lab.coord.stations = false;
+	auto associate = [&](const StationRecord &r) {
+		lab.agent->station_associated(r.mac, kIfindex);
+		lab.agent->station_authenticated(r, "wlan0", true);
+	};
 	StationRecord eap;
 	eap.mac = sta;
 	eap.authorized = true;
 	eap.user = "alice";
 	eap.eap_method = "PEAP";
 	eap.identity_responses = 1;
-	lab.agent->station_associated(sta, kIfindex);
-	lab.agent->station_authenticated(eap, "wlan0", true);
+	associate(eap);
 	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
 	lab.agent->station_authenticated(eap, "wlan0", true); // read again: no news
 	CHECK(lab.coord.count(MsgType::station_auth) == 1);
@@ -475,8 +478,7 @@ TEST_CASE("users: back on hostapd's own PMKSA, a station is the user its EAP exc
 
 	StationRecord cached = eap; // reassociated with no EAP exchange since
 	cached.user = "aliceU";     // hostapd printed the cached identity past its end
-	lab.agent->station_associated(sta, kIfindex);
-	lab.agent->station_authenticated(cached, "wlan0", true);
+	associate(cached);
 	REQUIRE(lab.coord.count(MsgType::station_auth) == 2);
 	CHECK(lab.coord.last().user == "alice");
 	CHECK(lab.coord.last().auth_method == "PMKSA");
@@ -484,22 +486,19 @@ TEST_CASE("users: back on hostapd's own PMKSA, a station is the user its EAP exc
 
 	// Another station, never through EAP here and with no key from the
 	// coordinator: its cached identity cannot be read, so it has no user.
-	MacAddr other = *MacAddr::parse("02:00:00:00:02:00");
-	cached.mac = other;
+	cached.mac = *MacAddr::parse("02:00:00:00:02:00");
 	cached.user = "bob";
 	cached.identity_responses = 0;
-	lab.agent->station_associated(other, kIfindex);
-	lab.agent->station_authenticated(cached, "wlan0", true);
+	associate(cached);
 	CHECK(lab.coord.count(MsgType::station_auth) == 2);
 	CHECK(lab.agent->counter("station_identity_unreadable") == 1);
-	lab.agent->station_left(other);
+	lab.agent->station_left(cached.mac);
 
 	// A new EAP exchange (more identity responses): a new user, as printed.
 	cached.mac = sta;
 	cached.user = "aliceV";
 	cached.identity_responses = 2;
-	lab.agent->station_associated(sta, kIfindex);
-	lab.agent->station_authenticated(cached, "wlan0", true);
+	associate(cached);
 	REQUIRE(lab.coord.count(MsgType::station_auth) == 3);
 	CHECK(lab.coord.last().user == "aliceV");
 	CHECK(lab.coord.last().auth_method == "PEAP");
