@@ -140,8 +140,16 @@ void Agent::outbound_miss(const Miss &m)
 		dp_.verdict(m.id, Verdict::repeat);
 		return;
 	}
-	if (!fams_.serves(flow.client.addr))
+	if (!fams_.serves(flow.client.addr)) {
+		if (stations_.just_left(flow.client.addr, loop_.now())) {
+			count("miss_departed_station_dropped");
+			log_debug("dropped a packet from ", flow.client.addr.str(),
+				  ": its station left moments ago (a straggler the radio passed), not an arrival");
+			dp_.verdict(m.id, Verdict::drop);
+			return;
+		}
 		client_arrived(flow.client.addr, m.ifindex, "first packet");
+	}
 	if (!held_.hold(Way::outbound, flow, m.id)) // Fig. 6 640
 		return;
 	if (!setups_.try_emplace(flow).second)
@@ -730,7 +738,7 @@ void Agent::station_left(const MacAddr &mac)
 {
 	count("station_departures");
 	withdraw_policy(mac, "it left");
-	stations_.disconnected(mac);
+	stations_.disconnected(mac, loop_.now());
 }
 
 // Fig. 14 1455: hostapd (the AP's server authentication module) accepted

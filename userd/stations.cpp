@@ -7,6 +7,7 @@ namespace roamnat {
 void Stations::connected(const MacAddr &mac, uint32_t ifindex)
 {
 	associated_.insert(mac);
+	std::erase_if(left_, [&](const auto &l) { return l.second.mac == mac; });
 	auto it = where_.find(mac);
 	if (it == where_.end()) {
 		h_.arrived_unknown(mac, ifindex);
@@ -27,7 +28,7 @@ bool Stations::authenticated(const MacAddr &mac, User user)
 	return true;
 }
 
-void Stations::disconnected(const MacAddr &mac)
+void Stations::disconnected(const MacAddr &mac, Clock::time_point now)
 {
 	associated_.erase(mac);
 	users_.erase(mac);
@@ -38,10 +39,19 @@ void Stations::disconnected(const MacAddr &mac)
 		return;
 	}
 	Address addr = it->second.addr;
+	std::erase_if(left_, [&](const auto &l) { return now - l.second.at >= kStragglerWindow; });
+	if (left_.size() < kMaxKnown)
+		left_[addr] = {mac, now};
 	// Forgotten with the association: when it comes back, the coordinator
 	// (or its next DHCP or ARP exchange) says which address it has then.
 	where_.erase(it);
 	h_.departed(addr, "station left (hostapd)");
+}
+
+bool Stations::just_left(Address addr, Clock::time_point now) const
+{
+	auto it = left_.find(addr);
+	return it != left_.end() && now - it->second.at < kStragglerWindow;
 }
 
 void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce)
@@ -64,6 +74,8 @@ void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool 
 		}
 	}
 	where_[mac] = {addr, ifindex};
+	if (associated_.count(mac))
+		left_.erase(addr);
 	if (announce && associated_.count(mac))
 		h_.arrived(mac, addr, ifindex, "associated station's address learned");
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "../common/endpoint.hpp"
+#include "../common/event_loop.hpp"
 #include "../common/mac_addr.hpp"
 
 #include <functional>
@@ -28,7 +29,7 @@ public:
 
 	// hostapd: associated and authorized on the BSS at ifindex, or no longer.
 	void connected(const MacAddr &mac, uint32_t ifindex);
-	void disconnected(const MacAddr &mac);
+	void disconnected(const MacAddr &mac, Clock::time_point now);
 	// mac has addr on ifindex (DHCP, the neighbour table, the coordinator).
 	// announce: an associated station's arrival follows when this is news.
 	void learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool announce = true);
@@ -48,10 +49,16 @@ public:
 		auto it = where_.find(mac);
 		return it == where_.end() ? std::nullopt : std::optional<Address>(it->second.addr);
 	}
+	// hostapd reports a departure before the kernel drops the station, so
+	// the radio may still pass a packet or two from it: for a moment after
+	// it left, its address's packets are stragglers, not an arrival (Fig. 13
+	// 1300), unless it (or a new station with its address) associated since.
+	bool just_left(Address addr, Clock::time_point now) const;
 	size_t known() const { return where_.size(); }
 	uint64_t unknown_departures() const { return unknown_departures_; }
 
 	static constexpr size_t kMaxKnown = 65536; // bounds memory against a flood of MACs
+	static constexpr Millis kStragglerWindow{2000};
 
 private:
 	struct Where {
@@ -62,6 +69,11 @@ private:
 	std::map<MacAddr, Where> where_;
 	std::set<MacAddr> associated_;
 	std::map<MacAddr, User> users_; // associated stations only
+	struct Left {
+		MacAddr mac;
+		Clock::time_point at;
+	};
+	std::map<Address, Left> left_; // departures within kStragglerWindow, by address
 	uint64_t unknown_departures_ = 0;
 };
 

@@ -524,6 +524,28 @@ TEST_CASE("arrival: a DHCP lease acknowledged here binds the station's MAC at th
 	CHECK(lab.coord.asked.size() == 2);
 }
 
+TEST_CASE("departure: a packet the radio passed after its station left is dropped, not an arrival (Fig. 13 1300)")
+{
+	Lab lab({}, false);
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	lab.agent->station_associated(sta, kIfindex);
+	lab.agent->dhcp_acked(sta, kClient.addr, kIfindex);
+	size_t asked = lab.coord.asked.size();
+	lab.agent->station_left(sta);
+	uint32_t straggler = lab.from_client(L4::tcp, kAck);
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{straggler, Verdict::drop}});
+	for (size_t i = asked; i < lab.coord.asked.size(); ++i)
+		CHECK(lab.coord.asked[i].msg.type != MsgType::client_arrived);
+
+	// Back on this AP: its packets are an arrival again.
+	lab.agent->station_associated(sta, kIfindex);
+	asked = lab.coord.asked.size();
+	lab.from_client(L4::tcp, kAck);
+	REQUIRE(lab.coord.asked.size() > asked);
+	CHECK(lab.coord.asked[asked].msg.type == MsgType::client_arrived);
+	CHECK(lab.verdicts().size() == 1);
+}
+
 TEST_CASE("arrival: a client's first packet here is its arrival")
 {
 	Lab lab({}, false);

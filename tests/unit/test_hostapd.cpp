@@ -371,16 +371,52 @@ TEST_CASE("stations: an association is an arrival once the station's address is 
 	st.learned(sta3, *Address::parse("10.202.0.13"), 7, false); // the agent announced it itself
 	CHECK(said.back() == "unknown 02:00:00:00:03:00 on 7");
 
-	st.disconnected(kSta1);
+	Clock::time_point t0{};
+	st.disconnected(kSta1, t0);
 	CHECK(said.back() == "departed 10.202.0.11");
 	CHECK_FALSE(st.associated(kSta1));
 	st.connected(kSta1, 7); // back: its address may have changed meanwhile, so it is asked again
 	CHECK(said.back() == "unknown 02:00:00:00:01:00 on 7");
 
 	MacAddr stranger = *MacAddr::parse("02:00:00:00:09:00");
-	st.disconnected(stranger);
+	st.disconnected(stranger, t0);
 	CHECK(st.unknown_departures() == 1);
 	CHECK(said.size() == 6);
+}
+
+TEST_CASE("stations: packets from a station's address just after it left are stragglers until it or a new owner associates")
+{
+	set_log_level(LogLevel::error);
+	Stations st({[](const MacAddr &, Address, uint32_t, const char *) {}, [](const MacAddr &, uint32_t) {},
+		     [](Address, const char *) {}});
+	Address a1 = *Address::parse("10.202.0.11"), a2 = *Address::parse("10.202.0.12");
+	Clock::time_point t0{};
+	auto at = [&](int ms) { return t0 + Millis(ms); };
+
+	st.connected(kSta1, 7);
+	st.learned(kSta1, a1, 7);
+	CHECK_FALSE(st.just_left(a1, t0)); // associated: its packets are its own
+	st.disconnected(kSta1, t0);
+	CHECK(st.just_left(a1, at(7))); // the radio passed one more uplink packet
+	CHECK(st.just_left(a1, at(1999)));
+	CHECK_FALSE(st.just_left(a1, at(2000)));
+	CHECK_FALSE(st.just_left(a2, at(7))); // only the address that left
+
+	st.disconnected(kSta1, t0); // a second departure event for a station gone: nothing recorded
+	st.connected(kSta2, 7);
+	st.learned(kSta2, a2, 7);
+	st.disconnected(kSta2, at(10));
+	st.connected(kSta2, 7); // back at once: an arrival again
+	CHECK_FALSE(st.just_left(a2, at(20)));
+
+	st.connected(kSta1, 7);
+	st.learned(kSta1, a1, 7);
+	st.disconnected(kSta1, at(30));
+	MacAddr sta3 = *MacAddr::parse("02:00:00:00:03:00");
+	st.connected(sta3, 7);
+	CHECK(st.just_left(a1, at(40))); // a new station, address not known yet
+	st.learned(sta3, a1, 7); // DHCP gave it the address kSta1 had
+	CHECK_FALSE(st.just_left(a1, at(50)));
 }
 
 TEST_CASE("PMKID: HMAC-SHA1-128(PMK, \"PMK Name\" || AA || SPA)")
