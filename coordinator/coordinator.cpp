@@ -120,7 +120,7 @@ void Coordinator::serve(std::unique_ptr<FramedConn> conn)
 void Coordinator::dispatch(Session &s, Message &&m)
 {
 	++s.requests;
-	count(std::string("rx_") + proto::msg_type_name(m.type));
+	++received_[uint8_t(m.type)];
 	if (!s.hello && m.type != MsgType::hello) {
 		count("refused_out_of_order");
 		s.conn->fail(Status::bad_message, std::string("expected hello, got ") + proto::msg_type_name(m.type));
@@ -560,6 +560,10 @@ void Coordinator::on_dump(Session &s, const Message &m)
 		fresh().counters.push_back({"agents_connected", agents_.size()});
 		for (const auto &[name, value] : counters_)
 			fresh().counters.push_back({name, value});
+		for (size_t type = 0; type < received_.size(); ++type)
+			if (received_[type])
+				fresh().counters.push_back(
+					{std::string("rx_") + proto::msg_type_name(MsgType(type)), received_[type]});
 		break;
 	default:
 		s.conn->send(reply(MsgType::dump_reply, m, Status::not_found));

@@ -13,6 +13,7 @@
 #include "station_table.hpp"
 #include "user_table.hpp"
 
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
@@ -147,6 +148,8 @@ private:
 	std::map<std::string, uint64_t> instances_; // each agent's current run
 	std::unordered_map<FlowKey, Designation> designations_;
 	std::map<std::string, uint64_t> counters_;
+	// Counted per message without building a name each time: dumped as rx_TYPE.
+	std::array<uint64_t, 256> received_{};
 	ConnectionTable table_;
 	StationTable stations_;
 	UserTable users_;

@@ -441,6 +441,9 @@ TEST_CASE("Fig. 14 1455: the coordinator keeps each station's user, newest authe
 	CHECK(c["user_authentications"] == 2);
 	CHECK(c["user_changes"] == 1);
 	CHECK(c["users"] == 1);
+	CHECK(c["rx_dump_request"] == 2); // this one counted as it came in
+	CHECK(c["rx_hello"] >= 2);
+	CHECK_FALSE(c.count("rx_fam_request"));
 }
 
 TEST_CASE("the user table is bounded: the oldest authentication goes first")
