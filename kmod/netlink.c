@@ -6,6 +6,7 @@
  * the namespace's user namespace.
  */
 #include <linux/in.h>
+#include <linux/inetdevice.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
@@ -235,29 +236,20 @@ out_free:
 	return err;
 }
 
-/* Dump state in cb->args: [0] the walker, [1] the table. */
-static int roamnat_nl_dump_start(struct netlink_callback *cb)
+/* Table and client dumps: cb->args[0] is the walker over the hash table. */
+static int roamnat_nl_walk_enter(struct netlink_callback *cb, struct rhashtable *ht)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct roamnat_net *rn = roamnat_pernet(sock_net(cb->skb->sk));
 	struct rhashtable_iter *iter;
-	int table;
 
-	if (!info->attrs[ROAMNAT_A_TABLE]) {
-		NL_SET_ERR_MSG(cb->extack, "a dump names its table");
-		return -EINVAL;
-	}
-	table = nla_get_u8(info->attrs[ROAMNAT_A_TABLE]);
 	iter = kmalloc(sizeof(*iter), GFP_KERNEL);
 	if (!iter)
 		return -ENOMEM;
-	rhashtable_walk_enter(&rn->tables[table], iter);
+	rhashtable_walk_enter(ht, iter);
 	cb->args[0] = (long)iter;
-	cb->args[1] = table;
 	return 0;
 }
 
-static int roamnat_nl_dump_done(struct netlink_callback *cb)
+static int roamnat_nl_walk_done(struct netlink_callback *cb)
 {
 	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
 
@@ -268,38 +260,65 @@ static int roamnat_nl_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
-static int roamnat_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/* One message per object, as many as fit; put() says -EMSGSIZE when full. */
+static int roamnat_nl_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+			   int (*put)(struct sk_buff *skb, struct netlink_callback *cb, void *obj))
 {
 	struct rhashtable_iter *iter = (struct rhashtable_iter *)cb->args[0];
-	int table = cb->args[1];
-	struct roamnat_entry *e;
 	int err = 0;
+	void *obj;
 	void *hdr;
 
 	rhashtable_walk_start(iter);
 	for (;;) {
-		e = rhashtable_walk_peek(iter);
-		if (IS_ERR(e)) {
-			if (PTR_ERR(e) == -EAGAIN)
+		obj = rhashtable_walk_peek(iter);
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
 				continue;	/* resized: the walk restarted */
-			err = PTR_ERR(e);
+			err = PTR_ERR(obj);
 			break;
 		}
-		if (!e)
+		if (!obj)
 			break;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &roamnat_genl_family, NLM_F_MULTI, ROAMNAT_CMD_GET_ENTRY);
+				  &roamnat_genl_family, NLM_F_MULTI, cmd);
 		if (!hdr)
 			break;
-		if (roamnat_nl_put_entry(skb, table, e)) {
+		if (put(skb, cb, obj)) {
 			genlmsg_cancel(skb, hdr);
-			break;	/* message full: this entry goes first next time */
+			break;	/* message full: this one goes first next time */
 		}
 		genlmsg_end(skb, hdr);
 		rhashtable_walk_next(iter);
 	}
 	rhashtable_walk_stop(iter);
 	return err ? err : skb->len;
+}
+
+/* Table dumps: cb->args[1] is the table. */
+static int roamnat_nl_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct roamnat_net *rn = roamnat_pernet(sock_net(cb->skb->sk));
+	int table;
+
+	if (!info->attrs[ROAMNAT_A_TABLE]) {
+		NL_SET_ERR_MSG(cb->extack, "a dump names its table");
+		return -EINVAL;
+	}
+	table = nla_get_u8(info->attrs[ROAMNAT_A_TABLE]);
+	cb->args[1] = table;
+	return roamnat_nl_walk_enter(cb, &rn->tables[table]);
+}
+
+static int roamnat_nl_put_walked_entry(struct sk_buff *skb, struct netlink_callback *cb, void *obj)
+{
+	return roamnat_nl_put_entry(skb, cb->args[1], obj);
+}
+
+static int roamnat_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return roamnat_nl_walk(skb, cb, ROAMNAT_CMD_GET_ENTRY, roamnat_nl_put_walked_entry);
 }
 
 static int roamnat_nl_flush(struct sk_buff *skb, struct genl_info *info)
@@ -489,6 +508,154 @@ static int roamnat_nl_del_client(struct sk_buff *skb, struct genl_info *info)
 	err = roamnat_client_del(rn, nla_get_be32(info->attrs[ROAMNAT_A_CLIENT]));
 	mutex_unlock(&rn->lock);
 	return err;
+}
+
+static size_t roamnat_rule_msg_size(u8 n_ports)
+{
+	return nla_total_size(0) + 3 * nla_total_size(sizeof(u8)) +
+	       nla_total_size(sizeof(__be32)) +
+	       nla_total_size(n_ports * sizeof(struct roamnat_port_range));
+}
+
+static size_t roamnat_policy_msg_size(const struct roamnat_policy *p)
+{
+	size_t size = nla_total_size(sizeof(u32)) + nla_total_size(sizeof(u8)) +
+		      nla_total_size(0);
+	u32 i;
+
+	for (i = 0; i < p->n_rules; i++)
+		size += roamnat_rule_msg_size(p->rules[i].n_ports);
+	return size;
+}
+
+/* The SET_POLICY attributes that would install p again. */
+static int roamnat_nl_put_policy(struct sk_buff *skb, u32 id, const struct roamnat_policy *p)
+{
+	const struct roamnat_rule *r;
+	struct nlattr *rules, *rule;
+	u32 i;
+
+	if (nla_put_u32(skb, ROAMNAT_A_POLICY_ID, id) ||
+	    nla_put_u8(skb, ROAMNAT_A_POLICY_DEFAULT, p->fallback))
+		return -EMSGSIZE;
+	rules = nla_nest_start(skb, ROAMNAT_A_RULES);
+	if (!rules)
+		return -EMSGSIZE;
+	for (i = 0; i < p->n_rules; i++) {
+		r = &p->rules[i];
+		rule = nla_nest_start(skb, i + 1);
+		if (!rule || nla_put_u8(skb, ROAMNAT_R_ACTION, r->action))
+			return -EMSGSIZE;
+		if (r->proto && nla_put_u8(skb, ROAMNAT_R_PROTO, r->proto))
+			return -EMSGSIZE;
+		if (r->mask && (nla_put_be32(skb, ROAMNAT_R_ADDR, r->addr) ||
+				nla_put_u8(skb, ROAMNAT_R_PLEN, inet_mask_len(r->mask))))
+			return -EMSGSIZE;
+		if (r->n_ports && nla_put(skb, ROAMNAT_R_PORTS,
+					  r->n_ports * sizeof(r->ports[0]), r->ports))
+			return -EMSGSIZE;
+		nla_nest_end(skb, rule);
+	}
+	nla_nest_end(skb, rules);
+	return 0;
+}
+
+/* Writers hold the mutex: a policy looked up under it stays until it is dropped. */
+static int roamnat_nl_get_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct roamnat_net *rn = roamnat_pernet(genl_info_net(info));
+	const struct roamnat_policy *p;
+	struct sk_buff *msg;
+	int err = -ENOENT;
+	void *hdr;
+	u32 id;
+
+	if (!info->attrs[ROAMNAT_A_POLICY_ID]) {
+		GENL_SET_ERR_MSG(info, "which policy: POLICY_ID (or a dump for every one)");
+		return -EINVAL;
+	}
+	id = nla_get_u32(info->attrs[ROAMNAT_A_POLICY_ID]);
+	mutex_lock(&rn->lock);
+	p = xa_load(&rn->policies, id);
+	if (!p)
+		goto unlock;
+	err = -ENOMEM;
+	msg = genlmsg_new(roamnat_policy_msg_size(p), GFP_KERNEL);
+	if (!msg)
+		goto unlock;
+	hdr = genlmsg_put_reply(msg, info, &roamnat_genl_family, 0, ROAMNAT_CMD_GET_POLICY);
+	if (!hdr || roamnat_nl_put_policy(msg, id, p)) {
+		nlmsg_free(msg);
+		err = -EMSGSIZE;
+		goto unlock;
+	}
+	mutex_unlock(&rn->lock);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+unlock:
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+/* The largest policy (128 rules of 16 ranges, about 13 KiB) fits one message. */
+static int roamnat_nl_policies_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN + nla_total_size(sizeof(u32)) +
+			     nla_total_size(sizeof(u8)) + nla_total_size(0) +
+			     ROAMNAT_MAX_RULES * roamnat_rule_msg_size(ROAMNAT_MAX_RULE_PORTS);
+	return 0;
+}
+
+/* Dump state in cb->args: [0] the next policy id, [1] set once all were sent. */
+static int roamnat_nl_dump_policies(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct roamnat_net *rn = roamnat_pernet(sock_net(cb->skb->sk));
+	struct roamnat_policy *p;
+	unsigned long id;
+	void *hdr;
+
+	if (cb->args[1])
+		return 0;
+	mutex_lock(&rn->lock);
+	xa_for_each_start(&rn->policies, id, p, cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &roamnat_genl_family, NLM_F_MULTI, ROAMNAT_CMD_GET_POLICY);
+		if (!hdr)
+			goto full;
+		if (roamnat_nl_put_policy(skb, id, p)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[1] = 1;
+	mutex_unlock(&rn->lock);
+	return skb->len;
+full:
+	/* This policy goes first next time. */
+	cb->args[0] = id;
+	mutex_unlock(&rn->lock);
+	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+static int roamnat_nl_clients_start(struct netlink_callback *cb)
+{
+	return roamnat_nl_walk_enter(cb, &roamnat_pernet(sock_net(cb->skb->sk))->clients);
+}
+
+static int roamnat_nl_put_client(struct sk_buff *skb, struct netlink_callback *cb, void *obj)
+{
+	const struct roamnat_client *c = obj;
+
+	if (nla_put_be32(skb, ROAMNAT_A_CLIENT, c->addr) ||
+	    nla_put_u32(skb, ROAMNAT_A_POLICY_ID, c->policy_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int roamnat_nl_dump_clients(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return roamnat_nl_walk(skb, cb, ROAMNAT_CMD_GET_CLIENT, roamnat_nl_put_client);
 }
 
 static int roamnat_nl_flush_policies(struct sk_buff *skb, struct genl_info *info)
@@ -718,7 +885,7 @@ static const struct genl_ops roamnat_ops[] = {
 		.doit = roamnat_nl_get,
 		.start = roamnat_nl_dump_start,
 		.dumpit = roamnat_nl_dump,
-		.done = roamnat_nl_dump_done,
+		.done = roamnat_nl_walk_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{ .cmd = ROAMNAT_CMD_FLUSH, .doit = roamnat_nl_flush, .flags = GENL_UNS_ADMIN_PERM },
@@ -752,6 +919,20 @@ static const struct genl_ops roamnat_ops[] = {
 	{
 		.cmd = ROAMNAT_CMD_FLUSH_POLICIES,
 		.doit = roamnat_nl_flush_policies,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_GET_POLICY,
+		.doit = roamnat_nl_get_policy,
+		.start = roamnat_nl_policies_start,
+		.dumpit = roamnat_nl_dump_policies,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = ROAMNAT_CMD_GET_CLIENT,
+		.start = roamnat_nl_clients_start,
+		.dumpit = roamnat_nl_dump_clients,
+		.done = roamnat_nl_walk_done,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -163,6 +163,8 @@ bool Client::open(std::string &error)
 	nl_socket_disable_seq_check(sock_.get());
 	enable_ext_ack(sock_.get());
 	nl_socket_set_buffer_size(sock_.get(), 1 << 20, 1 << 20);
+	// A policy's dump message is up to about 13 KiB: read whole datagrams.
+	nl_socket_set_msg_buf_size(sock_.get(), 64 * 1024);
 	family_ = genl_ctrl_resolve(sock_.get(), ROAMNAT_GENL_NAME);
 	if (family_ < 0) {
 		error = "the roamnat kernel module is not loaded (modprobe roamnat, or insmod roamnat.ko)";
@@ -452,6 +454,107 @@ bool Client::flush_policies(std::string &error)
 	MsgPtr msg(nlmsg_alloc());
 	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, 0, ROAMNAT_CMD_FLUSH_POLICIES, ROAMNAT_GENL_VERSION);
 	return exchange(msg.get(), nullptr, error);
+}
+
+namespace {
+
+// The inverse of set_policy's rule encoding; nullopt for what it never sends.
+std::optional<FilterRule> parse_rule(nlattr *nest)
+{
+	nlattr *r[ROAMNAT_R_MAX + 1];
+	if (nla_parse_nested(r, ROAMNAT_R_MAX, nest, nullptr) < 0 || !r[ROAMNAT_R_ACTION])
+		return std::nullopt;
+	FilterRule rule;
+	uint8_t action = nla_get_u8(r[ROAMNAT_R_ACTION]);
+	if (action != ROAMNAT_ACTION_PERMIT && action != ROAMNAT_ACTION_DENY)
+		return std::nullopt;
+	rule.action = action == ROAMNAT_ACTION_PERMIT ? RuleAction::permit : RuleAction::deny;
+	if (r[ROAMNAT_R_PROTO]) {
+		rule.proto = l4_from_number(nla_get_u8(r[ROAMNAT_R_PROTO]));
+		if (!rule.proto)
+			return std::nullopt;
+	}
+	if (r[ROAMNAT_R_ADDR] && r[ROAMNAT_R_PLEN] && nla_len(r[ROAMNAT_R_ADDR]) == 4) {
+		rule.dst.addr = Address{ntohl(nla_get_u32(r[ROAMNAT_R_ADDR]))};
+		rule.dst.len = nla_get_u8(r[ROAMNAT_R_PLEN]);
+		if (rule.dst.len > 32)
+			return std::nullopt;
+	}
+	if (r[ROAMNAT_R_PORTS]) {
+		int len = nla_len(r[ROAMNAT_R_PORTS]);
+		if (len <= 0 || len % int(sizeof(roamnat_port_range)))
+			return std::nullopt;
+		std::vector<roamnat_port_range> ranges(size_t(len) / sizeof(roamnat_port_range));
+		memcpy(ranges.data(), nla_data(r[ROAMNAT_R_PORTS]), size_t(len));
+		for (const auto &pr : ranges)
+			rule.ports.push_back({pr.lo, pr.hi});
+	}
+	return rule;
+}
+
+std::optional<Policy> parse_policy(nlattr **a)
+{
+	if (!a[ROAMNAT_A_POLICY_ID] || !a[ROAMNAT_A_POLICY_DEFAULT])
+		return std::nullopt;
+	Policy p;
+	p.name = std::to_string(nla_get_u32(a[ROAMNAT_A_POLICY_ID]));
+	p.fallback = nla_get_u8(a[ROAMNAT_A_POLICY_DEFAULT]) == ROAMNAT_ACTION_PERMIT ? RuleAction::permit
+										       : RuleAction::deny;
+	if (a[ROAMNAT_A_RULES]) {
+		nlattr *nest;
+		int rem;
+		nla_for_each_nested(nest, a[ROAMNAT_A_RULES], rem) {
+			auto rule = parse_rule(nest);
+			if (!rule)
+				return std::nullopt;
+			p.rules.push_back(*rule);
+		}
+	}
+	return p;
+}
+
+} // namespace
+
+std::optional<std::map<uint32_t, Policy>> Client::policies(std::string &error, std::optional<uint32_t> only)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, only ? 0 : NLM_F_DUMP, ROAMNAT_CMD_GET_POLICY,
+		    ROAMNAT_GENL_VERSION);
+	if (only)
+		nla_put_u32(msg.get(), ROAMNAT_A_POLICY_ID, *only);
+	std::map<uint32_t, Policy> out;
+	std::optional<uint32_t> unreadable;
+	if (!exchange(msg.get(), [&](nl_msg *r) {
+		    nlattr *a[ROAMNAT_A_MAX + 1];
+		    if (!parse_attrs(r, a) || !a[ROAMNAT_A_POLICY_ID])
+			    return;
+		    uint32_t id = nla_get_u32(a[ROAMNAT_A_POLICY_ID]);
+		    if (auto p = parse_policy(a))
+			    out[id] = std::move(*p);
+		    else
+			    unreadable = id;
+	    }, error))
+		return std::nullopt;
+	if (unreadable) {
+		error = "policy " + std::to_string(*unreadable) + " holds a rule this roamnat cannot read";
+		return std::nullopt;
+	}
+	return out;
+}
+
+std::optional<std::map<Address, uint32_t>> Client::clients(std::string &error)
+{
+	MsgPtr msg(nlmsg_alloc());
+	genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family_, 0, NLM_F_DUMP, ROAMNAT_CMD_GET_CLIENT,
+		    ROAMNAT_GENL_VERSION);
+	std::map<Address, uint32_t> out;
+	if (!exchange(msg.get(), [&](nl_msg *r) {
+		    nlattr *a[ROAMNAT_A_MAX + 1];
+		    if (parse_attrs(r, a) && a[ROAMNAT_A_CLIENT] && a[ROAMNAT_A_POLICY_ID])
+			    out[Address{ntohl(nla_get_u32(a[ROAMNAT_A_CLIENT]))}] = nla_get_u32(a[ROAMNAT_A_POLICY_ID]);
+	    }, error))
+		return std::nullopt;
+	return out;
 }
 
 bool Client::dump(Table table, std::vector<Entry> &out, std::string &error)

@@ -82,6 +82,12 @@ public:
 	bool set_client_policy(Address client, uint32_t id, std::string &error);
 	bool del_client_policy(Address client, std::string &error);
 	bool flush_policies(std::string &error);
+	// What the module enforces: each policy by id (named by its id), and
+	// each client address's policy id. A policy that does not parse back
+	// (a newer module's rule) is an error, not left out.
+	// With only, that policy alone (an error when there is none).
+	std::optional<std::map<uint32_t, Policy>> policies(std::string &error, std::optional<uint32_t> only = {});
+	std::optional<std::map<Address, uint32_t>> clients(std::string &error);
 	bool dump(Table table, std::vector<Entry> &out, std::string &error);
 	std::optional<std::map<std::string, uint64_t>> counters(std::string &error);
 

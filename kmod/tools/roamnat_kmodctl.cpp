@@ -62,6 +62,9 @@ Per-user filtering (docs/policy.md, docs/netlink.md "Filtering"):
   client ADDR ID                  the client address ADDR is under policy ID
   unclient ADDR                   ADDR has no policy any more
   flush-policies                  forget every policy and client
+  policies [ID]                   the policies the module enforces (or
+                                  policy ID), each rule in the language
+  clients                         each client address and its policy id
 
 TABLE is fam_out, fam_in, ham or ham_rev; PROTO tcp, udp or icmp (echo:
 the identifier is the port of its side, ADDR:0 on the other); SRC and DST
@@ -252,6 +255,31 @@ int main(int argc, char **argv)
 			return usage();
 		bool ok = cmd == "client" ? nl.set_client_policy(*addr, uint32_t(id), err) : nl.del_client_policy(*addr, err);
 		return ok ? 0 : refused(cmd, err);
+	}
+	if (cmd == "policies" && argc <= 3) {
+		std::optional<uint32_t> only;
+		long id = argc == 3 ? atol(argv[2]) : 0;
+		if (argc == 3 && (id <= 0 || id > long(UINT32_MAX)))
+			return usage();
+		if (argc == 3)
+			only = uint32_t(id);
+		auto ps = nl.policies(err, only);
+		if (!ps)
+			return refused(cmd, err);
+		for (const auto &[pid, p] : *ps) {
+			printf("policy %u default %s rules %zu\n", pid, rule_action_name(p.fallback), p.rules.size());
+			for (const auto &r : p.rules)
+				printf("  %s\n", r.str().c_str());
+		}
+		return 0;
+	}
+	if (cmd == "clients" && argc == 2) {
+		auto cs = nl.clients(err);
+		if (!cs)
+			return refused(cmd, err);
+		for (const auto &[addr, pid] : *cs)
+			printf("%s policy %u\n", addr.str().c_str(), pid);
+		return 0;
 	}
 	if (cmd == "flush-policies" && argc == 2)
 		return nl.flush_policies(err) ? 0 : refused(cmd, err);

@@ -30,6 +30,8 @@ enum roamnat_cmd {
 	ROAMNAT_CMD_SET_CLIENT,		/* CLIENT, POLICY_ID */
 	ROAMNAT_CMD_DEL_CLIENT,		/* CLIENT */
 	ROAMNAT_CMD_FLUSH_POLICIES,	/* every policy and client */
+	ROAMNAT_CMD_GET_POLICY,		/* POLICY_ID -> its SET_POLICY attributes; dump: all */
+	ROAMNAT_CMD_GET_CLIENT,		/* dump: CLIENT, POLICY_ID of every client */
 	__ROAMNAT_CMD_MAX,
 };
 

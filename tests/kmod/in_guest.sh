@@ -398,6 +398,9 @@ ap "$CTL" policy 1 deny 'deny in udp from any to 10.201.0.10 8' 'permit in udp f
 	bad "installing policy 1"
 ap "$CTL" client 10.202.0.11 1 || bad "giving the client policy 1"
 check "get-config shows one policy and one client" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'filtering deny policies 1 clients 1 '"
+check "policies 1 reads back what was installed" sh -c "ip netns exec ap '$CTL' policies 1 | tr '\n' '|' | grep -qxF 'policy 1 default deny rules 2|  deny in udp from any to 10.201.0.10 8|  permit in udp from any to 10.201.0.0/24 1-7,9|'"
+check "clients: 10.202.0.11 is under policy 1" sh -c "ip netns exec ap '$CTL' clients | grep -qxF '10.202.0.11 policy 1'"
+check "a policy not installed cannot be read" sh -c "! ip netns exec ap '$CTL' policies 99 2>/dev/null"
 seen=$(udp_echo 5012)
 check "under a policy permitting udp to port 7: translated both ways ($seen)" test "$seen" = 10.201.0.101:40012
 denied=$(cnt policy_denied)
@@ -416,8 +419,16 @@ check "get-config: no client after unclient" sh -c "ip netns exec ap '$CTL' get-
 ap "$CTL" filtering off
 seen=$(udp_echo 5012)
 check "filtering off: translated without a policy ($seen)" test "$seen" = 10.201.0.101:40012
+# The largest policy (128 rules of 16 port ranges, about 13 KiB) is one
+# dump message; it reads back rule for rule.
+ports=$(seq -s, 1 2 31)
+seq 1 128 | sed "s|.*|permit in tcp from any to 10.9.&.0/24 $ports|" >/tmp/rules.txt
+tr '\n' '\0' </tmp/rules.txt | xargs -0 ip netns exec ap "$CTL" policy 2 deny || bad "installing a policy of 128 rules"
+ap "$CTL" policies >/tmp/policies.txt
+check "policies: both, the largest read back rule for rule" sh -c "[ \$(grep -c '^policy ' /tmp/policies.txt) -eq 2 ] && sed -n '/^policy 2 default deny rules 128\$/,\$p' /tmp/policies.txt | tail -n +2 | sed 's/^  //' | cmp -s - /tmp/rules.txt"
 ap "$CTL" flush-policies
 check "flush-policies: none left" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'policies 0 clients 0 '"
+check "flush-policies: nothing to dump" sh -c "[ -z \"\$(ip netns exec ap '$CTL' policies)\" ] && [ -z \"\$(ip netns exec ap '$CTL' clients)\" ]"
 
 # Namespace deletion with live entries, and unload under traffic.
 ip netns add gone
