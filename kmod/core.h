@@ -54,6 +54,7 @@ struct roamnat_config {
 	u16 port_max;
 	u16 miss_queue;			/* FAM_OUT misses (Fig. 6) */
 	u16 ham_miss_queue;		/* HAM misses and their ICMP errors (Fig. 7) */
+	u16 policy_queue;		/* FILTERING_HOLD: clients without a policy yet */
 	u8 drop_other;			/* clients' untranslatable packets: drop, not pass */
 	u8 filtering;			/* enum roamnat_filtering (policy.c) */
 	u32 udp_idle_s;			/* 0: no idle events */
@@ -178,8 +179,8 @@ int roamnat_client_set(struct roamnat_net *rn, __be32 addr, u32 policy_id);
 int roamnat_client_del(struct roamnat_net *rn, __be32 addr);
 void roamnat_policy_flush(struct roamnat_net *rn);
 u32 roamnat_clients_count(struct roamnat_net *rn);
-unsigned int roamnat_filter(struct roamnat_net *rn, struct sk_buff *skb,
-			    const struct nf_hook_state *state, bool outbound);
+unsigned int roamnat_filter(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			    struct sk_buff *skb, const struct nf_hook_state *state, bool outbound);
 
 int roamnat_netlink_init(void);
 void roamnat_netlink_exit(void);

@@ -207,6 +207,7 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 	unsigned int hdrlen;
 	const __be16 *ports;
 	bool from_client, request = false;
+	unsigned int verdict;
 	u16 dport;
 	u8 type;
 
@@ -215,8 +216,11 @@ static unsigned int roamnat_prerouting(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	from_client = roamnat_client_iface(cfg, state->in);
 	/* Fig. 14 1465: the user's policy first, whatever the protocol. */
-	if (cfg->filtering && from_client && roamnat_filter(rn, skb, state, true) != NF_ACCEPT)
-		return NF_DROP;
+	if (cfg->filtering && from_client) {
+		verdict = roamnat_filter(rn, cfg, skb, state, true);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+	}
 	iph = ip_hdr(skb);
 	thoff = ip_hdrlen(skb);
 	switch (iph->protocol) {
@@ -330,7 +334,7 @@ static unsigned int roamnat_forward(void *priv, struct sk_buff *skb,
 		if (type != ICMP_ECHO && type != ICMP_ECHOREPLY)
 			return NF_ACCEPT;
 	}
-	return roamnat_filter(rn, skb, state, false);
+	return roamnat_filter(rn, cfg, skb, state, false);
 }
 
 static unsigned int roamnat_local_out(void *priv, struct sk_buff *skb,

@@ -65,6 +65,7 @@ static const struct nla_policy roamnat_policy[ROAMNAT_A_MAX + 1] = {
 	[ROAMNAT_A_CLIENT] = { .type = NLA_BE32 },
 	[ROAMNAT_A_POLICIES] = { .type = NLA_REJECT },
 	[ROAMNAT_A_CLIENTS] = { .type = NLA_REJECT },
+	[ROAMNAT_A_POLICY_QUEUE] = { .type = NLA_U16 },
 };
 
 static const struct genl_multicast_group roamnat_mcgrps[] = {
@@ -697,6 +698,11 @@ static int roamnat_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 		cfg->ham_miss_queue = nla_get_u16(a[ROAMNAT_A_HAM_MISS_QUEUE]);
 	else if (a[ROAMNAT_A_MISS_QUEUE] && !old)
 		cfg->ham_miss_queue = cfg->miss_queue;
+	/* Held for a policy in a queue of their own: they are not misses. */
+	if (a[ROAMNAT_A_POLICY_QUEUE])
+		cfg->policy_queue = nla_get_u16(a[ROAMNAT_A_POLICY_QUEUE]);
+	else if (a[ROAMNAT_A_MISS_QUEUE] && !old)
+		cfg->policy_queue = cfg->miss_queue + 4;
 	if (a[ROAMNAT_A_DROP_OTHER])
 		cfg->drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]);
 	if (a[ROAMNAT_A_FILTERING])
@@ -762,6 +768,7 @@ static int roamnat_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 		    !nla_put_u16(msg, ROAMNAT_A_PORT_MAX, cfg->port_max) &&
 		    !nla_put_u16(msg, ROAMNAT_A_MISS_QUEUE, cfg->miss_queue) &&
 		    !nla_put_u16(msg, ROAMNAT_A_HAM_MISS_QUEUE, cfg->ham_miss_queue) &&
+		    !nla_put_u16(msg, ROAMNAT_A_POLICY_QUEUE, cfg->policy_queue) &&
 		    !nla_put_u8(msg, ROAMNAT_A_DROP_OTHER, cfg->drop_other) &&
 		    !nla_put_u8(msg, ROAMNAT_A_FILTERING, cfg->filtering) &&
 		    !nla_put_u32(msg, ROAMNAT_A_POLICIES, READ_ONCE(rn->n_policies)) &&

@@ -184,8 +184,8 @@ static u8 roamnat_decide(const struct roamnat_policy *p, u8 proto, __be32 peer, 
  * (DHCP, DNS on the AP): the fib is asked only when the policy refuses, so
  * a permitted packet pays no route lookup.
  */
-unsigned int roamnat_filter(struct roamnat_net *rn, struct sk_buff *skb,
-			    const struct nf_hook_state *state, bool outbound)
+unsigned int roamnat_filter(struct roamnat_net *rn, const struct roamnat_config *cfg,
+			    struct sk_buff *skb, const struct nf_hook_state *state, bool outbound)
 {
 	const struct roamnat_policy *p = NULL;
 	const struct roamnat_client *c;
@@ -212,6 +212,14 @@ unsigned int roamnat_filter(struct roamnat_net *rn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (outbound && inet_addr_type_dev_table(state->net, state->in, peer) != RTN_UNICAST)
 		return NF_ACCEPT;
+	/*
+	 * Fig. 14 1435, filtering = hold: roamd repeats the packet once the
+	 * policy is here, or drops it. No bypass: without roamd, nothing passes.
+	 */
+	if (!p && cfg->filtering == ROAMNAT_FILTERING_HOLD) {
+		roamnat_count(rn, ROAMNAT_C_POLICY_HELD, 1);
+		return NF_QUEUE_NR(cfg->policy_queue);
+	}
 	counter = p ? ROAMNAT_C_POLICY_DENIED : ROAMNAT_C_POLICY_UNKNOWN;
 	roamnat_count(rn, counter, 1);
 	net_dbg_ratelimited("roamnat: protocol %u %pI4 -> %pI4 %s, dropped\n", iph->protocol,

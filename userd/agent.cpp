@@ -33,6 +33,8 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()()),
 	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
 		counters_),
+	  policy_holds_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
+			counters_),
 	  fams_(dp_), hams_(dp_, opts_.name, opts_.dp.outbound),
 	  control_(loop_, opts_.name, [this](proto::DumpWhat w, Message &r) { return dump(w, r); }),
 	  stations_({[this](const MacAddr &m, Address c, uint32_t i, const char *why) {
@@ -53,6 +55,10 @@ bool Agent::start(std::string &error)
 	if (!dp_.start_misses(loop_, uint32_t(opts_.max_held), [this](const Miss &m) { on_miss(m); }, error))
 		return false;
 	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
+		return false;
+	if (opts_.dp.filtering == Filtering::hold &&
+	    !dp_.start_policy_holds(loop_, uint32_t(opts_.max_held), [this](const PolicyHold &h) { policy_hold(h); },
+				    error))
 		return false;
 	LinkMonitor::Handlers lh;
 	lh.link_exists = [this](uint32_t i, const std::string &n, bool present) { link_exists(i, n, present); };
@@ -107,6 +113,7 @@ void Agent::idle_tick()
 void Agent::stop()
 {
 	held_.release_all(Verdict::drop, "agent stopping");
+	policy_holds_.release_all(Verdict::drop, "agent stopping");
 }
 
 // ---- packet path -----------------------------------------------------------
@@ -737,6 +744,8 @@ void Agent::station_associated(const MacAddr &mac, uint32_t ifindex)
 void Agent::station_left(const MacAddr &mac)
 {
 	count("station_departures");
+	if (auto addr = stations_.address_of(mac))
+		policy_holds_.release(*addr, Verdict::drop, "its station left");
 	withdraw_policy(mac, "it left");
 	stations_.disconnected(mac, loop_.now());
 }

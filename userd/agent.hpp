@@ -11,6 +11,7 @@
 #include "fam_table.hpp"
 #include "ham_table.hpp"
 #include "held_packets.hpp"
+#include "policy_holds.hpp"
 #include "dhcp_snoop.hpp"
 #include "eap_identities.hpp"
 #include "hostapd_link.hpp"
@@ -107,6 +108,7 @@ private:
 	void inbound_miss(const Miss &m);
 	void on_dp_event(const DataPlaneEvent &ev);
 	void on_tcp_end(const FlowKey &tuple, bool rst);
+	void policy_hold(const PolicyHold &h);
 
 	// Connection set-up (Figs. 9, 10, 11).
 	void anchor_here(const FlowKey &flow, uint32_t ifindex);
@@ -161,6 +163,7 @@ private:
 	Counters counters_;
 	PortAllocator ports_;
 	HeldPackets held_;
+	PolicyHolds policy_holds_;
 	LinkMonitor links_;
 	FamTable fams_;
 	HamTable hams_;
@@ -190,6 +193,7 @@ private:
 		uint32_t id = 0;
 	};
 	std::map<MacAddr, Policed> policed_; // each one's address, given its policy
+	std::set<Address> policed_addrs_;    // the addresses of policed_, for the policy queue
 	std::map<std::string, uint32_t> policy_ids_;        // installed policies, by their text
 	Millis idle_every_{15000};
 	bool idle_check_pending_ = false;

@@ -51,15 +51,17 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.port_min = uint16_t(*lo);
 	o.dp.port_max = uint16_t(*hi);
 
-	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, ham_miss_q, icmp_q, hold_ms, max_held;
+	unsigned long quarantine_s, udp_idle, tcp_idle, miss_q, event_q, ham_miss_q, icmp_q, policy_q, hold_ms,
+		max_held;
 	if (!number("port_quarantine", 86400, quarantine_s) || !number("udp_idle_timeout", 86400, udp_idle) ||
 	    !number("tcp_idle_timeout", 864000, tcp_idle) || !number("miss_queue", 65535, miss_q) ||
 	    !number("event_queue", 65535, event_q) || !number("ham_miss_queue", 65535, ham_miss_q) ||
-	    !number("icmp_queue", 65535, icmp_q) || !number("miss_hold_ms", 60000, hold_ms) ||
+	    !number("icmp_queue", 65535, icmp_q) || !number("policy_queue", 65535, policy_q) ||
+	    !number("miss_hold_ms", 60000, hold_ms) ||
 	    !number("max_held_packets", 1000000, max_held))
 		return false;
-	if (std::set<unsigned long>{miss_q, event_q, ham_miss_q, icmp_q}.size() != 4)
-		return bad("miss_queue, event_queue, ham_miss_queue and icmp_queue must differ");
+	if (std::set<unsigned long>{miss_q, event_q, ham_miss_q, icmp_q, policy_q}.size() != 5)
+		return bad("miss_queue, event_queue, ham_miss_queue, icmp_queue and policy_queue must differ");
 	if (udp_idle == 0 || tcp_idle == 0)
 		return bad("idle timeouts must be at least one second");
 	if (max_held == 0)
@@ -71,6 +73,7 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	o.dp.event_queue = uint16_t(event_q);
 	o.dp.ham_miss_queue = uint16_t(ham_miss_q);
 	o.dp.icmp_queue = uint16_t(icmp_q);
+	o.dp.policy_queue = uint16_t(policy_q);
 	o.miss_hold = Millis(hold_ms);
 	o.max_held = max_held;
 
@@ -116,8 +119,10 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 		o.dp.filtering = Filtering::off;
 	else if (filtering == "deny")
 		o.dp.filtering = Filtering::deny;
+	else if (filtering == "hold")
+		o.dp.filtering = Filtering::hold;
 	else
-		return bad("filtering = '" + filtering + "' is not off or deny");
+		return bad("filtering = '" + filtering + "' is not off, deny or hold");
 	if (o.dp.filtering != Filtering::off && o.hostapd.empty())
 		return bad("filtering = " + filtering + " needs hostapd: policies follow the users hostapd reports");
 	auto snoop = parse_bool(get("dhcp_snooping"));

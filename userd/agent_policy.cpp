@@ -45,6 +45,8 @@ void Agent::fetch_policy(const MacAddr &mac)
 			log_warn("audit: station ", mac.str(), " has no policy: ", r->text.value_or(proto::status_name(*r->status)),
 				 "; its traffic is dropped");
 			withdraw_policy(mac, "the coordinator refused it");
+			if (auto addr = stations_.address_of(mac))
+				policy_holds_.release(*addr, Verdict::drop, "the coordinator refused its policy");
 			return;
 		}
 		Policy p{r->filter_id.value_or("?"), r->rules, r->verdict.value_or(RuleAction::deny)};
@@ -72,6 +74,21 @@ void Agent::fetch_policy(const MacAddr &mac)
 	});
 }
 
+// filtering = hold: the data plane queued a packet of a client address it
+// has no policy for. It waits for the station's policy; one that raced with
+// the policy going in is repeated at once.
+void Agent::policy_hold(const PolicyHold &h)
+{
+	if (policed_addrs_.count(h.client)) {
+		count("policy_hold_raced");
+		dp_.verdict(h.id, Verdict::repeat);
+		return;
+	}
+	if (policy_holds_.hold(h.client, h.id) && policy_holds_.held(h.client) == 1)
+		log_debug("holding ", h.outbound ? "packets from " : "packets to ", h.client.str(),
+			  " until its policy is here");
+}
+
 void Agent::apply_policy(const MacAddr &mac, Address addr)
 {
 	auto sp = station_policies_.find(mac);
@@ -81,13 +98,20 @@ void Agent::apply_policy(const MacAddr &mac, Address addr)
 	auto old = policed_.find(mac);
 	if (old != policed_.end() && old->second.addr == addr && old->second.id == now.id)
 		return;
-	if (old != policed_.end() && old->second.addr != addr)
+	if (old != policed_.end() && old->second.addr != addr) {
 		dp_.clear_client_policy(old->second.addr);
+		policed_addrs_.erase(old->second.addr);
+	}
 	dp_.set_client_policy(addr, now.id);
 	policed_[mac] = now;
-	if (commit("a station's policy"))
-		log_info("audit: station ", mac.str(), " (user=", sp->second.user, "): policy ", sp->second.name,
-			 " enforced for ", addr.str());
+	policed_addrs_.insert(addr);
+	if (!commit("a station's policy")) {
+		policy_holds_.release(addr, Verdict::drop, "its policy could not be enforced");
+		return;
+	}
+	log_info("audit: station ", mac.str(), " (user=", sp->second.user, "): policy ", sp->second.name,
+		 " enforced for ", addr.str());
+	policy_holds_.release(addr, Verdict::repeat, "");
 }
 
 void Agent::withdraw_policy(const MacAddr &mac, const char *why)
@@ -97,6 +121,7 @@ void Agent::withdraw_policy(const MacAddr &mac, const char *why)
 	if (it == policed_.end())
 		return;
 	dp_.clear_client_policy(it->second.addr);
+	policed_addrs_.erase(it->second.addr);
 	log_info("station ", mac.str(), " at ", it->second.addr.str(), " has no policy here any more (", why,
 		 "): its traffic is dropped");
 	policed_.erase(it);

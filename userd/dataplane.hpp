@@ -6,6 +6,7 @@
 #include "../common/event_loop.hpp"
 #include "../common/filter_rule.hpp"
 #include "miss.hpp"
+#include "policy_queue.hpp"
 
 #include <functional>
 #include <map>
@@ -20,8 +21,10 @@ enum class OutboundMode { direct, via_ham };
 // Fig. 14 1435/1465, per-user filtering (docs/policy.md). off: every
 // client's traffic passes as before; deny: a client's traffic passes only
 // as its user's policy says, and a client whose policy this AP does not
-// have (yet) gets nothing through.
-enum class Filtering { off, deny };
+// have (yet) gets nothing through; hold: as deny, but such a client's
+// packets wait in policy_queue for its policy (or for miss_hold) instead of
+// being dropped at once (Fig. 14 1435: "held or denied until the answer").
+enum class Filtering { off, deny, hold };
 
 struct DataPlaneConfig {
 	std::vector<std::string> client_interfaces; // names; a trailing '*' matches a prefix
@@ -38,6 +41,7 @@ struct DataPlaneConfig {
 	uint16_t event_queue = 1;    // NFQUEUE number for TCP FIN/RST
 	uint16_t ham_miss_queue = 2; // NFQUEUE number for misses at the HAM (Fig. 7)
 	uint16_t icmp_queue = 3;     // NFQUEUE number for ICMP errors roamd translates (nftables)
+	uint16_t policy_queue = 4;   // NFQUEUE number for filtering = hold
 	// What clients send that no table can translate (other IP protocols,
 	// ICMP other than echo and errors about translated flows): dropped and
 	// counted, or passed untranslated where the network routes their subnet.
@@ -149,6 +153,14 @@ public:
 	}
 	virtual void set_client_policy(Address /*client*/, uint32_t /*id*/) {}
 	virtual void clear_client_policy(Address /*client*/) {}
+	// filtering = hold: packets of a client address without a policy, each
+	// held in the kernel until verdict() is given its id.
+	virtual bool start_policy_holds(EventLoop & /*loop*/, uint32_t /*max_held*/, PolicyQueue::Handler /*handler*/,
+					std::string &error)
+	{
+		error = std::string("the ") + name() + " back end does not hold packets for policies";
+		return false;
+	}
 	// A client-facing interface appeared or went away.
 	virtual void client_interface(uint32_t /*ifindex*/, bool /*present*/) {}
 	// What a previous run left; nullopt where nothing survives a restart.

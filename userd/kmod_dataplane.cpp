@@ -74,8 +74,14 @@ bool KmodDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 		return false;
 	if (old)
 		kcfg_.cookie = old->cookie;
-	if (cfg.filtering != Filtering::off || (old && old->filtering.value_or(false)))
-		kcfg_.filtering = cfg.filtering != Filtering::off;
+	// Sent only when filtering is or was on: a module older than filtering
+	// still takes the configuration of an agent that does not filter.
+	if (cfg.filtering != Filtering::off || (old && old->filtering.value_or(kmod::Filtering::off) != kmod::Filtering::off)) {
+		kcfg_.filtering = cfg.filtering == Filtering::hold   ? kmod::Filtering::hold
+				  : cfg.filtering == Filtering::deny ? kmod::Filtering::deny
+								     : kmod::Filtering::off;
+		kcfg_.policy_queue = cfg.policy_queue;
+	}
 	// The client interfaces there are now, at once: a client packet seen as
 	// coming from elsewhere would be forwarded untranslated.
 	if (struct if_nameindex *ifs = if_nameindex()) {
@@ -217,7 +223,8 @@ std::map<std::string, uint64_t> KmodDataPlane::counters()
 		{"ham_packets", "ham_in_packets"}, {"ham_bytes", "ham_in_bytes"},
 		{"drop_unknown", "unknown_dropped_packets"}, {"misses", "miss_packets"},
 		{"drop_malformed", "malformed_dropped_packets"}, {"drop_other", "other_dropped_packets"},
-		{"policy_denied", "policy_denied_packets"}, {"policy_unknown", "policy_unknown_packets"}};
+		{"policy_denied", "policy_denied_packets"}, {"policy_unknown", "policy_unknown_packets"},
+		{"policy_held", "policy_held_packets"}};
 	std::map<std::string, uint64_t> out;
 	for (const auto &[name, value] : *c) {
 		auto same = kSameAsNft.find(name);

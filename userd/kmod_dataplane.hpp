@@ -37,7 +37,13 @@ public:
 	{
 		return misses_.open(loop, cfg_.miss_queue, cfg_.ham_miss_queue, max_held, std::move(handler), error);
 	}
-	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
+	void verdict(MissId id, Verdict v) override
+	{
+		if (policy_holds_.is_open() && id.queue == policy_holds_.number())
+			policy_holds_.verdict(id, v);
+		else
+			misses_.verdict(id, v);
+	}
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
 	bool reports_idle() const override { return true; }
 	void client_interface(uint32_t ifindex, bool present) override;
@@ -48,6 +54,12 @@ public:
 	bool add_policy(uint32_t id, const Policy &p, std::string &error) override;
 	void set_client_policy(Address client, uint32_t id) override { client_changes_.push_back({client, id}); }
 	void clear_client_policy(Address client) override { client_changes_.push_back({client, std::nullopt}); }
+	// filtering = hold: the module queues what has no policy yet (POLICY_QUEUE).
+	bool start_policy_holds(EventLoop &loop, uint32_t max_held, PolicyQueue::Handler handler,
+				std::string &error) override
+	{
+		return policy_holds_.open(loop, cfg_.policy_queue, max_held, std::move(handler), error);
+	}
 
 private:
 	void stage(bool add, kmod::Entry e) { staged_.push_back({add, std::move(e)}); }
@@ -56,6 +68,7 @@ private:
 
 	DataPlaneConfig cfg_;
 	MissQueues misses_;
+	PolicyQueue policy_holds_;
 	kmod::Client nl_;
 	kmod::Config kcfg_;
 	std::vector<kmod::Change> staged_;

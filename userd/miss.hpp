@@ -30,6 +30,9 @@ enum class Verdict {
 	repeat, // run the hook again: the packet takes the entries installed meanwhile
 };
 
+// NF_ACCEPT, NF_DROP or NF_REPEAT (miss_queues.cpp).
+int nf_verdict(Verdict v);
+
 struct Miss {
 	MissId id;
 	Direction way = Direction::outbound;

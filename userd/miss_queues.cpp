@@ -6,6 +6,11 @@
 
 namespace roamnat {
 
+int nf_verdict(Verdict v)
+{
+	return v == Verdict::accept ? NF_ACCEPT : v == Verdict::repeat ? NF_REPEAT : NF_DROP;
+}
+
 bool MissQueues::open(EventLoop &loop, uint16_t outbound_queue, uint16_t inbound_queue, uint32_t max_len,
 		      MissHandler handler, std::string &error)
 {
@@ -32,9 +37,8 @@ void MissQueues::received(Direction way, NfQueue &q, const NfQueue::Packet &p)
 
 void MissQueues::verdict(MissId id, Verdict v)
 {
-	int nf = v == Verdict::accept ? NF_ACCEPT : v == Verdict::repeat ? NF_REPEAT : NF_DROP;
 	NfQueue &q = id.queue == outbound_.number() ? outbound_ : inbound_;
-	q.verdict(id.packet, nf);
+	q.verdict(id.packet, nf_verdict(v));
 }
 
 void MissQueues::add_counters(std::map<std::string, uint64_t> &out) const

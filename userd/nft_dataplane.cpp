@@ -58,7 +58,7 @@ constexpr const char *kSeen = "seen";              // activity, for idle timeout
 
 const char *kCounters[] = {"fam_out", "fam_out_via", "fam_in", "ham_in", "ham_rev", "miss_out",
 			   "miss_ham", "unknown_dropped", "tcp_end_events", "icmp_queued", "other_dropped",
-			   "policy_denied", "policy_unknown"};
+			   "policy_denied", "policy_unknown", "policy_held"};
 // Fig. 14 1465: client address -> jump to the chain of its user's policy,
 // one map per direction (filtering on).
 constexpr const char *kPolicyOut = "policy_out";
@@ -734,12 +734,19 @@ void to_client_rules(Batch &b, const DataPlaneConfig &cfg)
 
 // check_out, check_in: the client address's entry goes to its policy's
 // chain (a goto: the policy's return goes back to the chain that jumped
-// here); a client without one passes nothing.
-void check_rules(Batch &b, const char *chain, const char *map, uint32_t addr_at)
+// here); a client without one passes nothing, or with filtering = hold
+// waits in policy_queue for roamd (no bypass: without roamd, nothing passes).
+void check_rules(Batch &b, const DataPlaneConfig &cfg, const char *chain, const char *map, uint32_t addr_at)
 {
 	Rule r(chain);
 	r.load(NFT_PAYLOAD_NETWORK_HEADER, addr_at, 4, kKeyReg).vmap(map, kKeyReg);
 	b.rule(r);
+	if (cfg.filtering == Filtering::hold) {
+		Rule q(chain);
+		q.count("policy_held").queue(cfg.policy_queue, false);
+		b.rule(q);
+		return;
+	}
 	Rule log(chain);
 	log.log_limited("roamnat: no policy for this client yet, dropped: ");
 	b.rule(log);
@@ -898,8 +905,8 @@ bool NftDataPlane::build_ruleset(std::string &error)
 	defrag_rules(b);
 	if (cfg_.filtering != Filtering::off) {
 		to_client_rules(b, cfg_);
-		check_rules(b, "check_out", kPolicyOut, 12);
-		check_rules(b, "check_in", kPolicyIn, 16);
+		check_rules(b, cfg_, "check_out", kPolicyOut, 12);
+		check_rules(b, cfg_, "check_in", kPolicyIn, 16);
 	}
 	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;

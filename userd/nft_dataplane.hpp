@@ -41,7 +41,13 @@ public:
 	// ham_miss_queue by the HAM chain.
 	// ICMP errors go to icmp_queue, translated here (icmp_translate.cpp).
 	bool start_misses(EventLoop &loop, uint32_t max_held, MissHandler handler, std::string &error) override;
-	void verdict(MissId id, Verdict v) override { misses_.verdict(id, v); }
+	void verdict(MissId id, Verdict v) override
+	{
+		if (policy_holds_.is_open() && id.queue == policy_holds_.number())
+			policy_holds_.verdict(id, v);
+		else
+			misses_.verdict(id, v);
+	}
 	// TCP FIN/RST arrive as packets on the event NFQUEUE (accepted at once).
 	bool start_events(EventLoop &loop, EventHandler handler, std::string &error) override;
 	// Each policy is a chain per direction; each client address an entry
@@ -49,6 +55,12 @@ public:
 	bool add_policy(uint32_t id, const Policy &p, std::string &error) override;
 	void set_client_policy(Address client, uint32_t id) override;
 	void clear_client_policy(Address client) override;
+	// filtering = hold: check_out and check_in queue what has no policy yet.
+	bool start_policy_holds(EventLoop &loop, uint32_t max_held, PolicyQueue::Handler handler,
+				std::string &error) override
+	{
+		return policy_holds_.open(loop, cfg_.policy_queue, max_held, std::move(handler), error);
+	}
 
 private:
 	struct Op {
@@ -68,6 +80,7 @@ private:
 
 	DataPlaneConfig cfg_;
 	MissQueues misses_;
+	PolicyQueue policy_holds_;
 	std::unique_ptr<NfQueue> icmp_;
 	// What ICMP translation reads: the committed entries, and the changes of
 	// the batch being staged, applied once the kernel has taken it.

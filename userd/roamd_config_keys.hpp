@@ -23,13 +23,16 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	{"event_queue", "1", "NFQUEUE number for TCP FIN/RST"},
 	{"ham_miss_queue", "2", "NFQUEUE number for misses at the HAM (Fig. 7)"},
 	{"icmp_queue", "3", "NFQUEUE number for ICMP errors roamd translates (nftables back end)"},
+	{"policy_queue", "4", "NFQUEUE number for packets that wait for their client's policy (filtering = hold)"},
 	{"other_protocols", "drop", "drop | pass: what clients send that is not TCP, UDP or ICMP echo"},
 	{"miss_hold_ms", "2000", "longest a packet is held for an answer"},
 	{"max_held_packets", "4096", "packets held at once; more are dropped"},
 	{"backend", "auto", "kmod | nftables | auto (kmod if roamnat.ko is loaded)"},
 	{"control_socket", "/run/roamnat/roamd.sock", "socket for 'roamctl --agent'; empty: none"},
 	{"hostapd", "", "hostapd control sockets of this AP's BSSes ('/run/hostapd/wlan0 ...'); empty: none"},
-	{"filtering", "off", "off | deny: per-user policies from the coordinator (docs/policy.md)"},
+	{"filtering", "off",
+	 "off | deny | hold: per-user policies from the coordinator (docs/policy.md); hold: a client's packets wait "
+	 "for its policy (up to miss_hold_ms) instead of being dropped"},
 	{"dhcp_snooping", "yes", "learn each station's address from the DHCP replies this AP sends to it"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

@@ -27,7 +27,7 @@ const char *const kCounterNames[] = {"", "fam_out_packets", "fam_out_bytes", "fa
 				     "ham_packets", "ham_bytes", "misses", "drop_unknown", "drop_malformed", "",
 				     "events", "events_lost", "icmp_packets", "icmp_bytes", "ham_rev_packets",
 				     "ham_rev_bytes", "fam_out_via_packets", "fam_out_via_bytes", "drop_no_route",
-				     "drop_other", "policy_denied", "policy_unknown"};
+				     "drop_other", "policy_denied", "policy_unknown", "policy_held"};
 static_assert(std::size(kCounterNames) == __ROAMNAT_C_MAX);
 
 void put_endpoint(nl_msg *m, int addr_attr, int port_attr, const Endpoint &e)
@@ -153,6 +153,27 @@ std::string Entry::str() const
 	return s;
 }
 
+static_assert(uint8_t(Filtering::off) == ROAMNAT_FILTERING_OFF && uint8_t(Filtering::deny) == ROAMNAT_FILTERING_DENY &&
+	      uint8_t(Filtering::hold) == ROAMNAT_FILTERING_HOLD);
+
+const char *filtering_name(Filtering f)
+{
+	switch (f) {
+	case Filtering::off: return "off";
+	case Filtering::deny: return "deny";
+	case Filtering::hold: return "hold";
+	}
+	return "?";
+}
+
+std::optional<Filtering> filtering_from_name(const std::string &name)
+{
+	for (Filtering f : {Filtering::off, Filtering::deny, Filtering::hold})
+		if (name == filtering_name(f))
+			return f;
+	return std::nullopt;
+}
+
 bool Client::open(std::string &error)
 {
 	sock_.reset(nl_socket_alloc());
@@ -256,7 +277,9 @@ bool Client::set_config(const Config &cfg, std::string &error)
 	nla_put_u32(msg.get(), ROAMNAT_A_TCP_IDLE_S, cfg.tcp_idle_s);
 	nla_put_u8(msg.get(), ROAMNAT_A_DROP_OTHER, cfg.drop_other);
 	if (cfg.filtering)
-		nla_put_u8(msg.get(), ROAMNAT_A_FILTERING, *cfg.filtering ? ROAMNAT_FILTERING_DENY : ROAMNAT_FILTERING_OFF);
+		nla_put_u8(msg.get(), ROAMNAT_A_FILTERING, uint8_t(*cfg.filtering));
+	if (cfg.policy_queue)
+		nla_put_u16(msg.get(), ROAMNAT_A_POLICY_QUEUE, *cfg.policy_queue);
 	nla_put_u64(msg.get(), ROAMNAT_A_COOKIE, cfg.cookie);
 	nla_put(msg.get(), ROAMNAT_A_CLIENT_IFINDEX, int(cfg.client_ifindexes.size() * sizeof(uint32_t)),
 		cfg.client_ifindexes.data());
@@ -286,8 +309,10 @@ std::optional<Config> Client::get_config(std::string &error)
 			    cfg.drop_other = nla_get_u8(a[ROAMNAT_A_DROP_OTHER]) != 0;
 		    if (a[ROAMNAT_A_COOKIE])
 			    cfg.cookie = nla_get_u64(a[ROAMNAT_A_COOKIE]);
-		    if (a[ROAMNAT_A_FILTERING])
-			    cfg.filtering = nla_get_u8(a[ROAMNAT_A_FILTERING]) != ROAMNAT_FILTERING_OFF;
+		    if (a[ROAMNAT_A_FILTERING] && nla_get_u8(a[ROAMNAT_A_FILTERING]) <= ROAMNAT_FILTERING_MAX)
+			    cfg.filtering = Filtering(nla_get_u8(a[ROAMNAT_A_FILTERING]));
+		    if (a[ROAMNAT_A_POLICY_QUEUE])
+			    cfg.policy_queue = nla_get_u16(a[ROAMNAT_A_POLICY_QUEUE]);
 		    u32(ROAMNAT_A_POLICIES, cfg.policies);
 		    u32(ROAMNAT_A_CLIENTS, cfg.clients);
 		    if (a[ROAMNAT_A_CLIENT_IFINDEX]) {

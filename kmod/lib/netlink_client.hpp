@@ -34,14 +34,21 @@ struct Entry {
 	std::string str() const;
 };
 
+// enum roamnat_filtering: clients pass only as their policy says; hold also
+// queues what has no policy yet to policy_queue.
+enum class Filtering : uint8_t { off = 0, deny = 1, hold = 2 };
+const char *filtering_name(Filtering f);
+std::optional<Filtering> filtering_from_name(const std::string &name);
+
 struct Config {
 	uint16_t port_min = 40000, port_max = 59999, miss_queue = 0;
 	std::optional<uint16_t> ham_miss_queue;  // unset: the module uses miss_queue
+	std::optional<uint16_t> policy_queue;    // unset: the module uses miss_queue + 4
 	uint32_t udp_idle_s = 0, tcp_idle_s = 0; // 0: no idle events
 	bool drop_other = false;                 // clients' untranslatable packets
 	// Fig. 14 1465: clients pass only as their policy says. Unset: not sent,
 	// so a module older than filtering takes the rest of the configuration.
-	std::optional<bool> filtering;
+	std::optional<Filtering> filtering;
 	uint32_t policies = 0, clients = 0;      // answers only: installed policies, clients given one
 	uint64_t cookie = 0;                     // roamd's instance
 	std::vector<uint32_t> client_ifindexes;

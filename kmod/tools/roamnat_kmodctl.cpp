@@ -51,8 +51,10 @@ Talks to the roamnat kernel module in this network namespace.
                                   (tests: the module must survive them)
 
 Per-user filtering (docs/policy.md, docs/netlink.md "Filtering"):
-  filtering off|deny              deny: clients pass only as their policy
-                                  says, nothing without one (keeps the rest
+  filtering off|deny|hold         deny: clients pass only as their policy
+                                  says, nothing without one; hold: what has
+                                  no policy yet waits in the policy queue
+                                  (miss queue + 4) for roamd (keeps the rest
                                   of the configuration)
   policy ID permit|deny [RULE...] install policy ID (1 or more), replacing
                                   the one there: its rules in order, then
@@ -140,7 +142,7 @@ int main(int argc, char **argv)
 	}
 	if (cmd == "config" && argc >= 5) {
 		kmod::Config c;
-		c.filtering = false;
+		c.filtering = kmod::Filtering::off;
 		auto lo = strtoul(argv[2], nullptr, 10), hi = strtoul(argv[3], nullptr, 10);
 		c.port_min = uint16_t(lo);
 		c.port_max = uint16_t(hi);
@@ -167,11 +169,12 @@ int main(int argc, char **argv)
 		auto c = nl.get_config(err);
 		if (!c)
 			return refused(cmd, err.empty() ? "not configured" : err);
-		printf("ports %u-%u miss_queue %u ham_miss_queue %u udp_idle %u tcp_idle %u other %s cookie %llx "
-		       "filtering %s policies %u clients %u interfaces",
-		       c->port_min, c->port_max, c->miss_queue, c->ham_miss_queue.value_or(c->miss_queue), c->udp_idle_s,
-		       c->tcp_idle_s, c->drop_other ? "drop" : "pass", (unsigned long long)c->cookie,
-		       c->filtering.value_or(false) ? "deny" : "off", c->policies, c->clients);
+		printf("ports %u-%u miss_queue %u ham_miss_queue %u policy_queue %u udp_idle %u tcp_idle %u other %s "
+		       "cookie %llx filtering %s policies %u clients %u interfaces",
+		       c->port_min, c->port_max, c->miss_queue, c->ham_miss_queue.value_or(c->miss_queue),
+		       c->policy_queue.value_or(c->miss_queue + 4), c->udp_idle_s, c->tcp_idle_s,
+		       c->drop_other ? "drop" : "pass", (unsigned long long)c->cookie,
+		       kmod::filtering_name(c->filtering.value_or(kmod::Filtering::off)), c->policies, c->clients);
 		for (uint32_t i : c->client_ifindexes)
 			printf(" %u", i);
 		printf("\n");
@@ -221,13 +224,13 @@ int main(int argc, char **argv)
 	if (cmd == "reset" && argc == 2)
 		return nl.reset(err) ? 0 : refused(cmd, err);
 	if (cmd == "filtering" && argc == 3) {
-		std::string mode = argv[2];
-		if (mode != "off" && mode != "deny")
+		auto mode = kmod::filtering_from_name(argv[2]);
+		if (!mode)
 			return usage();
 		auto c = nl.get_config(err);
 		if (!c)
 			return refused(cmd, err.empty() ? "not configured (config first)" : err);
-		c->filtering = mode == "deny";
+		c->filtering = *mode;
 		return nl.set_config(*c, err) ? 0 : refused(cmd, err);
 	}
 	if (cmd == "policy" && argc >= 4) {

@@ -100,6 +100,7 @@ enum roamnat_attr {
 	ROAMNAT_A_CLIENT,		/* be32, a client's address */
 	ROAMNAT_A_POLICIES,		/* u32, policies installed (GET_CONFIG) */
 	ROAMNAT_A_CLIENTS,		/* u32, clients with a policy (GET_CONFIG) */
+	ROAMNAT_A_POLICY_QUEUE,		/* u16, FILTERING_HOLD queue; MISS_QUEUE + 4 */
 	__ROAMNAT_A_MAX,
 };
 
@@ -130,6 +131,7 @@ enum roamnat_counter {
 	ROAMNAT_C_DROP_OTHER,		/* from a client, not translatable, DROP_OTHER set */
 	ROAMNAT_C_POLICY_DENIED,	/* dropped by a client's policy */
 	ROAMNAT_C_POLICY_UNKNOWN,	/* to or from a client without a policy, FILTERING set */
+	ROAMNAT_C_POLICY_HELD,		/* queued: no policy for its client yet */
 	__ROAMNAT_C_MAX,
 };
 
@@ -166,7 +168,8 @@ enum roamnat_event {
  */
 enum roamnat_filtering {
 	ROAMNAT_FILTERING_OFF,
-	ROAMNAT_FILTERING_DENY,
+	ROAMNAT_FILTERING_DENY,		/* a client without a policy passes nothing */
+	ROAMNAT_FILTERING_HOLD,		/* ... and its packets wait in POLICY_QUEUE for one */
 	__ROAMNAT_FILTERING_MAX,
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Per-user filtering enforced at the AP (Fig. 14 1435/1465, docs/policy.md)
-# on both back ends at once: ap1 runs roamnat.ko, ap2 nftables (filtering =
-# deny on both). alice (client1) is under staff, which her Filter-Id names:
+# on both back ends at once: ap1 runs roamnat.ko with filtering = deny, ap2
+# nftables with filtering = hold (a station's packets wait for its policy
+# instead of being dropped: every one that waited must go on). alice (client1) is under staff, which her Filter-Id names:
 # everything to the server network. bob (client2) brought his own
 # NAS-Filter-Rules: TCP to server1:5001 and nothing else. Each AP asks the
 # coordinator for a station's policy once hostapd reported its user, and
@@ -16,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v freeradius >/dev/null || { echo "SKIP: freeradius is not installed (packaging/install-deps.sh)"; exit 77; }
 [ -e /sys/module/roamnat ] || { echo "SKIP: roamnat.ko is not loaded (the QEMU guest loads it: tests/kmod/run.sh)"; exit 77; }
-export ROAMLAB_BACKENDS="kmod nftables" ROAMLAB_FILTERING=deny
+export ROAMLAB_BACKENDS="kmod nftables" ROAMLAB_FILTERING="deny hold"
 wifi_lab_up --eap --aps 2 --clients 2
 mac1=$(lab exec client1 -- cat /sys/class/net/wlan0/address)
 mac2=$(lab exec client2 -- cat /sys/class/net/wlan0/address)
@@ -74,6 +75,9 @@ ok "bob's upload to 5001 flows, his SYNs to 5002 and his pings are dropped by ro
 # and AP then polices POLICED stations, the newcomer included.
 roam_policed() { # client mac user ap method policed
 	lab roam "$1" "$4" >/dev/null
+	policed_at "$@"
+}
+policed_at() { # client mac user ap method policed
 	wait_for 100 bound_as "$2" "$3 $4 $5" || fail "$3's binding did not move to $4: $(lab ctl users)"
 	wait_for 100 at_least "$4" stations_policed "$6" ||
 		fail "$4 gave $3 no policy: $(grep -i policy "$ROAMLAB_DIR/logs/$4.log")"
@@ -81,7 +85,18 @@ roam_policed() { # client mac user ap method policed
 
 start_transfer up 5003 100k client1
 flowing 5003 20000 "(alice's upload before her roam)"
-roam_policed client1 "$mac1" alice ap2 PMKSA 1
+# ap2 holds (filtering = hold): with the coordinator stalled, alice
+# reassociates on the PMKSA it handed ap2 before, and what she sends waits
+# at ap2 for her policy instead of being dropped; it goes on once the
+# coordinator answers, well within the hold time (miss_hold_ms, 2 s).
+coord_pid=$(cat "$ROAMLAB_DIR/pids/coordinator")
+held_before=$(counter ap2 dp_policy_held_packets)
+held_at_ap2() { [ "$(counter ap2 dp_policy_held_packets)" -gt "$held_before" ]; }
+kill -STOP "$coord_pid"
+lab roam client1 ap2 >/dev/null || { kill -CONT "$coord_pid"; fail "alice did not roam to ap2"; }
+wait_for 100 held_at_ap2 || { kill -CONT "$coord_pid"; fail "ap2 held none of alice's packets while the coordinator was stalled"; }
+kill -CONT "$coord_pid"
+policed_at client1 "$mac1" alice ap2 PMKSA 1
 flowing 5003 20000 "(alice's upload after her roam to ap2)"
 finish_transfer 5003
 alice_bytes=$TRANSFERRED
@@ -106,3 +121,11 @@ ok "alice roamed back to ap1, still alice under staff, with an upload anchored a
 
 finish_transfer 5001
 ok "bob's upload arrived intact across his roam: $TRANSFERRED bytes"
+
+# What waited at ap2 for a policy went on under it: none was dropped.
+released=$(counter ap2 policy_hold_released) dropped=$(counter ap2 policy_hold_dropped)
+[ "${released:-0}" -gt 0 ] || fail "ap2 (filtering = hold) released no packet that waited for a policy: $(lab agentctl ap2 counters | grep policy)"
+[ "${dropped:-0}" -eq 0 ] || fail "ap2 dropped $dropped packet(s) that waited for a policy: $(grep -i 'waited for its policy' "$ROAMLAB_DIR/logs/ap2.log")"
+[ "$(counter ap2 dp_policy_held_packets)" -ge "$released" ] ||
+	fail "ap2's chains queued $(counter ap2 dp_policy_held_packets) packet(s), fewer than roamd released ($released)"
+ok "ap2 (filtering = hold) let $released packet(s) that arrived before their station's policy wait and go on under it, none dropped"

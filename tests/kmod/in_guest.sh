@@ -416,6 +416,14 @@ inbound_dropped() { [ "$(cnt policy_denied)" -gt "$denied" ] && [ "$(cnt fam_in_
 check_soon "inbound: translated for the client (fam_in) and dropped by its policy" inbound_dropped
 ap "$CTL" unclient 10.202.0.11
 check "get-config: no client after unclient" sh -c "ip netns exec ap '$CTL' get-config | grep -q 'policies 1 clients 0 '"
+# filtering hold: what has no policy waits in the policy queue (miss queue
+# + 4) for roamd; nobody reads it here, and without a reader nothing passes.
+check "filtering hold" ap "$CTL" filtering hold
+check "get-config: filtering hold, policy queue 4" sh -c "ip netns exec ap '$CTL' get-config | grep 'policy_queue 4 ' | grep -q 'filtering hold '"
+held=$(cnt policy_held) unknown=$(cnt policy_unknown)
+seen=$(udp_echo 5012)
+check "filtering hold, no policy, no reader: nothing passes (${seen:-no answer})" test -z "$seen"
+check "  and the packet was queued (policy_held), not dropped as unknown" sh -c "[ $(cnt policy_held) -gt $held ] && [ $(cnt policy_unknown) -eq $unknown ]"
 ap "$CTL" filtering off
 seen=$(udp_echo 5012)
 check "filtering off: translated without a policy ($seen)" test "$seen" = 10.201.0.101:40012

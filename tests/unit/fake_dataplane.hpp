@@ -70,7 +70,13 @@ public:
 			if (e.rfind("policy " + client.str() + " ", 0) == 0)
 				stage("-" + e);
 	}
+	bool start_policy_holds(EventLoop &, uint32_t, PolicyQueue::Handler h, std::string &) override
+	{
+		holds = std::move(h);
+		return true;
+	}
 	std::map<uint32_t, Policy> policies; // installed, by id
+	PolicyQueue::Handler holds;          // filtering = hold: the policy queue
 
 	// The entries the data plane holds, as "table key -> rewrite" strings.
 	std::set<std::string> entries;

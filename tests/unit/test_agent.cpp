@@ -705,6 +705,20 @@ size_t newest(const FakeCoordinator &c, MsgType type)
 }
 } // namespace
 
+// A station associates here and hostapd reports its 802.1X user, which the
+// coordinator takes.
+void authenticate(Lab &lab, const MacAddr &mac, const char *user)
+{
+	StationRecord rec;
+	rec.mac = mac;
+	rec.authorized = true;
+	rec.user = user;
+	rec.eap_method = "PEAP";
+	lab.agent->station_associated(mac, kIfindex);
+	lab.agent->station_authenticated(rec, "wlan0");
+	lab.coord.answer(newest(lab.coord, MsgType::station_auth), Status::ok);
+}
+
 TEST_CASE("filtering: a station's policy is asked once its user is taken, given to its address, gone when it is")
 {
 	Lab lab({}, false, 60, Filtering::deny);
@@ -722,19 +736,9 @@ TEST_CASE("filtering: a station's policy is asked once its user is taken, given 
 		r.text = "Filter-Id";
 		return r;
 	};
-	auto authenticate = [&](const MacAddr &mac, const char *user) {
-		StationRecord rec;
-		rec.mac = mac;
-		rec.authorized = true;
-		rec.user = user;
-		rec.eap_method = "PEAP";
-		lab.agent->station_associated(mac, kIfindex);
-		lab.agent->station_authenticated(rec, "wlan0");
-		lab.coord.answer(newest(lab.coord, MsgType::station_auth), Status::ok);
-	};
 
 	lab.agent->dhcp_acked(alice, kClient.addr, kIfindex); // its address, before its user
-	authenticate(alice, "alice");
+	authenticate(lab, alice, "alice");
 	size_t asked = newest(lab.coord, MsgType::policy_request);
 	CHECK(lab.coord.asked[asked].msg.mac == alice);
 	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 0); // nothing passes until the answer
@@ -746,7 +750,7 @@ TEST_CASE("filtering: a station's policy is asked once its user is taken, given 
 	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 1);
 
 	// bob's user comes before his address; his policy is alice's: installed once.
-	authenticate(bob, "bob");
+	authenticate(lab, bob, "bob");
 	Message same = policy_reply("bob", "staff", {"permit in ip from any to 10.201.0.0/24"});
 	lab.coord.answer(newest(lab.coord, MsgType::policy_request), &same);
 	CHECK(lab.dp.policies.size() == 1);
@@ -766,4 +770,44 @@ TEST_CASE("filtering: a station's policy is asked once its user is taken, given 
 	lab.coord.answer(newest(lab.coord, MsgType::policy_request), Status::unauthorized);
 	CHECK(lab.dp.entries.count("policy 10.202.0.11 1") == 0);
 	CHECK(lab.dp.entries.empty());
+}
+
+TEST_CASE("filtering = hold: a station's packets wait for its policy, then run the hook again; refused, they are dropped")
+{
+	Lab lab({}, false, 60, Filtering::hold);
+	REQUIRE(lab.dp.holds);
+	lab.coord.stations = false;
+	MacAddr alice = *MacAddr::parse("02:00:00:00:01:00"), bob = *MacAddr::parse("02:00:00:00:02:00");
+	Address bob_addr = *Address::parse("10.202.0.12");
+	auto held = [&](uint32_t id, Address client, bool outbound) {
+		lab.dp.holds(PolicyHold{{4, id}, client, outbound});
+	};
+
+	lab.agent->dhcp_acked(alice, kClient.addr, kIfindex);
+	authenticate(lab, alice, "alice");
+	held(50, kClient.addr, true); // her first SYN, before the answer
+	held(51, kClient.addr, false); // and something for her
+	CHECK(lab.verdicts().empty());
+	Message staff = reply(Status::ok);
+	staff.user = "alice";
+	staff.filter_id = "staff";
+	staff.verdict = RuleAction::permit;
+	lab.coord.answer(newest(lab.coord, MsgType::policy_request), &staff);
+	REQUIRE(lab.dp.entries.count("policy 10.202.0.11 1") == 1);
+	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{50, Verdict::repeat}, {51, Verdict::repeat}});
+	held(52, kClient.addr, true); // queued by the kernel just before the policy went in
+	CHECK(lab.verdicts().back() == std::pair<uint32_t, Verdict>{52, Verdict::repeat});
+
+	lab.agent->dhcp_acked(bob, bob_addr, kIfindex);
+	authenticate(lab, bob, "bob");
+	held(60, bob_addr, true);
+	lab.coord.answer(newest(lab.coord, MsgType::policy_request), Status::unauthorized);
+	CHECK(lab.verdicts().back() == std::pair<uint32_t, Verdict>{60, Verdict::drop});
+	CHECK(lab.dp.entries.count("policy 10.202.0.12 1") == 0);
+
+	// A station that leaves takes its waiting packets with it.
+	held(61, bob_addr, true);
+	lab.agent->station_left(bob);
+	CHECK(lab.verdicts().back() == std::pair<uint32_t, Verdict>{61, Verdict::drop});
+	lab.agent->stop();
 }

@@ -4,6 +4,7 @@
 #include "../../userd/fam_table.hpp"
 #include "../../userd/ham_table.hpp"
 #include "../../userd/held_packets.hpp"
+#include "../../userd/policy_holds.hpp"
 #include "fake_dataplane.hpp"
 
 #include <catch2/catch.hpp>
@@ -188,4 +189,43 @@ TEST_CASE("held packets: everything still held is dropped when the agent stops")
 	CHECK(held.total() == 0);
 	CHECK(verdicts.size() == 2);
 	CHECK(counters.get("held_dropped") == 2);
+}
+
+TEST_CASE("policy holds: per client address, bounded in total, released by verdict, dropped after the hold time")
+{
+	set_log_level(LogLevel::error);
+	EventLoop loop;
+	Counters counters;
+	std::vector<std::pair<uint32_t, Verdict>> verdicts;
+	PolicyHolds holds(loop, Millis(50), 3, [&](MissId id, Verdict v) { verdicts.push_back({id.packet, v}); },
+			  counters);
+	Address alice = *Address::parse("10.202.0.11"), bob = *Address::parse("10.202.0.12");
+
+	CHECK(holds.hold(alice, MissId{4, 1}));
+	CHECK(holds.hold(alice, MissId{4, 2}));
+	CHECK(holds.hold(bob, MissId{4, 3}));
+	CHECK_FALSE(holds.hold(bob, MissId{4, 4}));
+	CHECK(verdicts == std::vector<std::pair<uint32_t, Verdict>>{{4, Verdict::drop}});
+	CHECK(counters.get("policy_hold_overflow_dropped") == 1);
+	CHECK(counters.get("policy_held") == 3);
+
+	holds.release(alice, Verdict::repeat, "");
+	CHECK(verdicts.size() == 3);
+	CHECK(verdicts[1] == std::pair<uint32_t, Verdict>{1, Verdict::repeat});
+	CHECK(verdicts[2] == std::pair<uint32_t, Verdict>{2, Verdict::repeat});
+	CHECK(counters.get("policy_hold_released") == 2);
+	CHECK(holds.held(alice) == 0);
+	CHECK(holds.held(bob) == 1);
+
+	auto until = Clock::now() + Millis(20000); // a bound only a broken timer reaches
+	while (holds.total() && Clock::now() < until)
+		loop.run_once(Millis(10));
+	CHECK(holds.total() == 0);
+	CHECK(verdicts.back() == std::pair<uint32_t, Verdict>{3, Verdict::drop});
+	CHECK(counters.get("policy_hold_expired") == 1);
+	CHECK(counters.get("policy_hold_dropped") == 1);
+
+	holds.hold(alice, MissId{4, 5});
+	holds.release_all(Verdict::drop, "agent stopping");
+	CHECK(verdicts.back() == std::pair<uint32_t, Verdict>{5, Verdict::drop});
 }

@@ -126,8 +126,8 @@ TEST_CASE("roamd: every refusal names the file, the key and what was wrong")
 	CHECK(refused("miss_hold_ms = soon\n") == "roamd.conf: miss_hold_ms = 'soon' is not a number up to 60000");
 	CHECK(refused("ham_policy = port\nham_ports = 80\n") == "roamd.conf: ham_ports entry '80' is not PORT:AGENT");
 	CHECK(refused("outbound = sideways\n") == "roamd.conf: outbound = 'sideways' is not direct or via-ham");
-	CHECK(refused("miss_queue = 1\n") == "roamd.conf: miss_queue, event_queue, ham_miss_queue and icmp_queue must differ");
-	CHECK(refused("ham_miss_queue = 0\n") == "roamd.conf: miss_queue, event_queue, ham_miss_queue and icmp_queue must differ");
+	CHECK(refused("miss_queue = 1\n") == "roamd.conf: miss_queue, event_queue, ham_miss_queue, icmp_queue and policy_queue must differ");
+	CHECK(refused("ham_miss_queue = 0\n") == "roamd.conf: miss_queue, event_queue, ham_miss_queue, icmp_queue and policy_queue must differ");
 
 	AgentConfig c;
 	std::string err;
