@@ -106,6 +106,10 @@ void Agent::apply_policy(const MacAddr &mac, Address addr)
 	policed_[mac] = now;
 	policed_addrs_.insert(addr);
 	if (!commit("a station's policy")) {
+		// Not in the data plane: asked again on its next lease or session,
+		// and its packets are not taken for ones that raced with it.
+		policed_.erase(mac);
+		policed_addrs_.erase(addr);
 		policy_holds_.release(addr, Verdict::drop, "its policy could not be enforced");
 		return;
 	}

@@ -809,5 +809,22 @@ TEST_CASE("filtering = hold: a station's packets wait for its policy, then run t
 	held(61, bob_addr, true);
 	lab.agent->station_left(bob);
 	CHECK(lab.verdicts().back() == std::pair<uint32_t, Verdict>{61, Verdict::drop});
+
+	// A policy the data plane would not take: what waited is dropped, and
+	// what comes next waits again instead of bouncing back to the kernel.
+	MacAddr carol = *MacAddr::parse("02:00:00:00:03:00");
+	Address carol_addr = *Address::parse("10.202.0.13");
+	lab.agent->dhcp_acked(carol, carol_addr, kIfindex);
+	authenticate(lab, carol, "carol");
+	held(70, carol_addr, true);
+	lab.dp.refuse_commits = true;
+	Message carols = staff;
+	carols.user = "carol";
+	lab.coord.answer(newest(lab.coord, MsgType::policy_request), &carols);
+	CHECK(lab.verdicts().back() == std::pair<uint32_t, Verdict>{70, Verdict::drop});
+	size_t given = lab.verdicts().size();
+	held(71, carol_addr, true);
+	CHECK(lab.verdicts().size() == given);
+	lab.dp.refuse_commits = false;
 	lab.agent->stop();
 }
