@@ -1,21 +1,10 @@
 #include "mac_addr.hpp"
 
+#include "hex.hpp"
+
 #include <cstdio>
 
 namespace roamnat {
-
-namespace {
-int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-} // namespace
 
 std::string MacAddr::str() const
 {

@@ -15,6 +15,8 @@ struct MacAddr {
 	std::array<uint8_t, 6> bytes{};
 	friend auto operator<=>(const MacAddr &, const MacAddr &) = default;
 	std::string str() const;
+	// Broadcast or multicast: the I/G bit.
+	bool group() const { return bytes[0] & 1; }
 	// "02:00:00:00:01:00", either case; nothing else.
 	static std::optional<MacAddr> parse(std::string_view text);
 };

@@ -54,7 +54,7 @@ using Field = std::variant<std::optional<Status> Message::*, std::optional<std::
 			   std::optional<uint64_t> Message::*, std::optional<Role> Message::*,
 			   std::optional<DumpWhat> Message::*, std::optional<MacAddr> Message::*,
 			   std::optional<SecretBytes> Message::*, std::optional<UserAction> Message::*,
-			   std::optional<RuleAction> Message::*>;
+			   std::optional<RuleAction> Message::*, std::optional<EtherFrame> Message::*>;
 
 struct AttrSpec {
 	Attr id;
@@ -98,6 +98,9 @@ const AttrSpec kAttrs[] = {
 	{Attr::vlan, "vlan", &Message::vlan},
 	{Attr::radius_class, "radius_class", &Message::radius_class},
 	{Attr::verdict, "verdict", &Message::verdict},
+	{Attr::frame, "frame", &Message::frame},
+	{Attr::mobility_domain, "mobility_domain", &Message::mobility_domain},
+	{Attr::ft_key, "ft_key", &Message::ft_key},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -168,6 +171,11 @@ const MessageSpec kMessages[] = {
 	{MsgType::policy_request, "policy_request", attrs({A::mac}), 0, {}},
 	{MsgType::policy_reply, "policy_reply", kStatus,
 	 kText | attrs({A::mac, A::user, A::filter_id, A::rule, A::verdict}), MsgType::policy_request},
+	// From an AP without agent_id; the coordinator names the AP it came from.
+	{MsgType::ft_frame, "ft_frame", attrs({A::frame}), attrs({A::agent_id}), {}},
+	{MsgType::ft_config_request, "ft_config_request", 0, 0, {}},
+	{MsgType::ft_config_reply, "ft_config_reply", kStatus, kText | attrs({A::mobility_domain, A::ft_key}),
+	 MsgType::ft_config_request},
 };
 
 const char *const kStatusNames[] = {
@@ -230,6 +238,7 @@ public:
 	void value(uint64_t v) { u64(v); }
 	void value(const MacAddr &m) { out.insert(out.end(), m.bytes.begin(), m.bytes.end()); }
 	void value(const SecretBytes &k) { out.insert(out.end(), k.begin(), k.end()); }
+	void value(const EtherFrame &f) { out.insert(out.end(), f.bytes.begin(), f.bytes.end()); }
 	void value(const std::string &s)
 	{
 		size_t n = std::min(s.size(), kMaxString);
@@ -390,6 +399,17 @@ bool read(std::span<const uint8_t> v, uint16_t type, SecretBytes &out, DecodeErr
 		return false;
 	}
 	out.assign(v.begin(), v.end());
+	return true;
+}
+
+bool read(std::span<const uint8_t> v, uint16_t type, EtherFrame &out, DecodeError &err)
+{
+	if (v.size() < kMinEtherFrame || v.size() > kMaxEtherFrame) {
+		err.what = "frame attribute " + attr_label(type) + " has length " + std::to_string(v.size()) + ", expected " +
+			   std::to_string(kMinEtherFrame) + " to " + std::to_string(kMaxEtherFrame);
+		return false;
+	}
+	out.bytes.assign(v.begin(), v.end());
 	return true;
 }
 

@@ -8,6 +8,7 @@
 #include "mac_addr.hpp"
 #include "secret.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -57,6 +58,9 @@ enum class MsgType : uint8_t {
 	station_revoke_ack = 30,
 	policy_request = 31, // Fig. 14 1435: an AP (or roamctl) asks which user a MAC is and that user's policy
 	policy_reply = 32,
+	ft_frame = 33,       // an 802.11r key holders' frame between APs: AP -> coordinator -> APs (docs/protocol.md)
+	ft_config_request = 34, // an operator (roamctl ft-config) asks for the mobility domain and its key holders' key
+	ft_config_reply = 35,
 };
 const char *msg_type_name(MsgType type);
 
@@ -127,8 +131,11 @@ enum class Attr : uint16_t {
 	vlan = 33,            // Tunnel-Private-Group-Id
 	radius_class = 34,    // Class, as the RADIUS server printed it
 	verdict = 35,         // a RuleAction: a policy's default
+	frame = 36,           // ft_frame: one whole Ethernet frame, header included
+	mobility_domain = 37, // 802.11r MDID, 16 bits
+	ft_key = 38,          // the key holders' shared 256-bit key (TLS only)
 };
-inline constexpr uint16_t kMaxAttr = 35;
+inline constexpr uint16_t kMaxAttr = 38;
 inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
@@ -172,6 +179,7 @@ inline constexpr uint32_t kFlagClientMoved = 1u << 4; // hello: this agent takes
 inline constexpr uint32_t kFlagStations = 1u << 5;    // hello_ack: client_arrived may carry a MAC alone
 inline constexpr uint32_t kFlagUsers = 1u << 6;       // hello_ack: station_auth is taken
 inline constexpr uint32_t kFlagKeys = 1u << 7;        // hello: this agent takes key_push
+inline constexpr uint32_t kFlagFtRelay = 1u << 8;     // hello: this agent relays 802.11r frames (ft_frame)
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -194,6 +202,32 @@ struct UserRecord {
 	std::string policy; // the filtering policy it is under, empty when none
 	friend bool operator==(const UserRecord &, const UserRecord &) = default;
 };
+
+// 802.11r's key holders talk in Ethernet frames (ethertype 0x88b7, and
+// 0x890d for FT over the DS) that do not cross routers; ft_frame carries
+// them between APs byte for byte, the header included, since hostapd
+// authenticates the source address.
+struct EtherFrame {
+	std::vector<uint8_t> bytes; // kMinEtherFrame or more: decode checks
+	MacAddr dst() const { return mac_at(0); }
+	MacAddr src() const { return mac_at(6); }
+	uint16_t ethertype() const { return uint16_t(bytes[12] << 8 | bytes[13]); }
+	friend bool operator==(const EtherFrame &, const EtherFrame &) = default;
+
+private:
+	MacAddr mac_at(size_t off) const
+	{
+		MacAddr m;
+		std::copy_n(bytes.begin() + long(off), m.bytes.size(), m.bytes.begin());
+		return m;
+	}
+};
+inline constexpr size_t kMinEtherFrame = 14, kMaxEtherFrame = 2048;
+// hostapd's RRB over the OUI ethertype (PMK-R1 pull, response, push) and
+// the older RRB ethertype (FT-over-DS action frames).
+inline constexpr uint16_t kEthPOui = 0x88b7, kEthPRrb = 0x890d;
+constexpr bool is_ft_ethertype(uint16_t t) { return t == kEthPOui || t == kEthPRrb; }
+
 
 struct CounterRecord {
 	std::string name;
@@ -234,6 +268,9 @@ struct Message {
 	std::optional<std::string> vlan;
 	std::optional<std::string> radius_class;
 	std::optional<RuleAction> verdict;
+	std::optional<EtherFrame> frame;
+	std::optional<uint32_t> mobility_domain;
+	std::optional<SecretBytes> ft_key;
 	std::vector<FilterRule> rules; // in order: the first that matches decides
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;

@@ -102,8 +102,10 @@ void Coordinator::serve(std::unique_ptr<FramedConn> conn)
 			log_info(c.label(), " disconnected: ", reason);
 		if (s.hello && s.role == proto::Role::agent) {
 			auto a = agents_.find(s.agent);
-			if (a != agents_.end() && a->second == &c)
+			if (a != agents_.end() && a->second == &c) {
 				agents_.erase(a);
+				key_holders_.forget_agent(s.agent);
+			}
 		}
 		std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
 		for (auto &[id, w] : withdrawals_)
@@ -127,9 +129,11 @@ void Coordinator::dispatch(Session &s, Message &&m)
 		return;
 	}
 	if (s.hello && s.role == proto::Role::ctl && m.type != MsgType::dump_request &&
-	    m.type != MsgType::user_action && m.type != MsgType::policy_request) {
+	    m.type != MsgType::user_action && m.type != MsgType::policy_request &&
+	    m.type != MsgType::ft_config_request) {
 		count("refused_ctl");
-		s.conn->fail(Status::unauthorized, "a control session may only dump, ask for policies and act on users");
+		s.conn->fail(Status::unauthorized,
+			     "a control session may only dump, ask for policies and 802.11r settings and act on users");
 		return;
 	}
 	// Keys come from the key sources alone, and they send nothing else.
@@ -161,6 +165,8 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::dump_request: on_dump(s, m); return;
 	case MsgType::user_action: on_user_action(s, m); return;
 	case MsgType::policy_request: on_policy_request(s, m); return;
+	case MsgType::ft_frame: on_ft_frame(s, m); return;
+	case MsgType::ft_config_request: on_ft_config(s, m); return;
 	case MsgType::error:
 		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
 		s.conn->close("peer reported an error");
@@ -194,6 +200,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.addr = *m.agent_addr;
 		s.takes_client_moved = m.has_flag(proto::kFlagClientMoved);
 		s.takes_keys = m.has_flag(proto::kFlagKeys);
+		s.relays_ft = m.has_flag(proto::kFlagFtRelay);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
 	}

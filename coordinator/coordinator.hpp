@@ -8,6 +8,8 @@
 #include "authorizations.hpp"
 #include "connection_table.hpp"
 #include "das_server.hpp"
+#include "ft_domain.hpp"
+#include "key_holders.hpp"
 #include "policies.hpp"
 #include "revocations.hpp"
 #include "station_table.hpp"
@@ -39,6 +41,9 @@ struct CoordinatorOptions {
 	// The policies_file; unset: only RADIUS attributes name policies, and a
 	// user without any is not filtered (docs/policy.md).
 	std::optional<PolicySet> policies;
+	// 802.11r: the mobility domain and the key its key holders share, handed
+	// to operators (roamctl ft-config) for the APs' hostapd configuration.
+	std::optional<FtDomain> ft;
 };
 
 class Coordinator {
@@ -95,6 +100,7 @@ private:
 		uint64_t requests = 0;
 		bool takes_client_moved = false; // hello flag kFlagClientMoved
 		bool takes_keys = false;         // hello flag kFlagKeys
+		bool relays_ft = false;          // hello flag kFlagFtRelay
 	};
 	struct Designation {
 		FramedConn *requester;
@@ -128,6 +134,9 @@ private:
 	void on_das_disconnect(const DasServer::Request &r, DasServer::Answer answer);
 	// coordinator_policy.cpp: Fig. 14's filtering module asking.
 	void on_policy_request(Session &s, const proto::Message &m);
+	// coordinator_ft.cpp: 802.11r key holders' frames between APs.
+	void on_ft_frame(Session &s, const proto::Message &m);
+	void on_ft_config(Session &s, const proto::Message &m);
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
@@ -155,6 +164,7 @@ private:
 	UserTable users_;
 	KeyTable keys_;
 	Authorizations authorizations_;
+	KeyHolders key_holders_;
 	Revocations revocations_;
 	std::map<uint32_t, Withdrawal> withdrawals_; // by the request id of their station_revokes
 	uint32_t next_withdrawal_ = 1;

@@ -116,7 +116,13 @@ int main(int argc, char **argv)
 			 " rules");
 		opts.policies = std::move(*policies);
 	}
-	if (!opts.key_sources.empty()) {
+	if (!get("ft_mobility_domain").empty() || !get("ft_key_file").empty()) {
+		auto ft = load_ft_domain(get("ft_mobility_domain"), get("ft_key_file"), err);
+		if (!ft)
+			return fail(err);
+		opts.ft = std::move(*ft);
+	}
+	if (!opts.key_sources.empty() || opts.ft) {
 		std::string why;
 		if (!init_secure_heap(opts.max_keys * 64, why))
 			log_warn(why);

@@ -19,6 +19,10 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"das_secret_file", "", "file holding the RADIUS secret shared with das_clients"},
 	{"das_time_window", "300", "seconds a Disconnect-Request's Event-Timestamp may be off"},
 	{"policies_file", "", "users' filtering policies (docs/policy.md); empty: RADIUS attributes alone"},
+	{"ft_mobility_domain", "",
+	 "802.11r mobility domain of the APs, 4 hex digits as hostapd's mobility_domain ('a1b2'); empty: none"},
+	{"ft_key_file", "",
+	 "file (mode 0600) holding the key the domain's key holders share: 64 hex digits (openssl rand -hex 32)"},
 	{"max_keys", "16384", "station keys held at most, in locked memory"},
 	{"log_level", "info", "debug, info, warn or error"},
 };

@@ -1,6 +1,7 @@
 // roamctl: operator CLI for the coordinator and for a local agent.
 #include "../common/config_file.hpp"
 #include "../common/framed_conn.hpp"
+#include "../common/hex.hpp"
 #include "../common/log.hpp"
 #include "../common/socket_util.hpp"
 #include "station_key.hpp"
@@ -39,6 +40,16 @@ Commands against the coordinator (needs --config or the TLS options):
                 (NAS-Filter-Rule, Filter-Id, policies_file; docs/policy.md).
                 Exit status 2 when no user is known for MAC or it is revoked
   counters      coordinator counters (requests by type, refusals, pushes)
+  ft-config     the 802.11r settings of the coordinator's mobility domain
+                (ft_mobility_domain, ft_key_file) as lines of hostapd.conf:
+                mobility_domain, and wildcard r0kh and r1kh entries with the
+                key the domain's key holders share, so that each AP finds
+                the others by their frames, which roamd relays across
+                subnets (ft_relay). Write them, with the AP's own
+                nas_identifier, wpa_key_mgmt FT-EAP and bridge=, into a
+                hostapd.conf only root reads (docs/operations.md, "FT
+                across subnets"). Needs a certificate the coordinator lists
+                in operators
   station-key MAC USER [--authenticator AP] [--lifetime SECONDS] [--radius-exit]
                 hand the coordinator the key of a station that just
                 authenticated as USER, for the other APs (key handoff); the
@@ -252,6 +263,24 @@ void print_policy(const Message &m, bool json)
 }
 } // namespace
 
+// The key holders are wildcards: an R1KH asks every AP for a station's
+// PMK-R1 (the R0KH-ID in the station's frame picks the one that answers)
+// and learns where it is; the R0KH then pushes the next ones to it.
+void print_ft_config(uint16_t mdid, const SecretBytes &key)
+{
+	SecretBytes hex;
+	append_hex(key, hex);
+	hex.push_back(0);
+	const char *k = reinterpret_cast<const char *>(hex.data());
+	printf("# roamctl ft-config: 802.11r key holders of mobility domain %04x, from the coordinator\n"
+	       "mobility_domain=%04x\n"
+	       "r0kh=ff:ff:ff:ff:ff:ff * %s\n"
+	       "r1kh=00:00:00:00:00:00 00:00:00:00:00:00 %s\n"
+	       "pmk_r1_push=1\n",
+	       mdid, mdid, k, k);
+	fflush(stdout);
+}
+
 // radius_exit: set by --radius-exit, for main.
 static int run(int argc, char **argv, bool &radius_exit)
 {
@@ -355,6 +384,10 @@ static int run(int argc, char **argv, bool &radius_exit)
 		if (for_text)
 			request->lifetime = uint32_t(*seconds);
 	}
+	if (command == "ft-config" && agent_socket.empty()) {
+		request.emplace();
+		request->type = MsgType::ft_config_request;
+	}
 	if (request)
 		request->request_id = 2;
 	if (!what && !request) {
@@ -428,6 +461,16 @@ static int run(int argc, char **argv, bool &radius_exit)
 				replies.push_back(std::move(m));
 			} else {
 				failure = m.text.value_or(proto::status_name(*m.status));
+			}
+			loop.stop();
+			return;
+		}
+		if (m.type == MsgType::ft_config_reply) {
+			if (m.status == proto::Status::ok && m.mobility_domain && m.ft_key) {
+				status = 0;
+				print_ft_config(uint16_t(*m.mobility_domain), *m.ft_key);
+			} else {
+				failure = std::string("refused: ") + m.text.value_or(proto::status_name(*m.status));
 			}
 			loop.stop();
 			return;

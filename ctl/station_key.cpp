@@ -1,6 +1,7 @@
 #include "station_key.hpp"
 
 #include "../common/config_file.hpp"
+#include "../common/hex.hpp"
 
 #include <cctype>
 #include <cstdlib>
@@ -24,14 +25,10 @@ std::optional<SecretBytes> parse_key_hex(const char *text, std::string &why)
 		      std::to_string(2 * proto::kMinPmk) + " to " + std::to_string(2 * proto::kMaxPmk);
 		return std::nullopt;
 	}
-	auto digit = [](char c) { return std::isdigit(uint8_t(c)) ? c - '0' : std::tolower(uint8_t(c)) - 'a' + 10; };
-	SecretBytes key(len / 2);
-	for (size_t i = 0; i < len; ++i) {
-		if (!std::isxdigit(uint8_t(text[i]))) {
-			why = "the key in " + std::string(kKeyVariable) + " holds a character that is not a hex digit";
-			return std::nullopt;
-		}
-		key[i / 2] = uint8_t(key[i / 2] << 4 | digit(text[i]));
+	SecretBytes key;
+	if (!hex_to_bytes({text, len}, key)) {
+		why = "the key in " + std::string(kKeyVariable) + " holds a character that is not a hex digit";
+		return std::nullopt;
 	}
 	return key;
 }

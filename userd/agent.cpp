@@ -90,6 +90,9 @@ bool Agent::start(std::string &error)
 	start_hostapd();
 	if (opts_.dhcp_snooping && !dhcp_.open(loop_, [this](const DhcpMessage &m, uint32_t i) { on_dhcp(m, i); }, error))
 		return false;
+	if (!opts_.ft_relay.empty() &&
+	    !ft_.open(loop_, opts_.ft_relay, [this](std::span<const uint8_t> f) { ft_frame_out(f); }, error))
+		return false;
 	coord_.on_push([this](const Message &m) { on_push(m); });
 	coord_.on_session([this] { resync(); });
 	if (!opts_.control_socket.empty() && !control_.open(opts_.control_socket, error))
@@ -528,6 +531,9 @@ void Agent::on_push(const Message &m)
 	case MsgType::station_revoke:
 		station_revoked(m);
 		return;
+	case MsgType::ft_frame:
+		ft_frame_in(m);
+		return;
 	default:
 		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
 	}
@@ -756,20 +762,24 @@ void Agent::station_authenticated(const StationRecord &sta, const std::string &b
 {
 	auto [user, unreadable] = eap_identities_.read(sta);
 	if (user.name.empty()) {
-		// On a WPA-EAP BSS a station without an EAP exchange came in on a
-		// PMKSA; one roamd installed carries no identity, its key record does.
-		const KeyTable::Key *key = wpa_eap ? keys_.find(sta.mac) : nullptr;
-		if (!key && unreadable) {
+		auto handed = handed_over_user(sta, wpa_eap);
+		if (!handed && sta.ft && withdrawn_.find(sta.mac)) {
+			turn_away_withdrawn(sta.mac, bss);
+			return;
+		}
+		if (!handed && unreadable) {
 			count("station_identity_unreadable");
 			log_warn("audit: station ", sta.mac.str(), " reassociated on ", bss,
-				 " with hostapd's cached PMKSA, whose identity hostapd cannot print reliably, and ",
+				 sta.ft ? " by FT (802.11r)" : " with hostapd's cached PMKSA",
+				 ", whose identity hostapd cannot print reliably, and ",
 				 "no EAP exchange here or key from the coordinator names its user: it has none here");
 			return;
 		}
-		if (!key)
+		if (!handed)
 			return; // WPA-PSK or open: no user
-		user = {key->user, "PMKSA"};
-		count("station_key_handoffs");
+		user = *handed;
+	} else {
+		withdrawn_.take(sta.mac); // an EAP exchange here: the coordinator decides again
 	}
 	if (!stations_.authenticated(sta.mac, user))
 		return;
@@ -777,6 +787,25 @@ void Agent::station_authenticated(const StationRecord &sta, const std::string &b
 	log_info("audit: station ", sta.mac.str(), " authenticated on ", bss, ": user=", user.name,
 		 " method=", user.method.empty() ? "-" : user.method);
 	report_user(sta.mac, user);
+}
+
+// On a WPA-EAP BSS a station with no EAP exchange here came in on a PMKSA,
+// or by FT (802.11r) on a PMK-R1 from the R0KH of its exchange. hostapd's
+// identity for either cannot be trusted (it lacks its NUL): the key record
+// the coordinator handed over names the user, and for FT at the AP of the
+// exchange, which is handed no key, that exchange does.
+std::optional<Stations::User> Agent::handed_over_user(const StationRecord &sta, bool wpa_eap)
+{
+	if (const KeyTable::Key *key = wpa_eap || sta.ft ? keys_.find(sta.mac) : nullptr) {
+		count(sta.ft ? "station_ft_handoffs" : "station_key_handoffs");
+		return Stations::User{key->user, sta.ft ? "FT" : "PMKSA"};
+	}
+	auto here = sta.ft ? eap_identities_.last_exchange(sta.mac) : std::nullopt;
+	if (here) {
+		count("station_ft_handoffs");
+		here->method = "FT";
+	}
+	return here;
 }
 
 void Agent::report_user(const MacAddr &mac, const Stations::User &user)

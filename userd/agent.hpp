@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../common/key_table.hpp"
+#include "../common/oldest_first_map.hpp"
 #include "control_socket.hpp"
 #include "coordinator_link.hpp"
 #include "counters.hpp"
@@ -14,6 +15,7 @@
 #include "policy_holds.hpp"
 #include "dhcp_snoop.hpp"
 #include "eap_identities.hpp"
+#include "ft_link.hpp"
 #include "hostapd_link.hpp"
 #include "link_monitor.hpp"
 #include "port_allocator.hpp"
@@ -52,6 +54,9 @@ struct AgentOptions {
 	// Leases this AP's DHCP relay or server acknowledges tell each
 	// station's address (the coordinator keeps it for the next AP).
 	bool dhcp_snooping = true;
+	// 802.11r across subnets: the veth peer of hostapd's bridge=, whose
+	// key holder frames the coordinator relays; empty: none.
+	std::string ft_relay;
 };
 
 class Agent {
@@ -77,6 +82,8 @@ public:
 	void station_associated(const MacAddr &mac, uint32_t ifindex);
 	void station_left(const MacAddr &mac);
 	void station_authenticated(const StationRecord &sta, const std::string &bss, bool wpa_eap = false);
+	std::optional<Stations::User> handed_over_user(const StationRecord &sta, bool wpa_eap);
+	void turn_away_withdrawn(const MacAddr &mac, const std::string &bss);
 	void install_key(HostapdLink &link, const KeyTable::Key &key);
 	void report_user(const MacAddr &mac, const Stations::User &user);
 	// The DHCP exchange here gave the station at mac the address addr.
@@ -94,6 +101,10 @@ public:
 	void fetch_policy(const MacAddr &mac);
 	void apply_policy(const MacAddr &mac, Address addr);
 	void withdraw_policy(const MacAddr &mac, const char *why);
+	// agent_ft.cpp: 802.11r key holder frames between this AP's hostapd
+	// and the other APs', through the coordinator.
+	void ft_frame_out(std::span<const uint8_t> frame);
+	void ft_frame_in(const proto::Message &m);
 
 private:
 	using Way = HeldPackets::Way;
@@ -171,8 +182,12 @@ private:
 	Stations stations_;
 	KeyTable keys_;
 	EapIdentities eap_identities_;
+	// Stations the coordinator withdrew, by MAC, with their user: hostapd
+	// cannot forget an FT station's PMK-R1, so one back by FT is turned away.
+	OldestFirstMap<MacAddr, std::string> withdrawn_{Stations::kMaxKnown};
 	std::vector<std::unique_ptr<HostapdLink>> hostapd_;
 	DhcpSnoop dhcp_;
+	FtLink ft_;
 
 	std::unordered_map<FlowKey, Ending> ending_;
 	// Connections being set up (Figs. 9-11): asked once, whatever number of

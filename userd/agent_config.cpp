@@ -129,6 +129,11 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	if (!snoop)
 		return bad("dhcp_snooping = '" + get("dhcp_snooping") + "' is not yes or no");
 	o.dhcp_snooping = *snoop;
+	o.ft_relay = get("ft_relay");
+	if (!o.ft_relay.empty() && (o.ft_relay.size() >= 16 || o.ft_relay.find_first_of(" /") != std::string::npos))
+		return bad("ft_relay = '" + o.ft_relay + "' is not an interface name");
+	if (!o.ft_relay.empty() && o.hostapd.empty())
+		return bad("ft_relay needs hostapd: the frames are addressed to its BSSIDs");
 	auto level = parse_log_level(get("log_level"));
 	if (!level)
 		return bad("log_level = '" + get("log_level") + "' is not debug, info, warn or error");

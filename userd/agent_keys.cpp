@@ -12,6 +12,7 @@ namespace roamnat {
 void Agent::key_received(const proto::Message &m)
 {
 	count("keys_received");
+	withdrawn_.take(*m.mac); // authenticated again, by EAP
 	keys_.put({*m.mac, *m.user, {}, *m.pmk, KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
 	const KeyTable::Key *key = keys_.find(*m.mac);
 	for (auto &link : hostapd_)
@@ -58,6 +59,7 @@ void Agent::station_revoked(const proto::Message &m)
 	withdraw_policy(*m.mac, "withdrawn by the coordinator");
 	bool had_key = keys_.remove(*m.mac);
 	eap_identities_.forget(*m.mac);
+	withdrawn_.put(*m.mac, *m.user);
 	auto progress = std::make_shared<Progress>(Progress{hostapd_.size()});
 	auto finish = [this, progress, mac = *m.mac, user = *m.user, id = m.request_id, why = m.text.value_or(""),
 		       had_key] {
@@ -83,6 +85,19 @@ void Agent::station_revoked(const proto::Message &m)
 				finish();
 		});
 	}
+}
+
+// hostapd 2.10 has no command that drops a PMK-R0 or PMK-R1: a withdrawn
+// station can still complete an FT reassociation on one. It gets no user
+// here (its key is gone), and is deauthenticated at once.
+void Agent::turn_away_withdrawn(const MacAddr &mac, const std::string &bss)
+{
+	const std::string *user = withdrawn_.find(mac);
+	count("ft_withdrawn_deauthenticated");
+	log_warn("audit: station ", mac.str(), " (user=", user ? *user : "?", ") came back by FT on ", bss,
+		 " on a PMK-R1 hostapd cannot forget, after the coordinator withdrew it: deauthenticated");
+	for (auto &link : hostapd_)
+		link->withdraw_station(mac, [](bool, bool) {});
 }
 
 } // namespace roamnat

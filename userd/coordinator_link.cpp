@@ -114,6 +114,14 @@ void CoordinatorLink::station_revoke_ack(uint32_t request_id, const MacAddr &mac
 	answer(std::move(m));
 }
 
+void CoordinatorLink::ft_frame(std::span<const uint8_t> frame)
+{
+	Message m;
+	m.type = MsgType::ft_frame;
+	m.frame = proto::EtherFrame{{frame.begin(), frame.end()}};
+	answer(std::move(m));
+}
+
 void CoordinatorLink::conn_end(const FlowKey &flow, const std::string &why)
 {
 	Message m = about(MsgType::conn_end, flow);

@@ -7,6 +7,7 @@
 #include "../common/protocol.hpp"
 
 #include <functional>
+#include <span>
 #include <string>
 
 namespace roamnat {
@@ -64,10 +65,13 @@ public:
 	// is gone from every BSS here (ok) or hostapd refused; deauthenticated:
 	// at how many BSSes it was associated and was disconnected.
 	void station_revoke_ack(uint32_t request_id, const MacAddr &mac, bool ok, uint32_t deauthenticated);
+	// An 802.11r frame this AP's hostapd sent, for the other APs' (no reply;
+	// lost when the session is down, as on a lossy wire: hostapd retries).
+	void ft_frame(std::span<const uint8_t> frame);
 
 protected:
 	virtual void request(proto::Message msg, ReplyHandler h) = 0;
-	// A message that answers one of the coordinator's (it expects no reply).
+	// A message the coordinator expects no reply to.
 	virtual void answer(proto::Message msg) = 0;
 };
 

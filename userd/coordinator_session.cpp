@@ -38,7 +38,8 @@ void CoordinatorSession::connect()
 		hello.role = proto::Role::agent;
 		hello.agent_addr = agent_addr_;
 		hello.instance = instance_;
-		hello.flags = proto::kFlagClientMoved | (takes_keys_ ? proto::kFlagKeys : 0);
+		hello.flags = proto::kFlagClientMoved | (takes_keys_ ? proto::kFlagKeys : 0) |
+			      (relays_ft_ ? proto::kFlagFtRelay : 0);
 		hello.request_id = next_id_++;
 		c.send(hello);
 	});

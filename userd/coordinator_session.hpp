@@ -30,6 +30,7 @@ public:
 	void set_instance(uint64_t instance) { instance_ = instance; }
 	// Says in hello that this agent takes key_push (it has hostapd BSSes).
 	void set_takes_keys(bool yes) { takes_keys_ = yes; }
+	void set_relays_ft(bool yes) { relays_ft_ = yes; }
 
 protected:
 	// Sends a request; the handler runs once, with the reply or nullptr after
@@ -58,6 +59,7 @@ private:
 	bool stations_ = false;
 	bool users_ = false;
 	bool takes_keys_ = false;
+	bool relays_ft_ = false;
 	uint32_t next_id_ = 1;
 	Millis backoff_{200};
 	std::unordered_map<uint32_t, Pending> pending_;

@@ -21,4 +21,12 @@ EapIdentities::Reading EapIdentities::read(const StationRecord &sta)
 	return {{last->user, sta.user == last->user ? last->method : "PMKSA"}, false};
 }
 
+std::optional<Stations::User> EapIdentities::last_exchange(const MacAddr &mac) const
+{
+	const Exchange *last = last_.find(mac);
+	if (!last)
+		return std::nullopt;
+	return Stations::User{last->user, last->method};
+}
+
 } // namespace roamnat

@@ -23,6 +23,8 @@ public:
 		bool unreadable = false;
 	};
 	Reading read(const StationRecord &sta);
+	// The user and method of the station's last EAP exchange at this AP.
+	std::optional<Stations::User> last_exchange(const MacAddr &mac) const;
 	// Revoked: its next return must not be taken for the old user.
 	void forget(const MacAddr &mac) { last_.take(mac); }
 

@@ -1,5 +1,6 @@
 #include "hostapd_link.hpp"
 
+#include "../common/hex.hpp"
 #include "../common/log.hpp"
 #include "pmkid.hpp"
 
@@ -135,15 +136,12 @@ void HostapdLink::add_pmksa(const MacAddr &station, const SecretBytes &pmk, uint
 {
 	// <STA addr> <PMKID> <PMK> <expiration in seconds> <akmp>; akmp 1 is
 	// WPA_KEY_MGMT_IEEE8021X (hostapd's PMKSA_ADD, src/ap/ctrl_iface_ap.c).
-	static const char hex[] = "0123456789abcdef";
 	Pmkid id = pmkid_for(pmk, bss_.bssid, station);
 	std::string cmd = "PMKSA_ADD " + station.str() + " ";
 	cmd.reserve(cmd.size() + 2 * (id.size() + pmk.size()) + 16);
-	for (uint8_t b : id)
-		cmd += {hex[b >> 4], hex[b & 15]};
+	append_hex(id, cmd);
 	cmd += ' ';
-	for (uint8_t b : pmk)
-		cmd += {hex[b >> 4], hex[b & 15]};
+	append_hex(pmk, cmd);
 	cmd += " " + std::to_string(lifetime_s) + " 1";
 	request(
 		std::move(cmd), [done](std::string_view r) { done(r == "OK\n"); }, "PMKSA_ADD " + station.str());

@@ -21,6 +21,7 @@ std::string_view first_word(std::string_view s)
 constexpr std::string_view kUserKey = "dot1xAuthSessionUserName=";
 constexpr std::string_view kMethodKey = "last_eap_type_as=";
 constexpr std::string_view kRespIdKey = "dot1xAuthEapolRespIdFramesRx=";
+constexpr std::string_view kAkmKey = "AKMSuiteSelector=";
 
 // "25 (PEAP)" -> "PEAP"; a bare number stays as it is.
 std::string_view eap_method_name(std::string_view v)
@@ -129,6 +130,9 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 			if (auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
 			    ec == std::errc() && end == v.data() + v.size())
 				sta.identity_responses = n;
+		} else if (line.rfind(kAkmKey, 0) == 0) {
+			std::string_view akm = line.substr(kAkmKey.size());
+			sta.ft = akm == "00-0f-ac-3" || akm == "00-0f-ac-13";
 		}
 		at = end == std::string_view::npos ? r.size() : end;
 	}

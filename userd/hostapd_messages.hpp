@@ -59,6 +59,10 @@ struct StationRecord {
 	// hostapd (2.10: pmksa_cache_to_eapol_data copies it without its NUL)
 	// prints with whatever heap bytes follow it. Never trust it alone.
 	std::optional<uint32_t> identity_responses;
+	// AKMSuiteSelector 00-0f-ac-3 or -13: an 802.11r (FT over 802.1X)
+	// association. At an AP other than the one of its EAP exchange, its
+	// key came from that AP's R0KH, and no EAP ran here.
+	bool ft = false;
 };
 
 // The end of the list is an empty reply: nullopt and why empty. A reply

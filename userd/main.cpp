@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 			log_warn(why);
 		coord.set_takes_keys(true);
 	}
+	coord.set_relays_ft(!opts.ft_relay.empty());
 	Agent agent(loop, opts, dp, coord);
 	// A data plane that kept forwarding while roamd was down: take over its
 	// entries and the previous run's instance, so the coordinator keeps them.

@@ -34,6 +34,9 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	 "off | deny | hold: per-user policies from the coordinator (docs/policy.md); hold: a client's packets wait "
 	 "for its policy (up to miss_hold_ms) instead of being dropped"},
 	{"dhcp_snooping", "yes", "learn each station's address from the DHCP replies this AP sends to it"},
+	{"ft_relay", "",
+	 "802.11r across subnets: the interface whose peer hostapd's bridge= names; its key holder frames "
+	 "(PMK-R1 pull, push) go to the other APs through the coordinator; empty: none"},
 	{"log_level", "info", "debug, info, warn or error"},
 };
 

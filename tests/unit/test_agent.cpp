@@ -828,3 +828,93 @@ TEST_CASE("filtering = hold: a station's packets wait for its policy, then run t
 	lab.dp.refuse_commits = false;
 	lab.agent->stop();
 }
+
+TEST_CASE("users: an 802.11r (FT) reassociation is the user of the key handed over, or of the EAP exchange here")
+{
+	Lab lab({}, false);
+	lab.coord.stations = false;
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	auto associate = [&](const StationRecord &r) {
+		lab.agent->station_associated(r.mac, kIfindex);
+		lab.agent->station_authenticated(r, "wlan0", true);
+	};
+	StationRecord eap; // the initial mobility domain association, by EAP here
+	eap.mac = sta;
+	eap.authorized = true;
+	eap.user = "alice";
+	eap.eap_method = "PEAP";
+	eap.identity_responses = 1;
+	eap.ft = true;
+	associate(eap);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
+	CHECK(lab.coord.last().auth_method == "PEAP");
+	lab.agent->station_left(sta);
+
+	StationRecord ft; // back by FT: no EAP, so hostapd names no user
+	ft.mac = sta;
+	ft.authorized = true;
+	ft.ft = true;
+	associate(ft);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 2);
+	CHECK(lab.coord.last().user == "alice");
+	CHECK(lab.coord.last().auth_method == "FT");
+	CHECK(lab.agent->counter("station_ft_handoffs") == 1);
+	lab.agent->station_left(sta);
+
+	// Another station by FT, its exchange elsewhere: the key the
+	// coordinator handed over names it; without one it has no user here.
+	ft.mac = *MacAddr::parse("02:00:00:00:02:00");
+	associate(ft);
+	CHECK(lab.coord.count(MsgType::station_auth) == 2);
+	lab.agent->station_left(ft.mac);
+	Message push;
+	push.type = MsgType::key_push;
+	push.mac = ft.mac;
+	push.user = "bob";
+	push.pmk = SecretBytes(32, 0x42);
+	push.lifetime = 600;
+	lab.coord.push(push);
+	associate(ft);
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 3);
+	CHECK(lab.coord.last().user == "bob");
+	CHECK(lab.coord.last().auth_method == "FT");
+	CHECK(lab.agent->counter("station_ft_handoffs") == 2);
+	CHECK(lab.agent->counter("station_key_handoffs") == 0);
+	lab.agent->station_left(ft.mac);
+
+	// Withdrawn (revoked): hostapd keeps its PMK-R1, so it may come back by
+	// FT; it is turned away, not reported, until a new EAP exchange.
+	Message revoke;
+	revoke.type = MsgType::station_revoke;
+	revoke.mac = ft.mac;
+	revoke.user = "bob";
+	lab.coord.push(revoke);
+	associate(ft);
+	CHECK(lab.coord.count(MsgType::station_auth) == 3);
+	CHECK(lab.agent->counter("ft_withdrawn_deauthenticated") == 1);
+	lab.agent->station_left(ft.mac);
+	StationRecord again = ft; // a new EAP exchange here: the coordinator decides
+	again.user = "bob";
+	again.eap_method = "TTLS";
+	again.identity_responses = 1;
+	associate(again);
+	CHECK(lab.coord.count(MsgType::station_auth) == 4);
+	CHECK(lab.agent->counter("ft_withdrawn_deauthenticated") == 1);
+}
+
+TEST_CASE("802.11r relay: frames from the coordinator go to hostapd only when addressed to this AP, and never without ft_relay")
+{
+	Lab lab({}, false);
+	Message m;
+	m.type = MsgType::ft_frame;
+	m.agent_id = "ap2";
+	std::vector<uint8_t> frame(64, 0);
+	std::fill_n(frame.begin(), 6, 0xff); // broadcast: a pull to the wildcard R0KH
+	frame[6] = 0x02;
+	frame[12] = 0x88;
+	frame[13] = 0xb7;
+	m.frame = proto::EtherFrame{frame};
+	lab.coord.push(m); // no ft_relay configured here: nowhere to deliver
+	CHECK(lab.agent->counter("ft_frames_not_ours") == 1);
+	CHECK(lab.agent->counter("ft_frames_delivered") == 0);
+}

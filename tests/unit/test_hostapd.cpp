@@ -235,6 +235,15 @@ TEST_CASE("hostapd station records: the 802.1X user and EAP method, when there i
 	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthEapolRespIdFramesRx=x1\n", why);
 	REQUIRE(sta);
 	CHECK_FALSE(sta->identity_responses); // not a number: as if absent
+	// The AKM tells an 802.11r association (FT over 802.1X, SHA-256 or
+	// SHA-384) from the others.
+	for (auto [akm, ft] : {std::pair{"00-0f-ac-3", true}, {"00-0f-ac-13", true}, {"00-0f-ac-1", false},
+			       {"00-0f-ac-4", false}}) {
+		sta = parse_station_record(std::string("02:00:00:00:01:00\nflags=[AUTHORIZED]\nAKMSuiteSelector=") + akm +
+					   "\nlast_eap_type_as=0 (unknown)\n", why);
+		REQUIRE(sta);
+		CHECK(sta->ft == ft);
+	}
 	// RADIUS cannot carry a longer User-Name; hostapd never reports one.
 	CHECK_FALSE(parse_station_record("02:00:00:00:01:00\ndot1xAuthSessionUserName=" + std::string(254, 'a') + "\n", why));
 	CHECK(why.find("user name of 254 bytes") != std::string::npos);
