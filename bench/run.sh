@@ -191,7 +191,7 @@ guest_section() { # title script timeout
 	say "## $1"
 	say ""
 	if (cd "$ROOT" && GUEST_TIMEOUT=$3 KVER=$KVER tests/kmod/guest.sh "$2" "$W/guest") >"$W/guest.out" 2>&1; then
-		grep -v '^guest_bench:\|^wifi_bench:\|^revoke_bench:\|^guest:' "$W/guest.out" | tee -a "$REPORT"
+		grep -v '^guest_bench:\|^wifi_bench:\|^revoke_bench:\|^policy_bench:\|^guest:' "$W/guest.out" | tee -a "$REPORT"
 	else
 		say "$2 failed; its output:"
 		tail -30 "$W/guest.out" | tee -a "$REPORT"
@@ -202,6 +202,7 @@ if [ "${BENCH_GUEST:-1}" = 1 ]; then
 	KVER=$("$ROOT/tests/kmod/kver.sh")
 	make -s -C "$ROOT/kmod" KVER="$KVER" >/dev/null
 	guest_section "Data planes side by side (QEMU guest, TCG, Debian $KVER, 2 vCPUs)" bench/guest_bench.sh 2400
+	guest_section "Filtering on the nftables back end: 64-byte packets/s under a 100-rule policy (QEMU guest, TCG)" bench/nft_policy_guest_bench.sh 900
 	guest_section "Handoff on a real 802.11 reassociation (QEMU guest, TCG, mac80211_hwsim)" bench/wifi_guest_bench.sh 1800
 	guest_section "Revocation: one user's traffic stopped (QEMU guest, TCG, mac80211_hwsim)" bench/revoke_guest_bench.sh 900
 fi
