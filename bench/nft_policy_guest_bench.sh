@@ -20,7 +20,13 @@ log() { echo "policy_bench: $*" >&2; }
 . "$ROOT/bench/guest_lib.sh"
 modprobe pktgen
 
-lab up --aps 1 --clients 1 >/dev/null
+{
+	echo "policy bench100 default deny"
+	for i in $(seq 1 99); do echo "deny in tcp from any to 10.$((100 + i)).0.0/16 80,443,8000-8080"; done
+	echo "permit in udp from any to $SERVER 9"
+	echo "user bench bench100"
+} >"$W/policies"
+ROAMLAB_POLICIES=$W/policies lab up --aps 1 --clients 1 >/dev/null
 HAPD=$ROAMLAB_DIR/hostapd-bench
 mkdir -p "$HAPD"
 cat >"$W/hostapd.conf" <<CONF
@@ -44,14 +50,6 @@ network={
 	eapol_flags=0
 }
 CONF
-{
-	echo "policy bench100 default deny"
-	for i in $(seq 1 99); do echo "deny in tcp from any to 10.$((100 + i)).0.0/16 80,443,8000-8080"; done
-	echo "permit in udp from any to $SERVER 9"
-	echo "user bench bench100"
-} >"$W/policies"
-echo "policies_file = $W/policies" >>"$ROAMLAB_DIR/coordinator.conf"
-lab restart-daemon coordinator >/dev/null
 lab exec ap1 -- hostapd -B -P "$W/hostapd.pid" -f "$W/hostapd.log" "$W/hostapd.conf"
 echo "hostapd = $HAPD/cl1" >>"$ROAMLAB_DIR/ap1.conf"
 # The radio of the wired lab is a bridge: 802.1X frames must pass it.

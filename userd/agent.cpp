@@ -601,6 +601,9 @@ void Agent::resync()
 	}
 	for (const auto &[mac, user] : stations_.users())
 		report_user(mac, user);
+	// Stations that associated before this session could ask who they are.
+	for (const auto &[mac, ifindex] : stations_.unresolved())
+		station_arrived(mac, ifindex);
 	if (hams_.size() || fams_.size())
 		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
 }

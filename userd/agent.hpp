@@ -82,8 +82,6 @@ public:
 	void station_associated(const MacAddr &mac, uint32_t ifindex);
 	void station_left(const MacAddr &mac);
 	void station_authenticated(const StationRecord &sta, const std::string &bss, bool wpa_eap = false);
-	std::optional<Stations::User> handed_over_user(const StationRecord &sta, bool wpa_eap);
-	void turn_away_withdrawn(const MacAddr &mac, const std::string &bss);
 	void install_key(HostapdLink &link, const KeyTable::Key &key);
 	void report_user(const MacAddr &mac, const Stations::User &user);
 	// The DHCP exchange here gave the station at mac the address addr.
@@ -153,6 +151,8 @@ private:
 
 	// Station events (hostapd), links and idle expiry.
 	void start_hostapd();
+	std::optional<Stations::User> handed_over_user(const StationRecord &sta, bool wpa_eap);
+	void turn_away_withdrawn(const MacAddr &mac, const std::string &bss);
 	void on_dhcp(const DhcpMessage &m, uint32_t ifindex);
 	void link_gone(uint32_t ifindex, const std::string &name);
 	void check_idle();

@@ -11,6 +11,10 @@ EapIdentities::Reading EapIdentities::read(const StationRecord &sta)
 	// station's 802.1X machine): hostapd's own PMKSA brought it back.
 	bool from_cache = sta.identity_responses &&
 			  (*sta.identity_responses == 0 || (last && *sta.identity_responses <= last->responses));
+	// hostapd's own EAP server counts no identity responses; on a port
+	// without RSN (wired 802.1X) no PMKSA can bring a station back either.
+	if (sta.own_eap_server && !sta.rsn)
+		from_cache = false;
 	if (!from_cache) {
 		last_.put(sta.mac, {sta.user, sta.eap_method, sta.identity_responses.value_or(0)});
 		return {{sta.user, sta.eap_method}, false};

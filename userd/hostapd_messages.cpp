@@ -20,6 +20,9 @@ std::string_view first_word(std::string_view s)
 
 constexpr std::string_view kUserKey = "dot1xAuthSessionUserName=";
 constexpr std::string_view kMethodKey = "last_eap_type_as=";
+// hostapd's own EAP server (eap_server=1) leaves the authentication
+// server's type 0: the station's side names the method then.
+constexpr std::string_view kStaMethodKey = "last_eap_type_sta=";
 constexpr std::string_view kRespIdKey = "dot1xAuthEapolRespIdFramesRx=";
 constexpr std::string_view kAkmKey = "AKMSuiteSelector=";
 
@@ -106,7 +109,7 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 	}
 	StationRecord sta;
 	sta.mac = *mac;
-	bool no_eap = false;
+	std::string_view as_method, sta_method;
 	for (size_t at = first.size(); at < r.size();) {
 		size_t end = r.find('\n', at + 1);
 		std::string_view line = r.substr(at + 1, (end == std::string_view::npos ? r.size() : end) - at - 1);
@@ -121,9 +124,9 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 			}
 			sta.user = std::string(user);
 		} else if (line.rfind(kMethodKey, 0) == 0) {
-			std::string_view method = line.substr(kMethodKey.size());
-			no_eap = method == "0" || method.rfind("0 ", 0) == 0;
-			sta.eap_method = std::string(eap_method_name(method));
+			as_method = line.substr(kMethodKey.size());
+		} else if (line.rfind(kStaMethodKey, 0) == 0) {
+			sta_method = line.substr(kStaMethodKey.size());
 		} else if (line.rfind(kRespIdKey, 0) == 0) {
 			uint32_t n = 0;
 			std::string_view v = line.substr(kRespIdKey.size());
@@ -133,11 +136,20 @@ std::optional<StationRecord> parse_station_record(std::string_view r, std::strin
 		} else if (line.rfind(kAkmKey, 0) == 0) {
 			std::string_view akm = line.substr(kAkmKey.size());
 			sta.ft = akm == "00-0f-ac-3" || akm == "00-0f-ac-13";
+			sta.rsn = true;
 		}
 		at = end == std::string_view::npos ? r.size() : end;
 	}
-	// EAP type 0: no EAP exchange stands behind this association (a PMKSA
-	// installed without identity, which hostapd shows as user "N/A").
+	// EAP type 0 on both sides: no EAP exchange stands behind this
+	// association (a PMKSA installed without identity, which hostapd shows
+	// as user "N/A", or FT).
+	auto zero = [](std::string_view m) { return m.empty() || m == "0" || m.rfind("0 ", 0) == 0; };
+	if (!zero(as_method))
+		sta.eap_method = std::string(eap_method_name(as_method));
+	else if (!zero(sta_method))
+		sta.eap_method = std::string(eap_method_name(sta_method));
+	sta.own_eap_server = !as_method.empty() && zero(as_method) && !zero(sta_method);
+	bool no_eap = !as_method.empty() && zero(as_method) && zero(sta_method);
 	if (no_eap) {
 		sta.user.clear();
 		sta.eap_method.clear();

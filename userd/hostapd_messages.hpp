@@ -63,6 +63,11 @@ struct StationRecord {
 	// association. At an AP other than the one of its EAP exchange, its
 	// key came from that AP's R0KH, and no EAP ran here.
 	bool ft = false;
+	bool rsn = false; // an AKMSuiteSelector at all: a WPA2/WPA3 association
+	// hostapd's own EAP server ran the exchange (its authentication server
+	// type 0, the station's not): such exchanges count no identity
+	// responses, and the identity is printed right (eap_get_identity).
+	bool own_eap_server = false;
 };
 
 // The end of the list is an empty reply: nullopt and why empty. A reply

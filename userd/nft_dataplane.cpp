@@ -360,6 +360,27 @@ int collect_cb(const nlmsghdr *nlh, void *data)
 
 } // namespace
 
+// The kernel takes a batch in one message, which the send buffer must hold,
+// and answers each of its messages with an ack of its own, all of which the
+// receive buffer must hold (a 100-rule policy is hundreds of messages): as
+// nft does (mnl_set_sndbuffer, mnl_nft_batch_talk), past the sysctl limits
+// with CAP_NET_ADMIN.
+void NftDataPlane::fit_buffers(size_t batch_bytes, size_t acks)
+{
+	int fd = mnl_socket_get_fd(nl_.get());
+	auto fit = [fd](int opt, int force, size_t need) {
+		int have = 0;
+		socklen_t len = sizeof have;
+		if (getsockopt(fd, SOL_SOCKET, opt, &have, &len) == 0 && size_t(have) >= need)
+			return;
+		int want = int(std::min<size_t>(need, INT32_MAX / 2));
+		if (setsockopt(fd, SOL_SOCKET, force, &want, sizeof want) != 0)
+			setsockopt(fd, SOL_SOCKET, opt, &want, sizeof want);
+	};
+	fit(SO_SNDBUF, SO_SNDBUFFORCE, batch_bytes + 4096);
+	fit(SO_RCVBUF, SO_RCVBUFFORCE, acks * 1024 + 65536);
+}
+
 bool NftDataPlane::send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error)
 {
 	std::vector<uint8_t> buf;
@@ -382,8 +403,9 @@ bool NftDataPlane::send_batch(const std::vector<std::vector<uint8_t>> &msgs, std
 	}
 	nftnl_batch_end(tmp, seq_++);
 	append(tmp, reinterpret_cast<nlmsghdr *>(tmp)->nlmsg_len);
+	fit_buffers(buf.size(), msgs.size());
 	if (mnl_socket_sendto(nl_.get(), buf.data(), buf.size()) < 0) {
-		error = std::string("netlink send: ") + strerror(errno);
+		error = std::string("netlink send of ") + std::to_string(buf.size()) + " bytes: " + strerror(errno);
 		return false;
 	}
 	// Every message asked for an ack; errors name the failing message.

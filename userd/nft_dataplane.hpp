@@ -71,6 +71,7 @@ private:
 		std::string jump = {}; // a verdict map's entry: the chain it goes to
 	};
 	static std::string policy_chain(uint32_t id, bool outbound);
+	void fit_buffers(size_t batch_bytes, size_t acks);
 	bool send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error);
 	bool build_ruleset(std::string &error);
 	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);

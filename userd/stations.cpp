@@ -6,7 +6,7 @@ namespace roamnat {
 
 void Stations::connected(const MacAddr &mac, uint32_t ifindex)
 {
-	associated_.insert(mac);
+	associated_[mac] = ifindex;
 	std::erase_if(left_, [&](const auto &l) { return l.second.mac == mac; });
 	auto it = where_.find(mac);
 	if (it == where_.end()) {
@@ -78,6 +78,15 @@ void Stations::learned(const MacAddr &mac, Address addr, uint32_t ifindex, bool 
 		left_.erase(addr);
 	if (announce && associated_.count(mac))
 		h_.arrived(mac, addr, ifindex, "associated station's address learned");
+}
+
+std::vector<std::pair<MacAddr, uint32_t>> Stations::unresolved() const
+{
+	std::vector<std::pair<MacAddr, uint32_t>> out;
+	for (const auto &[mac, ifindex] : associated_)
+		if (!where_.count(mac))
+			out.emplace_back(mac, ifindex);
+	return out;
 }
 
 } // namespace roamnat

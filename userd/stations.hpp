@@ -14,6 +14,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace roamnat {
 
@@ -55,6 +57,9 @@ public:
 	// 1300), unless it (or a new station with its address) associated since.
 	bool just_left(Address addr, Clock::time_point now) const;
 	size_t known() const { return where_.size(); }
+	// Associated stations whose address this AP does not know, with their
+	// BSS's ifindex.
+	std::vector<std::pair<MacAddr, uint32_t>> unresolved() const;
 	uint64_t unknown_departures() const { return unknown_departures_; }
 
 	static constexpr size_t kMaxKnown = 65536; // bounds memory against a flood of MACs
@@ -67,7 +72,7 @@ private:
 	};
 	Handlers h_;
 	std::map<MacAddr, Where> where_;
-	std::set<MacAddr> associated_;
+	std::map<MacAddr, uint32_t> associated_; // and the BSS's ifindex
 	std::map<MacAddr, User> users_; // associated stations only
 	struct Left {
 		MacAddr mac;

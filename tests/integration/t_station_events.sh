@@ -9,7 +9,15 @@
 . "$(dirname "$0")/lib.sh"
 command -v hostapd >/dev/null && command -v wpa_supplicant >/dev/null ||
 	{ echo "SKIP: hostapd or wpa_supplicant not installed (packaging/install-deps.sh)"; exit 77; }
-lab up --aps 2 --clients 1 >/dev/null
+# The coordinator's policies: user client1 is under a policy of 100 rules,
+# the last one permitting UDP to 5005 (the filtering check at the end).
+{
+	echo "policy wired100 default deny"
+	for i in $(seq 1 99); do echo "deny in tcp from any to 10.$((100 + i)).0.0/16 80,443,8000-8080"; done
+	echo "permit in udp from any to $SERVER 5005"
+	echo "user client1 wired100"
+} >"$WORK/policies"
+ROAMLAB_POLICIES=$WORK/policies lab up --aps 2 --clients 1 >/dev/null
 
 HAPD=$ROAMLAB_DIR/hostapd-ap1
 WPA=$ROAMLAB_DIR/wpa-client1
@@ -101,5 +109,23 @@ wait_for 100 sh -c "[ \"\$('$ROOT/lab/roamlab' agentctl ap1 counters | awk '\$1 
 flowing 5004 50 "after hostapd restarted"
 ok "hostapd exited and restarted: roamd attached again, took its station list, the stream goes on"
 finish_udp 5004 >/dev/null
+
+# Filtering on a port of hostapd's own EAP server (its exchanges count no
+# identity responses; a wired port has no PMKSA cache to mistake for one):
+# the station is user client1, under the 100-rule wired100, which one
+# batch of the data plane carries. roamd restarts with filtering = deny and
+# learns the station's address from the coordinator.
+sed -i 's/^filtering = .*/filtering = deny/' "$ROAMLAB_DIR/ap1.conf"
+lab restart-daemon ap1 >/dev/null
+wait_for 150 bound_as "$MAC" "client1 ap1 MD5" || fail "the coordinator has no user client1 for the station: $(lab ctl users)"
+under_policy() { grep -q "audit: station $MAC (user=client1) under policy wired100" "$ROAMLAB_DIR/logs/ap1.log"; }
+wait_for 100 under_policy || fail "ap1 did not put the station under wired100: $(grep -i polic "$ROAMLAB_DIR/logs/ap1.log" | tail -3)"
+start_udp 5005 50
+denied=$(counter ap1 dp_policy_denied_packets)
+lab exec client1 -- sh -c 'for i in 1 2 3; do echo x | socat -u - UDP:10.201.0.10:5006; done'
+denied_more() { [ "$(counter ap1 dp_policy_denied_packets)" -ge $((${denied:-0} + 3)) ]; }
+wait_for 50 denied_more || fail "ap1 denied $(counter ap1 dp_policy_denied_packets) packets, not 3 more than $denied"
+finish_udp 5005 >/dev/null
+ok "hostapd's own EAP server named user client1 (MD5); its 100-rule policy let UDP to 5005 through and dropped 3 datagrams to 5006"
 stop_in wpa
 stop_in hostapd

@@ -918,3 +918,45 @@ TEST_CASE("802.11r relay: frames from the coordinator go to hostapd only when ad
 	CHECK(lab.agent->counter("ft_frames_not_ours") == 1);
 	CHECK(lab.agent->counter("ft_frames_delivered") == 0);
 }
+
+TEST_CASE("users: a wired 802.1X port on hostapd's own EAP server names its user, though it counts no identity responses")
+{
+	Lab lab({}, false);
+	lab.coord.stations = false;
+	StationRecord sta;
+	sta.mac = *MacAddr::parse("02:00:00:00:01:00");
+	sta.authorized = true;
+	sta.user = "client1";
+	sta.eap_method = "MD5";
+	sta.identity_responses = 0;
+	sta.own_eap_server = true;
+	lab.agent->station_associated(sta.mac, kIfindex);
+	lab.agent->station_authenticated(sta, "cl1");
+	REQUIRE(lab.coord.count(MsgType::station_auth) == 1);
+	CHECK(lab.coord.last().user == "client1");
+	CHECK(lab.coord.last().auth_method == "MD5");
+	lab.agent->station_left(sta.mac);
+
+	// On Wi-Fi (RSN) the same record may be hostapd's PMKSA cache speaking:
+	// not believed without an exchange roamd saw.
+	sta.mac = *MacAddr::parse("02:00:00:00:02:00");
+	sta.rsn = true;
+	lab.agent->station_associated(sta.mac, kIfindex);
+	lab.agent->station_authenticated(sta, "wlan0", true);
+	CHECK(lab.coord.count(MsgType::station_auth) == 1);
+	CHECK(lab.agent->counter("station_identity_unreadable") == 1);
+}
+
+TEST_CASE("stations: one that associated before the coordinator session is looked up by its MAC once the session is up")
+{
+	Lab lab({}, false);
+	lab.coord.stations = false; // no session that resolves stations yet
+	MacAddr sta = *MacAddr::parse("02:00:00:00:01:00");
+	lab.agent->station_associated(sta, kIfindex);
+	CHECK(lab.coord.count(MsgType::client_arrived) == 0);
+	lab.coord.stations = true;
+	lab.coord.new_session();
+	REQUIRE(lab.coord.count(MsgType::client_arrived) == 1);
+	CHECK(lab.coord.last().mac == sta);
+	CHECK_FALSE(lab.coord.last().client_addr);
+}

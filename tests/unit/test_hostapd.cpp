@@ -218,9 +218,18 @@ TEST_CASE("hostapd station records: the 802.1X user and EAP method, when there i
 	REQUIRE(sta);
 	CHECK(sta->user.empty()); // WPA-PSK or open: no user
 	CHECK(sta->eap_method == "21");
+	// hostapd's own EAP server: the authentication server's type is 0, the
+	// station's names the method.
+	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthSessionUserName=client1\n"
+				   "last_eap_type_as=0 (unknown)\nlast_eap_type_sta=4 (MD5)\n", why);
+	REQUIRE(sta);
+	CHECK(sta->user == "client1");
+	CHECK(sta->eap_method == "MD5");
+	CHECK(sta->own_eap_server);
+	CHECK_FALSE(sta->rsn);
 	// A PMKSA roamd installed: no EAP exchange, no identity.
 	sta = parse_station_record("02:00:00:00:01:00\nflags=[AUTHORIZED]\ndot1xAuthSessionUserName=N/A\n"
-				   "last_eap_type_as=0 (unknown)\n", why);
+				   "last_eap_type_as=0 (unknown)\nlast_eap_type_sta=0 (unknown)\n", why);
 	REQUIRE(sta);
 	CHECK(sta->user.empty());
 	CHECK(sta->eap_method.empty());
