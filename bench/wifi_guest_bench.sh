@@ -10,9 +10,9 @@
 #            station's address a DHCP lease, the server seeing the HAM.
 # Then the key handoff on WPA2-Enterprise (roamlab up --wifi --eap), in the
 # same run: alice (opportunistic key caching) reassociates on the key
-# roamnat handed to the next AP, bob (his PMKSA cache flushed before each
-# roam: a station without key caching) has a full EAP-TTLS exchange at
-# every AP; and, with 802.11r (roamlab up --wifi --eap --ft), alice again
+# roamnat handed to the next AP, bob (the target AP's PMKSA cache flushed
+# before each roam: a station without key caching) has a full EAP-TTLS
+# exchange at every AP; and, with 802.11r (roamlab up --wifi --eap --ft), alice again
 # by FT-EAP, her PMK-R1 pulled across the routed APs through roamd's relay.
 # For these three: the time from the roam command to the completed
 # association, from the association to the port authorized, and the same
@@ -192,9 +192,14 @@ eb1=$(lab exec ap1 -- cat /sys/class/net/wlan0/address)
 eb2=$(lab exec ap2 -- cat /sys/class/net/wlan0/address)
 ap_of() { [ "$1" = "$eb1" ] && echo ap1 || echo ap2; } # bssid
 pmksa_roam() { lab roam client1 "$(ap_of "$1")"; }
+# The target AP forgets its PMKSAs, bob's among them, so his reassociation
+# runs EAP there. (Flushing his supplicant's cache instead deauthenticates
+# him from the AP he is on, wpa_supplicant 2.10, and the roam is refused.)
 full_eap_roam() {
-	lab exec client2 -- wpa_cli -p "$ROAMLAB_DIR/wpa/client2" -i wlan0 pmksa_flush >/dev/null
-	lab roam client2 "$(ap_of "$1")"
+	local ap
+	ap=$(ap_of "$1")
+	lab exec "$ap" -- hostapd_cli -p "$ROAMLAB_DIR/hostapd/$ap" -i wlan0 pmksa_flush >/dev/null
+	lab roam client2 "$ap"
 }
 inner_logins() { grep -c "Login OK: \[$1\] (from client lab-aps port 0 via TLS tunnel)" "$ROAMLAB_DIR/logs/radius.log" || true; }
 measure pmksa "lab exec server1 --" "lab exec client1 --" "$SERVER" pmksa_roam "$ROAMLAB_DIR/wpa/client1" "$eb1" "$eb2"
