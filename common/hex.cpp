@@ -2,17 +2,6 @@
 
 namespace roamnat {
 
-int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool hex_to_bytes(std::string_view text, SecretBytes &out)
 {
 	out.clear();

@@ -11,7 +11,16 @@
 namespace roamnat {
 
 // 0-15, or -1 for a character that is not a hex digit (either case).
-int hex_digit(char c);
+constexpr int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 // Exactly text.size() / 2 bytes; false for an odd length or a non-hex
 // character, out then holding nothing.
 bool hex_to_bytes(std::string_view text, SecretBytes &out);

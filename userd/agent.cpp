@@ -604,6 +604,10 @@ void Agent::resync()
 	// Stations that associated before this session could ask who they are.
 	for (const auto &[mac, ifindex] : stations_.unresolved())
 		station_arrived(mac, ifindex);
+	auto unanswered = std::move(unanswered_arrivals_);
+	unanswered_arrivals_.clear();
+	for (const auto &[client, a] : unanswered)
+		ask_arrival(client, a.ifindex, a.mac);
 	if (hams_.size() || fams_.size())
 		log_info("resynchronised ", hams_.size(), " HAM and ", fams_.size(), " FAM record(s) with the coordinator");
 }
@@ -622,6 +626,7 @@ void Agent::client_departed(Address client, const char *why)
 	// Its next arrival is news however soon it comes: a client that only
 	// receives (a download) sends nothing a FAM could join it by.
 	arrivals_.erase(client);
+	unanswered_arrivals_.erase(client);
 	count("departures");
 	log_info("client ", client.str(), " departed (", why, "): ", flows.size(), " connection(s) left this FAM");
 	coord_.client_departed(client);
@@ -656,8 +661,26 @@ void Agent::client_arrived(Address client, uint32_t ifindex, const char *why, st
 		std::erase_if(arrivals_, [&](const auto &a) { return now - a.second > Millis(1000); });
 	count("arrivals");
 	log_debug("client ", client.str(), " arrived (", why, ")");
-	coord_.client_arrived(client, mac, [this, ifindex](const Message *r) {
-		if (r && r->status == Status::ok)
+	ask_arrival(client, ifindex, mac);
+}
+
+// Which connections has the arrived client? An arrival the coordinator
+// could not answer (down, or not connected yet after a restart) is asked
+// again on the next session: a client that only receives sends nothing
+// that would join its connections otherwise.
+void Agent::ask_arrival(Address client, uint32_t ifindex, std::optional<MacAddr> mac)
+{
+	coord_.client_arrived(client, mac, [this, client, ifindex, mac](const Message *r) {
+		if (!r) {
+			count("arrivals_unanswered");
+			if (unanswered_arrivals_.size() < Stations::kMaxKnown)
+				unanswered_arrivals_[client] = {ifindex, mac};
+			log_info("client ", client.str(), "'s arrival went unanswered by the coordinator; asked again ",
+				 "when its session is up");
+			return;
+		}
+		unanswered_arrivals_.erase(client);
+		if (r->status == Status::ok)
 			join_arrived(*r, ifindex);
 	});
 }
@@ -709,10 +732,7 @@ void Agent::dhcp_acked(const MacAddr &mac, Address addr, uint32_t ifindex)
 	apply_policy(mac, addr);
 	arrivals_[addr] = loop_.now();
 	log_debug("DHCP: station ", mac.str(), " has ", addr.str());
-	coord_.client_arrived(addr, mac, [this, ifindex](const Message *r) {
-		if (r && r->status == Status::ok)
-			join_arrived(*r, ifindex);
-	});
+	ask_arrival(addr, ifindex, mac);
 }
 
 // A client interface down or gone: its clients departed (Fig. 13 1300).

@@ -132,6 +132,7 @@ private:
 	void station_arrived(const MacAddr &mac, uint32_t ifindex);
 	// The coordinator's client_flows: join what is not served here yet.
 	void join_arrived(const proto::Message &flows, uint32_t ifindex);
+	void ask_arrival(Address client, uint32_t ifindex, std::optional<MacAddr> mac);
 
 	// Records: the tables change the data plane, the agent owns the ports.
 	void add_fam(FamRec rec);
@@ -197,6 +198,11 @@ private:
 	};
 	std::unordered_map<FlowKey, Setup> setups_;
 	std::map<Address, Clock::time_point> arrivals_; // last arrival asked per client
+	struct Arrival {
+		uint32_t ifindex = 0;
+		std::optional<MacAddr> mac;
+	};
+	std::map<Address, Arrival> unanswered_arrivals_; // asked again on the next session
 	std::set<uint32_t> client_ifs_;                // client interfaces set up, by index
 	struct StationPolicy {
 		std::string user, name;

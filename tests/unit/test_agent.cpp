@@ -960,3 +960,29 @@ TEST_CASE("stations: one that associated before the coordinator session is looke
 	CHECK(lab.coord.last().mac == sta);
 	CHECK_FALSE(lab.coord.last().client_addr);
 }
+
+TEST_CASE("arrival: one the coordinator could not answer is asked again when its session is up, and a departure cancels it")
+{
+	Lab lab({}, false);
+	lab.agent->client_arrived(kClient.addr, kIfindex, "test");
+	REQUIRE(lab.coord.count(MsgType::client_arrived) == 1);
+	lab.coord.answer(0, nullptr); // no session: no answer
+	CHECK(lab.agent->counter("arrivals_unanswered") == 1);
+	lab.coord.new_session();
+	REQUIRE(lab.coord.count(MsgType::client_arrived) == 2);
+	CHECK(lab.coord.last().client_addr == kClient.addr);
+	FlowKey udp{L4::udp, kClient, kServer};
+	Message flows = client_flows(udp);
+	lab.coord.answer(newest(lab.coord, MsgType::client_arrived), &flows);
+	CHECK(lab.coord.last().type == MsgType::fam_request); // its connection joined at last
+	lab.coord.new_session();
+	CHECK(lab.coord.count(MsgType::client_arrived) == 2); // answered: not asked again
+
+	Address other = ep("10.202.0.12:0").addr;
+	lab.agent->client_arrived(other, kIfindex, "test");
+	lab.coord.answer(newest(lab.coord, MsgType::client_arrived), nullptr);
+	lab.agent->client_departed(other, "test");
+	size_t before = lab.coord.count(MsgType::client_arrived);
+	lab.coord.new_session();
+	CHECK(lab.coord.count(MsgType::client_arrived) == before);
+}
