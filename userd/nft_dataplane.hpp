@@ -92,6 +92,7 @@ private:
 	} icmp_counts_;
 	MnlSocket nl_;
 	uint32_t seq_ = 1;
+	size_t sndbuf_ = 0, rcvbuf_ = 0; // the netlink socket's buffers, as last read
 	std::vector<Op> staged_;
 	std::map<Address, uint32_t> client_policy_; // as staged: a change deletes the old entry first
 	std::unique_ptr<NfQueue> events_;
