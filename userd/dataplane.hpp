@@ -96,8 +96,8 @@ struct DataPlaneEvent {
 	FlowKey tuple; // the packet's (protocol, source, destination) before rewriting
 };
 
-// Entries a previous roamd left in a data plane that outlives it (the kernel
-// module keeps forwarding while roamd restarts), with that run's instance.
+// Entries a previous roamd left in a data plane that outlives it (both keep
+// translating while roamd restarts), with that run's instance.
 struct Leftover {
 	uint64_t instance = 0;
 	std::vector<FamOutRule> fam_out;
@@ -110,7 +110,8 @@ class DataPlane {
 public:
 	virtual ~DataPlane() = default;
 	virtual bool init(const DataPlaneConfig &cfg, std::string &error) = 0;
-	// Removes everything roamd installed (on clean exit).
+	// On exit: drops what is staged. The entries stay, translating while
+	// roamd restarts, for the next run to adopt (Leftover).
 	virtual void shutdown() = 0;
 	virtual const char *name() const = 0;
 

@@ -40,8 +40,10 @@ Options:
 )";
 const char *kUsageTail = R"(
 Exit status: 0 after SIGINT/SIGTERM, 1 on a configuration or start-up error.
-On exit the nftables back end removes its table; roamnat.ko keeps its
-entries and goes on forwarding, and the next roamd adopts them.
+On exit, and if roamd dies, the data plane keeps its entries and goes on
+translating established connections (the nftables table ip roamnat, or
+roamnat.ko's tables); the next roamd adopts them. nft delete table ip
+roamnat (or roamnat-kmodctl flush) removes them.
 )";
 
 bool write_sysctl(const std::string &path, const std::string &value)

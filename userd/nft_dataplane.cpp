@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <linux/netfilter.h>
@@ -22,6 +23,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 
 namespace roamnat {
 namespace {
@@ -350,6 +352,59 @@ Endpoint get_ep(const uint8_t *p)
 	return Endpoint{Ipv4{ntohl(a)}, ntohs(port)};
 }
 
+// Comments (nft list ruleset prints them) carry what a restart needs and
+// the maps do not hold: the run's instance, a HAM entry's client, a FAM
+// entry's client interface.
+std::vector<uint8_t> comment_udata(uint8_t type, const std::string &text)
+{
+	std::vector<uint8_t> out;
+	nftnl_udata_buf *b = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (b && nftnl_udata_put_strz(b, type, text.c_str())) {
+		const auto *p = static_cast<const uint8_t *>(nftnl_udata_buf_data(b));
+		out.assign(p, p + nftnl_udata_buf_len(b));
+	}
+	nftnl_udata_buf_free(b);
+	return out;
+}
+
+// The comment in userdata that anyone with CAP_NET_ADMIN may have written:
+// each (type, length, value) is bounds-checked here.
+std::string comment_of(const void *udata, uint32_t len, uint8_t comment_type)
+{
+	const auto *p = static_cast<const uint8_t *>(udata);
+	for (uint32_t at = 0; p && at + 2 <= len;) {
+		uint8_t type = p[at], n = p[at + 1];
+		if (at + 2 + n > len)
+			break;
+		if (type == comment_type) {
+			const char *v = reinterpret_cast<const char *>(p + at + 2);
+			return std::string(v, strnlen(v, n));
+		}
+		at += 2 + n;
+	}
+	return {};
+}
+
+const std::string kInstancePrefix = "roamd instance ";
+const std::string kClientPrefix = "client ";
+const std::string kIfindexPrefix = "client interface ";
+
+std::optional<std::string_view> after(std::string_view text, const std::string &prefix)
+{
+	if (text.substr(0, prefix.size()) != prefix)
+		return std::nullopt;
+	return text.substr(prefix.size());
+}
+
+std::optional<uint64_t> number(std::string_view text)
+{
+	uint64_t v = 0;
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+	if (ec != std::errc() || end != text.data() + text.size())
+		return std::nullopt;
+	return v;
+}
+
 int collect_cb(const nlmsghdr *nlh, void *data)
 {
 	auto *out = static_cast<std::vector<std::vector<uint8_t>> *>(data);
@@ -454,7 +509,25 @@ bool NftDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	}
 	int one = 1;
 	mnl_socket_setsockopt(nl_.get(), NETLINK_EXT_ACK, &one, sizeof(one));
-	return build_ruleset(error);
+	// A table a previous run left goes on forwarding until the new one,
+	// holding its entries, replaces it.
+	Leftover entries;
+	if (auto instance = table_instance()) {
+		entries = read_entries();
+		entries.instance = *instance;
+		previous_ = entries;
+	}
+	return replace_table(entries.instance, entries, error);
+}
+
+void NftDataPlane::set_instance(uint64_t instance)
+{
+	if (instance == instance_)
+		return;
+	std::string err;
+	if (!replace_table(instance, read_entries(), err))
+		log_error("storing the instance in the nftables table (the next roamd will not adopt its entries): ",
+			  err);
 }
 
 namespace {
@@ -464,11 +537,15 @@ public:
 	explicit Batch(const DataPlaneConfig &cfg) : cfg_(cfg) {}
 	std::vector<std::vector<uint8_t>> msgs;
 
-	void table(uint16_t type, uint16_t flags)
+	void table(uint16_t type, uint16_t flags, const std::string &comment = {})
 	{
 		auto buf = msg_buf();
 		nftnl_table *t = nftnl_table_alloc();
 		nftnl_table_set_str(t, NFTNL_TABLE_NAME, NftDataPlane::kTable);
+		if (!comment.empty()) {
+			auto ud = comment_udata(NFTNL_UDATA_TABLE_COMMENT, comment);
+			nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, ud.data(), uint32_t(ud.size()));
+		}
 		auto *nlh = hdr(buf, type, flags, 0);
 		nftnl_table_nlmsg_build_payload(nlh, t);
 		nftnl_table_free(t);
@@ -891,14 +968,14 @@ void to_local_rules(Batch &b, const DataPlaneConfig &cfg)
 }
 } // namespace
 
-bool NftDataPlane::build_ruleset(std::string &error)
+bool NftDataPlane::replace_table(uint64_t instance, const Leftover &entries, std::string &error)
 {
 	Batch b(cfg_);
 	// add + delete + add: replaces a table left by an earlier run without
 	// failing when there was none.
 	b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
 	b.table(NFT_MSG_DELTABLE, NLM_F_ACK);
-	b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK);
+	b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK, instance ? kInstancePrefix + std::to_string(instance) : "");
 	for (const char *name : kCounters)
 		b.counter(name);
 	b.set(kFamOut, kEpLen, kEpType, 0);
@@ -937,27 +1014,38 @@ bool NftDataPlane::build_ruleset(std::string &error)
 		check_rules(b, cfg_, "check_out", kPolicyOut, 12);
 		check_rules(b, cfg_, "check_in", kPolicyIn, 16);
 	}
+	// The entries, staged as the agent stages its own, so that ICMP
+	// translation knows them too. Client policies are not carried: a new
+	// run's policy ids are its own, and it asks for every station's again.
+	staged_.clear();
+	icmp_staged_.clear();
+	icmp_tables_ = {};
+	client_policy_.clear();
+	for (const auto &r : entries.fam_out)
+		add_fam_out(r);
+	for (const auto &r : entries.fam_in)
+		add_fam_in(r);
+	for (const auto &r : entries.ham)
+		add_ham(r);
+	for (const auto &r : entries.ham_rev)
+		add_ham_reverse(r);
+	for (const auto &op : staged_)
+		b.msgs.push_back(element_message(op));
+	staged_.clear();
+	auto icmp_changes = std::move(icmp_staged_);
+	icmp_staged_.clear();
 	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;
 		return false;
 	}
+	for (auto &change : icmp_changes)
+		change(icmp_tables_);
+	instance_ = instance;
 	return true;
 }
 
 void NftDataPlane::shutdown()
 {
-	if (!nl_)
-		return;
-	auto buf = msg_buf();
-	nftnl_table *t = nftnl_table_alloc();
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, kTable);
-	auto *nlh = hdr(buf, NFT_MSG_DELTABLE, NLM_F_ACK, 0);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	finish(buf);
-	std::string err;
-	if (!send_batch({buf}, err))
-		log_warn("removing nftables table: ", err);
 	staged_.clear();
 	icmp_staged_.clear();
 }
@@ -968,7 +1056,8 @@ void NftDataPlane::add_fam_out(const FamOutRule &r)
 	put_ep(data, r.new_src);
 	if (r.new_dst)
 		put_ep(data, *r.new_dst);
-	staged_.push_back({true, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), data});
+	staged_.push_back({true, r.new_dst ? kFamOutVia : kFamOut, key5(r.flow.proto, r.flow.client, r.flow.server), data,
+			   {}, r.ifindex ? kIfindexPrefix + std::to_string(r.ifindex) : ""});
 	if (!r.new_dst)
 		icmp_staged_.push_back([r](IcmpTables &t) {
 			t.out[r.flow] = r.new_src;
@@ -1001,7 +1090,8 @@ void NftDataPlane::add_ham(const HamRule &r)
 	std::vector<uint8_t> data;
 	if (r.fam)
 		put_ep(data, *r.fam);
-	staged_.push_back({true, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), data});
+	staged_.push_back({true, r.fam ? kHam : kHamPending, key5(r.key.proto, r.key.server, r.key.masq), data, {},
+			   r.client.is_nil() ? "" : kClientPrefix + r.client.str()});
 	// Errors to a HAM entry without its FAM are dropped, not held: the
 	// sender repeats what matters (path MTU, unreachable).
 	if (r.fam)
@@ -1025,32 +1115,40 @@ void NftDataPlane::del_ham_reverse(const HamReverseRule &r)
 	staged_.push_back({false, kHamRev, key5(r.proto, r.fam, r.key_dst()), {}});
 }
 
+std::vector<uint8_t> NftDataPlane::element_message(const Op &op)
+{
+	auto buf = msg_buf();
+	nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, op.set.c_str());
+	nftnl_set_elem *e = nftnl_set_elem_alloc();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, op.key.data(), uint32_t(op.key.size()));
+	if (!op.data.empty())
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, op.data.data(), uint32_t(op.data.size()));
+	if (op.add && !op.jump.empty()) {
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, uint32_t(NFT_GOTO));
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, op.jump.c_str());
+	}
+	if (op.add && !op.comment.empty()) {
+		auto ud = comment_udata(NFTNL_UDATA_SET_ELEM_COMMENT, op.comment);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, ud.data(), uint32_t(ud.size()));
+	}
+	nftnl_set_elem_add(s, e);
+	auto *nlh = hdr(buf, op.add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, op.add ? NLM_F_CREATE | NLM_F_ACK : NLM_F_ACK,
+			0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	finish(buf);
+	return buf;
+}
+
 bool NftDataPlane::commit(std::string &error)
 {
 	if (staged_.empty())
 		return true;
 	std::vector<std::vector<uint8_t>> msgs;
-	for (const auto &op : staged_) {
-		auto buf = msg_buf();
-		nftnl_set *s = nftnl_set_alloc();
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, op.set.c_str());
-		nftnl_set_elem *e = nftnl_set_elem_alloc();
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, op.key.data(), uint32_t(op.key.size()));
-		if (!op.data.empty())
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, op.data.data(), uint32_t(op.data.size()));
-		if (op.add && !op.jump.empty()) {
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, uint32_t(NFT_GOTO));
-			nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, op.jump.c_str());
-		}
-		nftnl_set_elem_add(s, e);
-		auto *nlh = hdr(buf, op.add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-				op.add ? NLM_F_CREATE | NLM_F_ACK : NLM_F_ACK, 0);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		finish(buf);
-		msgs.push_back(std::move(buf));
-	}
+	for (const auto &op : staged_)
+		msgs.push_back(element_message(op));
 	staged_.clear();
 	auto icmp_changes = std::move(icmp_staged_);
 	icmp_staged_.clear();
@@ -1188,15 +1286,23 @@ bool NftDataPlane::start_events(EventLoop &loop, EventHandler handler, std::stri
 
 std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()
 {
+	std::set<FlowKey> act;
+	for (const auto &e : elements(kSeen))
+		act.insert(FlowKey{e.proto, e.src, e.dst});
+	return act;
+}
+
+std::vector<NftDataPlane::Element> NftDataPlane::elements(const char *set)
+{
 	auto buf = msg_buf();
 	nftnl_set *s = nftnl_set_alloc();
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, kTable);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, kSeen);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	auto *nlh = hdr(buf, NFT_MSG_GETSETELEM, NLM_F_DUMP, 0);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	finish(buf);
-	std::set<FlowKey> act;
+	std::vector<Element> out;
 	for (const auto &m : dump(NFT_MSG_GETSETELEM, buf)) {
 		nftnl_set *got = nftnl_set_alloc();
 		if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0) {
@@ -1204,18 +1310,89 @@ std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()
 			for (nftnl_set_elem *e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
 				uint32_t len = 0;
 				auto *k = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
-				if (len != kKeyLen)
-					continue;
-				auto proto = l4_from_number(k[0]);
+				auto proto = k && len == kKeyLen ? l4_from_number(k[0]) : std::nullopt;
 				if (!proto)
 					continue;
-				act.insert(FlowKey{*proto, get_ep(k + 4), get_ep(k + 12)});
+				Element el{*proto, get_ep(k + 4), get_ep(k + 12), {}, {}};
+				uint32_t dlen = 0;
+				if (auto *d = static_cast<const uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen)))
+					el.data.assign(d, d + dlen);
+				uint32_t ulen = 0;
+				if (const void *u = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &ulen))
+					el.comment = comment_of(u, ulen, NFTNL_UDATA_SET_ELEM_COMMENT);
+				out.push_back(std::move(el));
 			}
 			nftnl_set_elems_iter_destroy(it);
 		}
 		nftnl_set_free(got);
 	}
-	return act;
+	return out;
+}
+
+// The instance a previous run wrote in the table's comment; nullopt when
+// there is no table or no instance in it (nothing to adopt).
+std::optional<uint64_t> NftDataPlane::table_instance()
+{
+	auto buf = msg_buf();
+	nftnl_table *t = nftnl_table_alloc();
+	auto *nlh = hdr(buf, NFT_MSG_GETTABLE, NLM_F_DUMP, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	finish(buf);
+	std::optional<uint64_t> instance;
+	for (const auto &m : dump(NFT_MSG_GETTABLE, buf)) {
+		nftnl_table *got = nftnl_table_alloc();
+		uint32_t len = 0;
+		const void *ud = nullptr;
+		if (nftnl_table_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0 &&
+		    nftnl_table_get_u32(got, NFTNL_TABLE_FAMILY) == NFPROTO_IPV4 &&
+		    nftnl_table_is_set(got, NFTNL_TABLE_NAME) &&
+		    std::string_view(nftnl_table_get_str(got, NFTNL_TABLE_NAME)) == kTable &&
+		    (ud = nftnl_table_get_data(got, NFTNL_TABLE_USERDATA, &len))) {
+			std::string comment = comment_of(ud, len, NFTNL_UDATA_TABLE_COMMENT);
+			auto text = after(comment, kInstancePrefix);
+			if (auto n = text ? number(*text) : std::nullopt; n && *n)
+				instance = n;
+		}
+		nftnl_table_free(got);
+	}
+	return instance;
+}
+
+// The table's translation entries as rules (Leftover). What is malformed is
+// left out: the new table will not have it.
+Leftover NftDataPlane::read_entries()
+{
+	Leftover left;
+	auto ifindex_of = [](const std::string &comment) {
+		auto text = after(comment, kIfindexPrefix);
+		auto n = text ? number(*text) : std::nullopt;
+		return n && *n <= UINT32_MAX ? uint32_t(*n) : 0u;
+	};
+	auto client_of = [](const std::string &comment) {
+		auto text = after(comment, kClientPrefix);
+		auto ep = text ? Endpoint::parse(*text) : std::nullopt;
+		return ep.value_or(Endpoint{});
+	};
+	for (const auto &e : elements(kFamOut))
+		if (e.data.size() == kEpLen)
+			left.fam_out.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), std::nullopt, ifindex_of(e.comment)});
+	for (const auto &e : elements(kFamOutVia))
+		if (e.data.size() == 2 * kEpLen)
+			left.fam_out.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), get_ep(e.data.data() + kEpLen),
+						ifindex_of(e.comment)});
+	for (const auto &e : elements(kFamIn))
+		if (e.data.size() == kEpLen)
+			left.fam_in.push_back({e.proto, e.src, e.dst, get_ep(e.data.data())});
+	for (const auto &e : elements(kHam))
+		if (e.data.size() == kEpLen)
+			left.ham.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), client_of(e.comment)});
+	for (const auto &e : elements(kHamPending))
+		left.ham.push_back({{e.proto, e.src, e.dst}, std::nullopt, client_of(e.comment)});
+	for (const auto &e : elements(kHamRev))
+		if (e.data.size() == 2 * kEpLen)
+			left.ham_rev.push_back({e.proto, e.src, get_ep(e.data.data() + kEpLen), get_ep(e.data.data())});
+	return left;
 }
 
 } // namespace roamnat

@@ -1,6 +1,8 @@
 // roamd's nftables back end: a table "ip roamnat" of stateless rewrite rules
 // whose per-connection state lives in maps, programmed with libnftnl over
 // libmnl. One map lookup returns both the new address and the new port.
+// The table outlives roamd, as roamnat.ko's tables do: the next run adopts
+// its entries (the table's comment names the run's instance).
 #pragma once
 
 #include "dataplane.hpp"
@@ -23,6 +25,8 @@ public:
 	~NftDataPlane() override;
 
 	bool init(const DataPlaneConfig &cfg, std::string &error) override;
+	// Leaves the table and its entries: traffic keeps flowing while roamd
+	// restarts (nft delete table ip roamnat removes it).
 	void shutdown() override;
 	const char *name() const override { return "nftables"; }
 
@@ -61,6 +65,8 @@ public:
 	{
 		return policy_holds_.open(loop, cfg_.policy_queue, max_held, std::move(handler), error);
 	}
+	std::optional<Leftover> leftover() override { return previous_; }
+	void set_instance(uint64_t instance) override;
 
 private:
 	struct Op {
@@ -69,11 +75,25 @@ private:
 		std::vector<uint8_t> key;
 		std::vector<uint8_t> data;
 		std::string jump = {}; // a verdict map's entry: the chain it goes to
+		std::string comment = {}; // what a restart needs that the map does not hold
+	};
+	// One element of a map keyed by a 5-tuple.
+	struct Element {
+		L4 proto;
+		Endpoint src, dst;
+		std::vector<uint8_t> data;
+		std::string comment;
 	};
 	static std::string policy_chain(uint32_t id, bool outbound);
 	void fit_buffers(size_t batch_bytes, size_t acks);
 	bool send_batch(const std::vector<std::vector<uint8_t>> &msgs, std::string &error);
-	bool build_ruleset(std::string &error);
+	static std::vector<uint8_t> element_message(const Op &op);
+	// Replaces the table with a fresh ruleset holding the entries given, in
+	// one transaction: no packet sees a table without them.
+	bool replace_table(uint64_t instance, const Leftover &entries, std::string &error);
+	std::optional<uint64_t> table_instance();
+	Leftover read_entries();
+	std::vector<Element> elements(const char *set);
 	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
 
 	void icmp_error(const NfQueue::Packet &p);
@@ -96,6 +116,8 @@ private:
 	std::vector<Op> staged_;
 	std::map<Address, uint32_t> client_policy_; // as staged: a change deletes the old entry first
 	std::unique_ptr<NfQueue> events_;
+	uint64_t instance_ = 0;             // in the table's comment
+	std::optional<Leftover> previous_; // what the previous run's table held
 };
 
 } // namespace roamnat
