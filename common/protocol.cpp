@@ -101,6 +101,8 @@ const AttrSpec kAttrs[] = {
 	{Attr::frame, "frame", &Message::frame},
 	{Attr::mobility_domain, "mobility_domain", &Message::mobility_domain},
 	{Attr::ft_key, "ft_key", &Message::ft_key},
+	{Attr::keepalive_ms, "keepalive_ms", &Message::keepalive_ms},
+	{Attr::dead_after_ms, "dead_after_ms", &Message::dead_after_ms},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -134,7 +136,8 @@ constexpr AttrSet kAuthz = attrs({A::filter_id, A::rule, A::session_timeout, A::
 
 const MessageSpec kMessages[] = {
 	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance, A::flags}), {}, false, hello_more},
-	{MsgType::hello_ack, "hello_ack", kStatus, attrs({A::flags, A::text}), MsgType::hello},
+	{MsgType::hello_ack, "hello_ack", kStatus, attrs({A::flags, A::text, A::keepalive_ms, A::dead_after_ms}),
+	 MsgType::hello},
 	{MsgType::fam_request, "fam_request", kFlow | attrs({A::fam}), attrs({A::flags}), {}},
 	{MsgType::fam_reply, "fam_reply", kStatus, attrs({A::masq, A::ham_agent, A::generation, A::text}),
 	 MsgType::fam_request},
@@ -176,6 +179,8 @@ const MessageSpec kMessages[] = {
 	{MsgType::ft_config_request, "ft_config_request", 0, 0, {}},
 	{MsgType::ft_config_reply, "ft_config_reply", kStatus, kText | attrs({A::mobility_domain, A::ft_key}),
 	 MsgType::ft_config_request},
+	{MsgType::keepalive, "keepalive", 0, 0, {}},
+	{MsgType::keepalive_ack, "keepalive_ack", kStatus, 0, MsgType::keepalive},
 };
 
 const char *const kStatusNames[] = {

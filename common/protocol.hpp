@@ -61,6 +61,8 @@ enum class MsgType : uint8_t {
 	ft_frame = 33,       // an 802.11r key holders' frame between APs: AP -> coordinator -> APs (docs/protocol.md)
 	ft_config_request = 34, // an operator (roamctl ft-config) asks for the mobility domain and its key holders' key
 	ft_config_reply = 35,
+	keepalive = 36,      // agent -> coordinator, every keepalive_ms once hello_ack named it: liveness
+	keepalive_ack = 37,
 };
 const char *msg_type_name(MsgType type);
 
@@ -134,8 +136,10 @@ enum class Attr : uint16_t {
 	frame = 36,           // ft_frame: one whole Ethernet frame, header included
 	mobility_domain = 37, // 802.11r MDID, 16 bits
 	ft_key = 38,          // the key holders' shared 256-bit key (TLS only)
+	keepalive_ms = 39,    // hello_ack: how often the agent sends keepalive
+	dead_after_ms = 40,   // hello_ack: silence after which either end gives the session up
 };
-inline constexpr uint16_t kMaxAttr = 38;
+inline constexpr uint16_t kMaxAttr = 40;
 inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
@@ -180,6 +184,7 @@ inline constexpr uint32_t kFlagStations = 1u << 5;    // hello_ack: client_arriv
 inline constexpr uint32_t kFlagUsers = 1u << 6;       // hello_ack: station_auth is taken
 inline constexpr uint32_t kFlagKeys = 1u << 7;        // hello: this agent takes key_push
 inline constexpr uint32_t kFlagFtRelay = 1u << 8;     // hello: this agent relays 802.11r frames (ft_frame)
+inline constexpr uint32_t kFlagKeepalive = 1u << 9;   // hello: this agent sends keepalive when asked to
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -271,6 +276,8 @@ struct Message {
 	std::optional<EtherFrame> frame;
 	std::optional<uint32_t> mobility_domain;
 	std::optional<SecretBytes> ft_key;
+	std::optional<uint32_t> keepalive_ms;
+	std::optional<uint32_t> dead_after_ms;
 	std::vector<FilterRule> rules; // in order: the first that matches decides
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;

@@ -41,6 +41,13 @@ Coordinator::Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_p
 	  }),
 	  authorizations_(opts_.max_keys), revocations_(opts_.max_keys)
 {
+	last_sweep_ = loop_.now();
+	sweep_ = loop_.after(opts_.keepalive / 2, [this] { check_liveness(); });
+}
+
+Coordinator::~Coordinator()
+{
+	loop_.cancel(sweep_);
 }
 
 bool Coordinator::start(std::string &error)
@@ -59,6 +66,35 @@ bool Coordinator::start(std::string &error)
 			return false;
 	}
 	return true;
+}
+
+// An agent that sends keepalives and then says nothing for dead_after has
+// failed (powered off, cut off, hung): its session is closed, so that it is
+// no longer counted as connected and pushes to it stop. dead_after spans
+// several keepalives, so one late frame fails nobody; and a sweep that runs
+// late means this coordinator was stalled, not its agents: nobody is
+// declared failed then, and silence is counted from now.
+void Coordinator::check_liveness()
+{
+	auto now = loop_.now();
+	bool stalled = now - last_sweep_ > opts_.keepalive;
+	last_sweep_ = now;
+	sweep_ = loop_.after(opts_.keepalive / 2, [this] { check_liveness(); });
+	for (auto &[conn, s] : sessions_) {
+		if (!s.hello || !s.keepalive || !conn->is_open())
+			continue;
+		if (stalled) {
+			s.heard = std::max(s.heard, now - opts_.keepalive);
+			continue;
+		}
+		auto silent = std::chrono::duration_cast<Millis>(now - s.heard);
+		if (silent <= opts_.dead_after)
+			continue;
+		count("agents_failed");
+		log_warn("agent ", s.agent, " failed: nothing heard for ", silent.count(), " ms (dead_after ",
+			 opts_.dead_after.count(), " ms); its session is closed, its records stay for its return");
+		conn->close("silent for " + std::to_string(silent.count()) + " ms");
+	}
 }
 
 void Coordinator::accept_ready()
@@ -123,6 +159,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 {
 	++s.requests;
 	++received_[uint8_t(m.type)];
+	s.heard = loop_.now();
 	if (!s.hello && m.type != MsgType::hello) {
 		count("refused_out_of_order");
 		s.conn->fail(Status::bad_message, std::string("expected hello, got ") + proto::msg_type_name(m.type));
@@ -167,6 +204,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::policy_request: on_policy_request(s, m); return;
 	case MsgType::ft_frame: on_ft_frame(s, m); return;
 	case MsgType::ft_config_request: on_ft_config(s, m); return;
+	case MsgType::keepalive: s.conn->send(reply(MsgType::keepalive_ack, m, Status::ok)); return;
 	case MsgType::error:
 		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
 		s.conn->close("peer reported an error");
@@ -201,6 +239,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.takes_client_moved = m.has_flag(proto::kFlagClientMoved);
 		s.takes_keys = m.has_flag(proto::kFlagKeys);
 		s.relays_ft = m.has_flag(proto::kFlagFtRelay);
+		s.keepalive = m.has_flag(proto::kFlagKeepalive);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
 	}
@@ -220,6 +259,10 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		log_debug(s.conn->label(), " connected");
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
 	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations | proto::kFlagUsers;
+	if (s.keepalive) {
+		ack.keepalive_ms = uint32_t(opts_.keepalive.count());
+		ack.dead_after_ms = uint32_t(opts_.dead_after.count());
+	}
 	s.conn->send(ack);
 	if (s.takes_keys) {
 		push_keys_to(s);

@@ -44,6 +44,10 @@ struct CoordinatorOptions {
 	// 802.11r: the mobility domain and the key its key holders share, handed
 	// to operators (roamctl ft-config) for the APs' hostapd configuration.
 	std::optional<FtDomain> ft;
+	// Liveness: how often agents send keepalive, and the silence after which
+	// an agent is declared failed (several keepalives: never one late frame).
+	Millis keepalive{1000};
+	Millis dead_after{5000};
 };
 
 class Coordinator {
@@ -64,6 +68,8 @@ public:
 		std::function<void(const Withdrawal &)> done;
 	};
 	Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls);
+	~Coordinator();
+	Coordinator(const Coordinator &) = delete;
 	bool start(std::string &error);
 	// Serves an already authenticated plain stream as if it were a TLS
 	// session with this identity (unit tests drive the protocol this way).
@@ -101,6 +107,8 @@ private:
 		bool takes_client_moved = false; // hello flag kFlagClientMoved
 		bool takes_keys = false;         // hello flag kFlagKeys
 		bool relays_ft = false;          // hello flag kFlagFtRelay
+		bool keepalive = false;          // hello flag kFlagKeepalive: silence means failure
+		Clock::time_point heard{}; // the last frame from the peer
 	};
 	struct Designation {
 		FramedConn *requester;
@@ -140,6 +148,7 @@ private:
 	void on_conn_end(Session &s, const proto::Message &m);
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
+	void check_liveness();
 	void push_fams(const ConnRecord &conn, bool departure = false);
 	void remove_connection(const ConnRecord &conn, const std::string &why);
 	void forget_agent_state(const std::string &agent);
@@ -169,6 +178,8 @@ private:
 	std::map<uint32_t, Withdrawal> withdrawals_; // by the request id of their station_revokes
 	uint32_t next_withdrawal_ = 1;
 	std::unique_ptr<DasServer> das_;
+	Clock::time_point last_sweep_{};
+	EventLoop::TimerId sweep_ = 0;
 };
 
 } // namespace roamnat

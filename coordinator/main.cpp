@@ -82,6 +82,15 @@ int main(int argc, char **argv)
 	if (!max_keys || *max_keys < 1)
 		return fail("max_keys = '" + get("max_keys") + "' is not a number from 1 to 1048576");
 	opts.max_keys = size_t(*max_keys);
+	auto keepalive = parse_number(get("keepalive_ms"), 60000);
+	if (!keepalive || *keepalive < 100)
+		return fail("keepalive_ms = '" + get("keepalive_ms") + "' is not a number from 100 to 60000");
+	auto dead_after = parse_number(get("dead_after_ms"), 600000);
+	if (!dead_after || *dead_after < 3 * *keepalive)
+		return fail("dead_after_ms = '" + get("dead_after_ms") + "' is not a number from 3 x keepalive_ms (" +
+			    std::to_string(3 * *keepalive) + ", so that one late keepalive fails nobody) to 600000");
+	opts.keepalive = Millis(*keepalive);
+	opts.dead_after = Millis(*dead_after);
 	if (!get("das_listen").empty()) {
 		DasOptions das;
 		auto at = Endpoint::parse(get("das_listen"));

@@ -24,6 +24,9 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"ft_key_file", "",
 	 "file (mode 0600) holding the key the domain's key holders share: 64 hex digits (openssl rand -hex 32)"},
 	{"max_keys", "16384", "station keys held at most, in locked memory"},
+	{"keepalive_ms", "1000", "how often agents send a keepalive (100 to 60000)"},
+	{"dead_after_ms", "5000",
+	 "silence after which an agent is declared failed and its session closed (3 x keepalive_ms or more)"},
 	{"log_level", "info", "debug, info, warn or error"},
 };
 

@@ -39,11 +39,12 @@ void CoordinatorSession::connect()
 		hello.agent_addr = agent_addr_;
 		hello.instance = instance_;
 		hello.flags = proto::kFlagClientMoved | (takes_keys_ ? proto::kFlagKeys : 0) |
-			      (relays_ft_ ? proto::kFlagFtRelay : 0);
+			      (relays_ft_ ? proto::kFlagFtRelay : 0) | proto::kFlagKeepalive;
 		hello.request_id = next_id_++;
 		c.send(hello);
 	});
 	conn_->on_message([this](FramedConn &c, proto::Message &&m) {
+		heard_ = loop_.now();
 		if (!hello_done_) {
 			if (m.type != proto::MsgType::hello_ack || m.status != proto::Status::ok) {
 				log_error("coordinator refused this agent: ", m.text.value_or(proto::status_name(m.status.value_or(proto::Status::internal))));
@@ -56,6 +57,12 @@ void CoordinatorSession::connect()
 			users_ = m.has_flag(proto::kFlagUsers);
 			backoff_ = Millis(200);
 			warned_ = false;
+			if (m.keepalive_ms && m.dead_after_ms) {
+				keepalive_ = std::max(Millis(*m.keepalive_ms), Millis(100));
+				dead_after_ = std::max(Millis(*m.dead_after_ms), 3 * keepalive_);
+				last_tick_ = loop_.now();
+				keepalive_timer_ = loop_.after(keepalive_, [this] { keepalive_tick(); });
+			}
 			log_info("connected to coordinator ", coordinator_.str(), " as ", c.peer_name().empty() ? "?" : "agent",
 				 ", FAM push ", push_ ? "on" : "off");
 			if (on_session_)
@@ -94,6 +101,8 @@ void CoordinatorSession::lost(const std::string &reason)
 		log_warn("coordinator session lost: ", reason, "; reconnecting");
 	warned_ = true;
 	hello_done_ = false;
+	loop_.cancel(keepalive_timer_);
+	keepalive_timer_ = 0;
 	auto pending = std::move(pending_);
 	pending_.clear();
 	for (auto &[id, p] : pending) {
@@ -101,6 +110,31 @@ void CoordinatorSession::lost(const std::string &reason)
 		p.handler(nullptr);
 	}
 	loop_.after(Millis(0), [this] { conn_.reset(); schedule_reconnect(); });
+}
+
+// As the coordinator judges agents (Coordinator::check_liveness): a tick
+// that runs late means this roamd was stalled, and the silence counts from
+// now.
+void CoordinatorSession::keepalive_tick()
+{
+	keepalive_timer_ = 0;
+	if (!up())
+		return;
+	auto now = loop_.now();
+	if (now - last_tick_ > 2 * keepalive_)
+		heard_ = std::max(heard_, now - keepalive_);
+	last_tick_ = now;
+	auto silent = std::chrono::duration_cast<Millis>(now - heard_);
+	if (silent > dead_after_) {
+		conn_->close("nothing heard from the coordinator for " + std::to_string(silent.count()) + " ms (dead_after " +
+			     std::to_string(dead_after_.count()) + " ms)");
+		return;
+	}
+	proto::Message ka;
+	ka.type = proto::MsgType::keepalive;
+	ka.request_id = next_id_++; // the answer only proves the coordinator is there
+	conn_->send(ka);
+	keepalive_timer_ = loop_.after(keepalive_, [this] { keepalive_tick(); });
 }
 
 void CoordinatorSession::schedule_reconnect()

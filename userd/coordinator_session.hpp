@@ -42,6 +42,7 @@ private:
 	void connect();
 	void schedule_reconnect();
 	void lost(const std::string &reason);
+	void keepalive_tick();
 
 	struct Pending {
 		ReplyHandler handler;
@@ -68,6 +69,13 @@ private:
 	uint64_t timeouts_ = 0;
 	uint64_t instance_; // random per run: tells the coordinator when we restarted
 	bool warned_ = false;
+	// Liveness, as hello_ack set it: a keepalive every keepalive_, and a
+	// coordinator silent for dead_after_ is given up (a half-open session
+	// after a crash or a cut would otherwise wait for TCP's own timeouts).
+	Millis keepalive_{0};
+	Millis dead_after_{0};
+	Clock::time_point heard_{}, last_tick_{};
+	EventLoop::TimerId keepalive_timer_ = 0;
 };
 
 } // namespace roamnat

@@ -210,6 +210,58 @@ TEST_CASE("an agent that restarts loses what it anchored and served; HAMs are to
 	CHECK(upd->fams[0].agent == "ap2");
 }
 
+TEST_CASE("liveness: an agent silent for dead_after is declared failed, one late keepalive fails nobody")
+{
+	CoordinatorOptions o;
+	o.keepalive = Millis(50);
+	o.dead_after = Millis(400);
+	Harness h(o);
+	auto steady = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive); // one keepalive 150 ms late
+	auto dies = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive);   // silent after 100 ms
+	auto old = h.agent("ap3", "10.201.0.103", 1);                    // sends none, never judged
+	const Message *ack = last_of(*steady, MsgType::hello_ack);
+	REQUIRE(ack);
+	CHECK(ack->keepalive_ms == 50u);
+	CHECK(ack->dead_after_ms == 400u);
+	CHECK_FALSE(last_of(*old, MsgType::hello_ack)->keepalive_ms);
+	REQUIRE(h.ask(*dies, fam_request("10.201.0.102:40000", true)).status == Status::became_ham);
+
+	auto start = h.loop.now();
+	auto next = start;
+	Message ka;
+	ka.type = MsgType::keepalive;
+	while (h.loop.now() - start < Millis(900)) {
+		h.loop.run_once(Millis(5));
+		auto now = h.loop.now();
+		if (now < next)
+			continue;
+		auto at = now - start;
+		if (at < Millis(300) || at > Millis(400)) // the late one: a 150 ms gap
+			steady->conn->send(ka);
+		if (at < Millis(100))
+			dies->conn->send(ka);
+		next = now + Millis(50);
+	}
+	CHECK_FALSE(steady->closed);
+	CHECK(last_of(*steady, MsgType::keepalive_ack));
+	CHECK(dies->closed);
+	CHECK_FALSE(old->closed);
+	// Its records stay for its return with the same instance.
+	CHECK(h.coord.table().size() == 1);
+	auto back = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive);
+	CHECK(h.coord.table().size() == 1);
+}
+
+TEST_CASE("keepalive is for agents: a control session that sends one is refused")
+{
+	Harness h;
+	auto ctl = h.peer("roamctl", Role::ctl);
+	Message ka;
+	ka.type = MsgType::keepalive;
+	ctl->conn->send(ka);
+	CHECK(h.run_until([&] { return ctl->closed; }));
+}
+
 TEST_CASE("a HAM reusing one of its masquerade endpoints supersedes the stale record")
 {
 	Harness h;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Liveness (docs/protocol.md, "Session rules"). A stalled roamd (SIGSTOP:
+# as silent as a dead or cut-off AP) is declared failed by the coordinator
+# once it has been silent for dead_after_ms, not before, while the data
+# plane it left goes on forwarding; running again, it reconnects with its
+# instance and the coordinator still has every record. A stalled
+# coordinator is given up by the agents, which reconnect when it runs again;
+# coming back from its own stall, it declares nobody failed.
+. "$(dirname "$0")/lib.sh"
+DEAD_AFTER=$((1500 * SLOW))
+export ROAMLAB_KEEPALIVE_MS=200 ROAMLAB_DEAD_AFTER_MS=$DEAD_AFTER
+lab up --aps 2 --clients 1 >/dev/null
+connected() { # agent: yes or no, as the coordinator sees it
+	lab ctl agents --json | python3 -c 'import json, sys
+print("yes" if any(a["agent"] == sys.argv[1] and a["connected"] for a in json.load(sys.stdin)) else "no")' "$1"
+}
+is_connected() { [ "$(connected "$1")" = yes ]; }
+not_connected() { [ "$(connected "$1")" = no ]; }
+failed_count() { local n; n=$(coord_counter agents_failed); echo "${n:-0}"; }
+
+start_transfer up 5001 300k
+flowing 5001 50000 "before the roam"
+lab roam client1 ap2 >/dev/null # ap1 stays the connection's HAM
+flowing 5001 50000 "after the roam"
+
+pid=$(cat "$ROAMLAB_DIR/pids/ap1")
+kill -STOP "$pid"
+wait_for $((50 + DEAD_AFTER / 100)) not_connected ap1 ||
+	fail "the coordinator still counts the stopped ap1 as connected after ${DEAD_AFTER} ms"
+line=$(grep 'agent ap1 failed: nothing heard for' "$ROAMLAB_DIR/logs/coordinator.log" | tail -1)
+[ -n "$line" ] || fail "the coordinator did not say why ap1 is gone: $(tail -3 "$ROAMLAB_DIR/logs/coordinator.log")"
+silent=$(sed -n 's/.*nothing heard for \([0-9]*\) ms.*/\1/p' <<<"$line")
+[ "$silent" -gt "$DEAD_AFTER" ] || fail "ap1 was declared failed after $silent ms of silence, before dead_after ($DEAD_AFTER ms)"
+[ "$(failed_count)" = 1 ] || fail "agents_failed is $(failed_count), expected 1"
+ok "the stopped ap1 was declared failed after $silent ms of silence (dead_after $DEAD_AFTER ms)"
+flowing 5001 50000 "while ap1's roamd was stopped (its data plane forwards)"
+kill -CONT "$pid"
+wait_for 100 is_connected ap1 || fail "ap1 did not reconnect after it resumed"
+[ "$(coord_counter agent_restarts)" = "" ] || [ "$(coord_counter agent_restarts)" = 0 ] ||
+	fail "ap1's return was taken for a restart: the coordinator forgot its records"
+[ "$(lab ctl connections --json | json_get 'd[0]["ham"]')" = ap1 ] || fail "the connection's record changed: $(lab ctl connections)"
+flowing 5001 50000 "after ap1 came back"
+ok "ap1 reconnected with its instance; the coordinator kept its records"
+
+cpid=$(cat "$ROAMLAB_DIR/pids/coordinator")
+kill -STOP "$cpid"
+gave_up() { grep -q 'nothing heard from the coordinator for' "$ROAMLAB_DIR/logs/$1.log"; }
+wait_for $((50 + DEAD_AFTER / 100)) gave_up ap1 && wait_for 50 gave_up ap2 ||
+	{ kill -CONT "$cpid"; fail "the agents did not give up the stopped coordinator"; }
+flowing 5001 50000 "while the coordinator was stopped"
+kill -CONT "$cpid"
+wait_for 100 is_connected ap1 && wait_for 100 is_connected ap2 || fail "the agents did not reconnect to the resumed coordinator"
+[ "$(failed_count)" = 1 ] || fail "the coordinator, back from its own stall, declared agents failed (agents_failed $(failed_count))"
+lab roam client1 ap1 >/dev/null
+flowing 5001 50000 "after a roam back to the HAM"
+finish_transfer 5001
+ok "the agents gave up the stopped coordinator and reconnected; it failed nobody for its own stall; $TRANSFERRED bytes intact throughout"
