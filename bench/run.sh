@@ -88,6 +88,7 @@ cert = $PKI/coordinator.crt
 key = $PKI/coordinator.key
 log_level = warn
 policies_file = $W/policies
+state_file = $W/coord.state
 EOF2
 # Fig. 14 1465: every station under a policy of ten rules, as a campus's
 # guest or staff policy might be.

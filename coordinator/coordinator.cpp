@@ -52,6 +52,8 @@ Coordinator::~Coordinator()
 
 bool Coordinator::start(std::string &error)
 {
+	if (!load_state(error))
+		return false;
 	listener_ = tcp_listen(opts_.listen, error);
 	if (!listener_)
 		return false;
@@ -233,6 +235,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		auto inst = instances_.find(name);
 		if (inst != instances_.end() && inst->second != *m.instance)
 			forget_agent_state(name);
+		bool news = inst == instances_.end() || inst->second != *m.instance || known_agents_[name] != *m.agent_addr;
 		instances_[name] = *m.instance;
 		s.agent = name;
 		s.addr = *m.agent_addr;
@@ -242,6 +245,8 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.keepalive = m.has_flag(proto::kFlagKeepalive);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
+		if (news)
+			save_state();
 	}
 	if (s.role == proto::Role::key_source && !opts_.key_sources.count(name)) {
 		count("refused_key_source");
@@ -459,7 +464,8 @@ void Coordinator::on_station_auth(Session &s, const Message &m)
 			      {}};
 	// Authenticated again: the withdrawn key is history, and an AP that
 	// connects later must not disconnect the station for it.
-	revocations_.forget(rec.mac);
+	if (revocations_.forget(rec.mac))
+		save_state();
 	auto before = users_.find(rec.mac);
 	auto change = users_.authenticated(rec);
 	const char *what = change == UserTable::Change::added		? "authenticated"

@@ -48,6 +48,9 @@ struct CoordinatorOptions {
 	// an agent is declared failed (several keepalives: never one late frame).
 	Millis keepalive{1000};
 	Millis dead_after{5000};
+	// Where the hard state lives (hard_state.hpp); empty: nowhere, and a
+	// restart forgets agents and revocations.
+	std::string state_file;
 };
 
 class Coordinator {
@@ -70,6 +73,9 @@ public:
 	Coordinator(EventLoop &loop, CoordinatorOptions opts, std::unique_ptr<TlsContext> tls);
 	~Coordinator();
 	Coordinator(const Coordinator &) = delete;
+	// Reads the state_file (start() does it first); false on a corrupt or
+	// unwritable one, with the reason.
+	bool load_state(std::string &error);
 	bool start(std::string &error);
 	// Serves an already authenticated plain stream as if it were a TLS
 	// session with this identity (unit tests drive the protocol this way).
@@ -149,6 +155,8 @@ private:
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
 	void check_liveness();
+	// coordinator_state.cpp: the hard state written at every change of it.
+	void save_state();
 	void push_fams(const ConnRecord &conn, bool departure = false);
 	void remove_connection(const ConnRecord &conn, const std::string &why);
 	void forget_agent_state(const std::string &agent);
@@ -180,6 +188,7 @@ private:
 	std::unique_ptr<DasServer> das_;
 	Clock::time_point last_sweep_{};
 	EventLoop::TimerId sweep_ = 0;
+	std::string state_error_; // the last failure to write the state_file, until one succeeds
 };
 
 } // namespace roamnat

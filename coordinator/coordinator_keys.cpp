@@ -40,7 +40,8 @@ void Coordinator::on_station_key(Session &s, const Message &m)
 		s.conn->send(ack);
 		return;
 	}
-	revocations_.forget(*m.mac);
+	if (revocations_.forget(*m.mac))
+		save_state();
 	keys_.put({*m.mac, *m.user, m.agent_id.value_or(""), *m.pmk,
 		   KeyTable::Clock::now() + std::chrono::seconds(*m.lifetime)});
 	count("keys_received");

@@ -65,6 +65,8 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 	if (action == UserAction::reinstate) {
 		bool was = revocations_.reinstate(user);
 		count("users_reinstated", was);
+		if (was)
+			save_state();
 		log_info("audit: user ", user, was ? " reinstated" : " was not revoked; nothing to reinstate", " by ", by);
 		finish_withdrawal(w);
 		return;
@@ -72,6 +74,7 @@ void Coordinator::user_action(UserAction action, const std::string &user,
 	if (action == UserAction::revoke) {
 		revocations_.revoke(user, until);
 		count("users_revoked");
+		save_state();
 	} else {
 		count("users_disconnected");
 	}
@@ -118,6 +121,8 @@ void Coordinator::withdraw(Withdrawal w, const std::set<MacAddr> &macs)
 	}
 	w.stations = macs.size();
 	count("keys_withdrawn", w.keys);
+	if (!macs.empty())
+		save_state();
 	uint32_t id = next_withdrawal_++;
 	std::string told;
 	for (auto &[name, conn] : agents_) {

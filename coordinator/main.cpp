@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 	if (!dead_after || *dead_after < 3 * *keepalive)
 		return fail("dead_after_ms = '" + get("dead_after_ms") + "' is not a number from 3 x keepalive_ms (" +
 			    std::to_string(3 * *keepalive) + ", so that one late keepalive fails nobody) to 600000");
+	opts.state_file = get("state_file");
 	opts.keepalive = Millis(*keepalive);
 	opts.dead_after = Millis(*dead_after);
 	if (!get("das_listen").empty()) {

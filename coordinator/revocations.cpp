@@ -26,6 +26,15 @@ bool Revocations::revoked(const std::string &user)
 	return true;
 }
 
+void Revocations::for_each_revoked(
+	const std::function<void(const std::string &, std::optional<Clock::time_point>)> &fn) const
+{
+	auto now = Clock::now();
+	for (const auto &[user, until] : users_)
+		if (!until || *until > now)
+			fn(user, until);
+}
+
 void Revocations::withdraw(const MacAddr &mac, Withdrawn w)
 {
 	expire();

@@ -32,12 +32,16 @@ public:
 	bool reinstate(const std::string &user);
 	bool revoked(const std::string &user);
 	size_t revoked_users() const { return users_.size(); }
+	// Each revoked user with the end of its revocation (nullopt: until
+	// reinstated), lapsed ones left out.
+	void for_each_revoked(const std::function<void(const std::string &, std::optional<Clock::time_point>)> &fn) const;
 
 	// A station's key, withdrawn until it would have expired. When full, the
 	// entry that lapses first goes first.
 	void withdraw(const MacAddr &mac, Withdrawn w);
 	// A station that authenticated again has a new key: nothing to withdraw.
-	void forget(const MacAddr &mac) { withdrawn_.erase(mac); }
+	// True when there was one.
+	bool forget(const MacAddr &mac) { return withdrawn_.erase(mac) > 0; }
 	void for_each_withdrawn(const std::function<void(const MacAddr &, const Withdrawn &)> &fn);
 
 private:

@@ -27,6 +27,8 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"keepalive_ms", "1000", "how often agents send a keepalive (100 to 60000)"},
 	{"dead_after_ms", "5000",
 	 "silence after which an agent is declared failed and its session closed (3 x keepalive_ms or more)"},
+	{"state_file", "/var/lib/roamnat/roamcoord.state",
+	 "where agents and revocations survive a restart; empty: nowhere (a restart forgets them)"},
 	{"log_level", "info", "debug, info, warn or error"},
 };
 

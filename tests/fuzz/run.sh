@@ -16,11 +16,12 @@ declare -A srcs=(
 	[icmp]="tests/fuzz/fuzz_icmp.cpp userd/icmp_translate.cpp common/endpoint.cpp"
 	[radius]="tests/fuzz/fuzz_radius.cpp common/radius_packet.cpp coordinator/das_server.cpp common/event_loop.cpp common/log.cpp common/socket_util.cpp common/endpoint.cpp common/mac_addr.cpp -lcrypto"
 	[policy]="tests/fuzz/fuzz_policy.cpp common/filter_rule.cpp coordinator/policies.cpp common/config_file.cpp common/endpoint.cpp"
+	[state]="tests/fuzz/fuzz_state.cpp coordinator/hard_state.cpp common/endpoint.cpp common/mac_addr.cpp"
 )
-per=$((total / 8))
+per=$((total / 9))
 [ "$per" -ge 1 ] || per=1
 failed=0
-for t in protocol config packet hostapd dhcp icmp radius policy; do
+for t in protocol config packet hostapd dhcp icmp radius policy state; do
 	# shellcheck disable=SC2086
 	clang++ $flags ${srcs[$t]} -o "$out/fuzz_$t"
 	corpus="$out/corpus-$t"

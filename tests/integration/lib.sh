@@ -76,6 +76,12 @@ sum_counter() { local n=0 v a; for a in ap1 ap2; do v=$(counter "$a" "$1"); n=$(
 # Value of one counter of an agent (roamctl --agent).
 counter() { lab agentctl "$1" counters | awk -v k="$2" '$1 == k { print $2 }'; }
 coord_counter() { lab ctl counters | awk -v k="$1" '$1 == k { print $2 }'; }
+# yes or no: whether the coordinator has a session with the agent.
+agent_connected() { # agent
+	lab ctl agents --json | python3 -c 'import json, sys
+print("yes" if any(a["agent"] == sys.argv[1] and a["connected"] for a in json.load(sys.stdin)) else "no")' "$1"
+}
+is_connected() { [ "$(agent_connected "$1")" = yes ]; }
 # True once an agent's counter has reached MIN (for wait_for).
 at_least() { [ "$(counter "$1" "$2")" -ge "$3" ] 2>/dev/null; } # ap counter min
 

@@ -10,12 +10,7 @@
 DEAD_AFTER=$((1500 * SLOW))
 export ROAMLAB_KEEPALIVE_MS=200 ROAMLAB_DEAD_AFTER_MS=$DEAD_AFTER
 lab up --aps 2 --clients 1 >/dev/null
-connected() { # agent: yes or no, as the coordinator sees it
-	lab ctl agents --json | python3 -c 'import json, sys
-print("yes" if any(a["agent"] == sys.argv[1] and a["connected"] for a in json.load(sys.stdin)) else "no")' "$1"
-}
-is_connected() { [ "$(connected "$1")" = yes ]; }
-not_connected() { [ "$(connected "$1")" = no ]; }
+not_connected() { [ "$(agent_connected "$1")" = no ]; }
 failed_count() { local n; n=$(coord_counter agents_failed); echo "${n:-0}"; }
 
 start_transfer up 5001 300k

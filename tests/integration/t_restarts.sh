@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Restarts. The coordinator restarts mid-transfer: established traffic keeps flowing
-# (the data planes hold their entries), agents reconnect and replay their
-# records, and a roam after the restart still works.
+# Restarts. The coordinator is killed (SIGKILL) and restarted mid-transfer:
+# established traffic keeps flowing (the data planes hold their entries),
+# its hard state (agents and their instances) comes back from its
+# state_file, agents reconnect and replay their records, and a roam after
+# the restart still works.
 . "$(dirname "$0")/lib.sh"
 lab up --aps 2 --clients 1 >/dev/null
 start_transfer up 5001 600k
 flowing 5001 100000 "before the coordinator restart"
 before=$(lab ctl connections --json | json_get 'd[0]["masquerade"] + " " + d[0]["ham"]')
-lab restart-daemon coordinator
+lab kill-daemon coordinator
+lab start-daemon coordinator
+wait_for 50 grep -q "state from $ROAMLAB_DIR/coordinator.state: 2 agent(s)" "$ROAMLAB_DIR/logs/coordinator.log" ||
+	fail "the restarted coordinator did not read its agents from its state_file: $(grep 'state from' "$ROAMLAB_DIR/logs/coordinator.log")"
 wait_for 50 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl connections --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')\" = 1 ]" ||
 	fail "the restarted coordinator did not get the connection back: $(lab ctl connections 2>&1)"
 after=$(lab ctl connections --json | json_get 'd[0]["masquerade"] + " " + d[0]["ham"]')

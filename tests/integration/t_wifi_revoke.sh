@@ -68,6 +68,14 @@ flowing 5002 10000 "(bob) during alice's revocation"
 on_air client2 || fail "bob's station lost its link"
 ok "revoked: $out; alice's upload stopped at $stalled bytes, her key is gone from both hostapds, bob's upload goes on"
 
+# The revocation is hard state: a coordinator killed and restarted still
+# refuses her (its state_file).
+lab kill-daemon coordinator
+lab start-daemon coordinator
+wait_for 100 is_connected ap1 && wait_for 100 is_connected ap2 || fail "the agents did not reconnect to the restarted coordinator"
+grep -q "state from $ROAMLAB_DIR/coordinator.state: 2 agent(s), 1 revoked user(s), 1 withdrawn key(s)" "$COORD_LOG" ||
+	fail "the restarted coordinator did not read the revocation back: $(grep 'state from' "$COORD_LOG" | tail -1)"
+
 # She tries ap2, where her key was: EAP runs and FreeRADIUS rejects her.
 failures=$(auth_failures client1)
 accepted=$(sum_counter station_authentications)

@@ -7,6 +7,8 @@
 
 #include <arpa/inet.h>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <netinet/in.h>
 
 #include <catch2/catch.hpp>
@@ -847,4 +849,123 @@ TEST_CASE("without a policies_file a station is not filtered unless RADIUS said 
 	auto radius = h.peer("radius", Role::key_source);
 	radius->conn->send(policy_request("02:00:00:00:01:00"));
 	REQUIRE(h.run_until([&] { return radius->closed; }));
+}
+
+namespace {
+std::string temp_dir()
+{
+	char tmpl[] = "/tmp/roamnat-state-XXXXXX";
+	REQUIRE(mkdtemp(tmpl));
+	return tmpl;
+}
+
+uint64_t coordinator_counter(Harness &h, const std::string &name)
+{
+	auto ctl = h.peer("roamctl", Role::ctl);
+	Message dump;
+	dump.type = MsgType::dump_request;
+	dump.what = DumpWhat::counters;
+	auto r = h.ask(*ctl, dump);
+	for (const auto &c : r.counters)
+		if (c.name == name)
+			return c.value;
+	return 0;
+}
+} // namespace
+
+TEST_CASE("hard state: agents, revoked users and withdrawn keys survive a restart of the coordinator")
+{
+	std::string dir = temp_dir();
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	o.operators = {"ops"};
+	o.state_file = dir + "/roamcoord.state";
+	Message alice_key = station_key("alice smith", 0x11, 3600);
+	alice_key.agent_id = "ap1";
+	{
+		Harness h(o);
+		std::string err;
+		REQUIRE(h.coord.load_state(err));
+		auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+		auto radius = h.peer("radius", Role::key_source);
+		REQUIRE(h.ask(*radius, alice_key).status == Status::ok);
+		auto ops = h.peer("ops", Role::ctl);
+		Message revoke = user_action("alice smith", UserAction::revoke);
+		revoke.request_id = 7;
+		ops->conn->send(revoke);
+		size_t seen = 0;
+		REQUIRE(h.run_until([&] {
+			confirm_revokes(*ap1, seen);
+			return last_of(*ops, MsgType::user_action_ack) != nullptr;
+		}));
+	} // as abruptly as kill -9: nothing is written on the way out
+
+	Harness h(o);
+	std::string err;
+	REQUIRE(h.coord.load_state(err));
+	auto radius = h.peer("radius", Role::key_source);
+	CHECK(h.ask(*radius, alice_key).status == Status::unauthorized);
+	// An AP that connects is told again to drop the withdrawn key.
+	auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeys);
+	REQUIRE(h.run_until([&] { return last_of(*ap2, MsgType::station_revoke) != nullptr; }));
+	CHECK(last_of(*ap2, MsgType::station_revoke)->mac == alice_key.mac);
+	// ap1 is known with its instance: the same one is a reconnect, another a restart.
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeys);
+	CHECK(coordinator_counter(h, "agent_restarts") == 0);
+	auto ap1_again = h.agent("ap1", "10.201.0.101", 2, kFlagKeys);
+	CHECK(coordinator_counter(h, "agent_restarts") == 1);
+
+	// Reinstated, and that too survives.
+	auto ops = h.peer("ops", Role::ctl);
+	REQUIRE(h.ask(*ops, user_action("alice smith", UserAction::reinstate)).status == Status::ok);
+	Harness again(o);
+	REQUIRE(again.coord.load_state(err));
+	auto radius2 = again.peer("radius", Role::key_source);
+	CHECK(again.ask(*radius2, alice_key).status == Status::ok);
+	std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line at fault, an absent one is empty")
+{
+	std::string dir = temp_dir();
+	CoordinatorOptions o;
+	o.state_file = dir + "/roamcoord.state";
+	std::string err;
+	{
+		Harness h(o);
+		CHECK(h.coord.load_state(err)); // absent: created
+		CHECK(std::filesystem::exists(o.state_file));
+	}
+	auto write = [&](const std::string &text) { std::ofstream(o.state_file) << text; };
+	write("roamcoord-state 1\nagent 10.201.0.101 1 ap1\nagent nonsense\n");
+	{
+		Harness h(o);
+		CHECK_FALSE(h.coord.load_state(err));
+		CHECK(err.find(o.state_file + ":3: expected 'agent ADDRESS INSTANCE NAME'") != std::string::npos);
+	}
+	write("revoked forever alice\n");
+	{
+		Harness h(o);
+		CHECK_FALSE(h.coord.load_state(err));
+		CHECK(err.find(":1: not a roamcoord state file") != std::string::npos);
+	}
+	write("roamcoord-state 1\nrevoked someday alice\n");
+	{
+		Harness h(o);
+		CHECK_FALSE(h.coord.load_state(err));
+		CHECK(err.find(":2: expected 'revoked forever|UNIX-SECONDS USER'") != std::string::npos);
+	}
+	write("roamcoord-state 1\nwithdrawn 02:00:00:00:01:00 1 alice\nrevoked 1 bob\n"); // both lapsed long ago
+	{
+		Harness h(o);
+		CHECK(h.coord.load_state(err));
+	}
+	CHECK(std::ifstream(o.state_file).rdbuf() != nullptr);
+	{
+		std::ifstream in(o.state_file);
+		std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+		CHECK(text.find("alice") == std::string::npos); // lapsed entries are not written back
+		CHECK(text.find("bob") == std::string::npos);
+	}
+	std::filesystem::remove_all(dir);
 }
