@@ -54,7 +54,8 @@ done
 touch "$WORK/stop"
 wait "$cli" || fail "the clients failed: $(cat "$WORK/clients.err")"
 wait "$srv" || fail "the echo server failed: $(cat "$WORK/server.err")"
-python3 - "$WORK/clients.out" "$WORK/server.json" "$ROAMLAB_DIR/events.log" "$N" <<'PY' || fail "the storm lost something"
+python3 - "$WORK/clients.out" "$WORK/server.json" "$ROAMLAB_DIR/events.log" "$N" "$ROAMLAB_DIR/logs/coordinator.log" \
+	<<'PY' || fail "the storm lost something"
 import json, sys
 res = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 srv = json.load(open(sys.argv[2]))
@@ -66,12 +67,35 @@ accepted = srv["accepted"]
 if len(accepted) != n or len(set(accepted)) != n:
     print("  the server accepted %d connections from %d peers, not %d" % (len(accepted), len(set(accepted)), n))
     bad.append("server")
-# Per client and round: from its link being ready to its first echo after.
-ready = {}
+# Per client and round: from its link being ready to its first echo after,
+# and to the coordinator's record of its new FAM (roamnat's part of it).
+ready, left = {}, {}
 for line in open(sys.argv[3]):
     t, c, _, _, what = line.split()[:5]
-    if what == "ready":
-        ready.setdefault(c, []).append(float(t))
+    (ready if what == "ready" else left).setdefault(c, []).append(float(t))
+first = min(min(v) for v in left.values())
+midnight = first - first % 86400
+joins = {}
+for line in open(sys.argv[5]):
+    w = line.split()
+    if len(w) >= 8 and w[2] == "debug:" and w[4:7] == ["is", "FAM", "of"]:
+        h, m, sec = w[0].split(":")
+        t = midnight + int(h) * 3600 + int(m) * 60 + float(sec)
+        t += 86400 if t < first - 43200 else 0
+        client = "client%d" % (int(w[8].split(":")[0].split(".")[3]) - 10)
+        joins.setdefault(client, []).append(t)
+joined = []
+for c, lefts in left.items():
+    for i, t0 in enumerate(lefts):
+        after = [t for t in joins.get(c, []) if t >= t0]
+        if after and i < len(ready.get(c, [])):
+            joined.append(min(after) - ready[c][i])
+joined.sort()
+if joined:
+    q = lambda p: joined[min(len(joined) - 1, int(p * len(joined)))]
+    # Negative: the client's first packet reached the new AP, and its FAM
+    # joined, before the lab had finished attaching the link (issue 13).
+    print("  new FAM joined, from the link being ready: p50 %.2f s, p90 %.2f s, max %.2f s (%d client-rounds)" % (q(.5), q(.9), joined[-1], len(joined)))
 resume = []
 for r in res:
     for t in ready.get("client%d" % r["client"], []):

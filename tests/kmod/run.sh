@@ -17,8 +17,8 @@ for script in ${KMOD_SUITES:-in_guest lab_in_guest}; do
 	start=$(date +%s)
 	echo "kmod: == $script"
 	rc=0
-	# A bound only a hung guest reaches: the lab suite (20 scenarios) takes
-	# about 22 minutes under TCG, more on a machine whose cores are busy
+	# A bound only a hung guest reaches: the lab suite (26 scenarios) takes
+	# about 28 minutes under TCG, more on a machine whose cores are busy
 	# with other work.
 	GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400} tests/kmod/guest.sh "tests/kmod/$script.sh" "$results" || rc=$?
 	echo "kmod: $script: $([ $rc -eq 0 ] && echo passed || echo "FAILED ($rc)") in $(( $(date +%s) - start )) s"
