@@ -75,10 +75,12 @@ bool Coordinator::start(std::string &error)
 // no longer counted as connected and pushes to it stop. dead_after spans
 // several keepalives, so one late frame fails nobody; and a sweep that runs
 // late means this coordinator was stalled, not its agents: nobody is
-// declared failed then, and silence is counted from now.
+// declared failed then, and the time it lost is not counted as anybody's
+// silence (only the lost time: an agent silent before the stall stays so).
 void Coordinator::check_liveness()
 {
 	auto now = loop_.now();
+	auto lost = now - last_sweep_ - opts_.keepalive / 2;
 	bool stalled = now - last_sweep_ > opts_.keepalive;
 	last_sweep_ = now;
 	sweep_ = loop_.after(opts_.keepalive / 2, [this] { check_liveness(); });
@@ -86,7 +88,7 @@ void Coordinator::check_liveness()
 		if (!s.hello || !s.keepalive || !conn->is_open())
 			continue;
 		if (stalled) {
-			s.heard = std::max(s.heard, now - opts_.keepalive);
+			s.heard = std::min(now, s.heard + lost);
 			continue;
 		}
 		auto silent = std::chrono::duration_cast<Millis>(now - s.heard);

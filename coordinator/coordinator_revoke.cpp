@@ -244,6 +244,8 @@ void Coordinator::finish_withdrawal(const Withdrawal &w)
 	std::string text;
 	if (w.action == UserAction::reinstate) {
 		text = "user " + w.user + " reinstated";
+		if (!state_error_.empty())
+			text += "; NOT saved to the state_file (" + state_error_ + "): a restart of roamcoord revokes again";
 	} else {
 		text = "user " + w.user + " " + proto::user_action_done(w.action) + ": " + std::to_string(w.stations) +
 		       " station(s), " + std::to_string(w.keys) + " key(s) withdrawn, " +
@@ -253,7 +255,9 @@ void Coordinator::finish_withdrawal(const Withdrawal &w)
 			text += "; not confirmed by:" + late + " (told again when they reconnect)";
 		if (!failed.empty())
 			text += "; hostapd refused at:" + failed;
-		if (late.empty() && failed.empty())
+		if (!state_error_.empty())
+			text += "; NOT saved to the state_file (" + state_error_ + "): a restart of roamcoord forgets it";
+		if (late.empty() && failed.empty() && state_error_.empty())
 			log_info("audit: ", text);
 		else
 			log_warn("audit: ", text);

@@ -4,6 +4,8 @@
 #include "coordinator.hpp"
 #include "hard_state.hpp"
 
+#include <filesystem>
+
 namespace roamnat {
 namespace {
 
@@ -51,8 +53,15 @@ bool Coordinator::load_state(std::string &error)
 		revocations_.withdraw(mac, {w.user, from_wall(w.until)});
 		++withdrawn;
 	}
-	// Written back at once: a state_file roamcoord cannot write stops it
-	// now, not at the first revocation.
+	// Its directory is made (0700) where a unit without StateDirectory=, or
+	// a run by hand, did not make it; written back at once: a state_file
+	// roamcoord cannot write stops it now, not at the first revocation.
+	std::error_code ec;
+	auto dir = std::filesystem::path(opts_.state_file).parent_path();
+	if (!dir.empty() && !std::filesystem::exists(dir, ec) && std::filesystem::create_directories(dir, ec)) {
+		std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+		log_info("made the state_file's directory ", dir.string());
+	}
 	save_state();
 	if (!state_error_.empty()) {
 		error = "state_file: " + state_error_;

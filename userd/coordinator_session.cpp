@@ -113,8 +113,8 @@ void CoordinatorSession::lost(const std::string &reason)
 }
 
 // As the coordinator judges agents (Coordinator::check_liveness): a tick
-// that runs late means this roamd was stalled, and the silence counts from
-// now.
+// that runs late means this roamd was stalled, and the time it lost is not
+// counted as the coordinator's silence.
 void CoordinatorSession::keepalive_tick()
 {
 	keepalive_timer_ = 0;
@@ -122,7 +122,7 @@ void CoordinatorSession::keepalive_tick()
 		return;
 	auto now = loop_.now();
 	if (now - last_tick_ > 2 * keepalive_)
-		heard_ = std::max(heard_, now - keepalive_);
+		heard_ = std::min(now, heard_ + (now - last_tick_ - keepalive_));
 	last_tick_ = now;
 	auto silent = std::chrono::duration_cast<Millis>(now - heard_);
 	if (silent > dead_after_) {

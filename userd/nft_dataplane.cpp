@@ -511,9 +511,22 @@ bool NftDataPlane::init(const DataPlaneConfig &cfg, std::string &error)
 	mnl_socket_setsockopt(nl_.get(), NETLINK_EXT_ACK, &one, sizeof(one));
 	// A table a previous run left goes on forwarding until the new one,
 	// holding its entries, replaces it.
+	// One that cannot be read whole is left as it is, and roamd does not
+	// start: replacing it would drop what it could not read.
 	Leftover entries;
-	if (auto instance = table_instance()) {
-		entries = read_entries();
+	std::optional<uint64_t> instance;
+	if (!table_instance(instance)) {
+		error = "cannot read the nftables ruleset (the error above); a table a previous run left is left as it is";
+		return false;
+	}
+	if (instance) {
+		auto read = read_entries();
+		if (!read) {
+			error = std::string("cannot read the entries of the table ip ") + kTable +
+				" a previous run left (left as it is)";
+			return false;
+		}
+		entries = std::move(*read);
 		entries.instance = *instance;
 		previous_ = entries;
 	}
@@ -525,7 +538,13 @@ void NftDataPlane::set_instance(uint64_t instance)
 	if (instance == instance_)
 		return;
 	std::string err;
-	if (!replace_table(instance, read_entries(), err))
+	auto entries = read_entries();
+	if (!entries) {
+		log_error("storing the instance in the nftables table: its entries could not be read (the next roamd "
+			  "will not adopt them)");
+		return;
+	}
+	if (!replace_table(instance, *entries, err))
 		log_error("storing the instance in the nftables table (the next roamd will not adopt its entries): ",
 			  err);
 }
@@ -1213,26 +1232,51 @@ void NftDataPlane::icmp_error(const NfQueue::Packet &p)
 	icmp_->verdict(p.id, drop ? NF_DROP : NF_ACCEPT);
 }
 
-std::vector<std::vector<uint8_t>> NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req)
+// A dump the kernel interrupted (a ruleset change meanwhile: NLM_F_DUMP_INTR)
+// is asked again; one that fails otherwise is reported, never taken as a
+// complete answer: a short list of entries read as whole would drop live
+// connections (at adoption, or as idle). A set that does not exist is empty.
+bool NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req, std::vector<std::vector<uint8_t>> &out)
 {
-	std::vector<std::vector<uint8_t>> out;
-	std::vector<uint8_t> copy(req);
-	auto *nlh = reinterpret_cast<nlmsghdr *>(copy.data());
-	nlh->nlmsg_type = uint16_t((NFNL_SUBSYS_NFTABLES << 8) | type);
-	nlh->nlmsg_seq = seq_++;
-	if (mnl_socket_sendto(nl_.get(), copy.data(), copy.size()) < 0)
-		return out;
 	std::vector<uint8_t> rx(MNL_SOCKET_BUFFER_SIZE * 4);
 	uint32_t port = mnl_socket_get_portid(nl_.get());
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl_.get(), rx.data(), rx.size());
-		if (n <= 0)
+	int err = 0;
+	for (int attempt = 0; attempt < 5; ++attempt) {
+		out.clear();
+		// What an earlier failed dump left unread would fail this one's
+		// sequence check.
+		while (recv(mnl_socket_get_fd(nl_.get()), rx.data(), rx.size(), MSG_DONTWAIT) > 0) {
+		}
+		std::vector<uint8_t> copy(req);
+		auto *nlh = reinterpret_cast<nlmsghdr *>(copy.data());
+		nlh->nlmsg_type = uint16_t((NFNL_SUBSYS_NFTABLES << 8) | type);
+		nlh->nlmsg_seq = seq_++;
+		if (mnl_socket_sendto(nl_.get(), copy.data(), copy.size()) < 0) {
+			err = errno;
 			break;
-		int rc = mnl_cb_run(rx.data(), size_t(n), nlh->nlmsg_seq, port, collect_cb, &out);
-		if (rc <= MNL_CB_STOP)
+		}
+		int rc = MNL_CB_OK;
+		while (rc > MNL_CB_STOP) {
+			ssize_t n = mnl_socket_recvfrom(nl_.get(), rx.data(), rx.size());
+			if (n <= 0) {
+				rc = MNL_CB_ERROR;
+				break;
+			}
+			rc = mnl_cb_run(rx.data(), size_t(n), nlh->nlmsg_seq, port, collect_cb, &out);
+		}
+		if (rc == MNL_CB_STOP)
+			return true;
+		err = errno;
+		if (err == ENOENT) {
+			out.clear();
+			return true;
+		}
+		if (err != EINTR)
 			break;
 	}
-	return out;
+	out.clear();
+	log_error("reading the nftables table ", kTable, ": ", strerror(err));
+	return false;
 }
 
 std::map<std::string, uint64_t> NftDataPlane::counters()
@@ -1246,7 +1290,9 @@ std::map<std::string, uint64_t> NftDataPlane::counters()
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
 	finish(buf);
-	for (const auto &m : dump(NFT_MSG_GETOBJ, buf)) {
+	std::vector<std::vector<uint8_t>> msgs;
+	dump(NFT_MSG_GETOBJ, buf, msgs); // counters are a view: a failed read shows fewer
+	for (const auto &m : msgs) {
 		nftnl_obj *got = nftnl_obj_alloc();
 		if (nftnl_obj_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0 &&
 		    nftnl_obj_get_u32(got, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER) {
@@ -1286,13 +1332,16 @@ bool NftDataPlane::start_events(EventLoop &loop, EventHandler handler, std::stri
 
 std::optional<std::set<FlowKey>> NftDataPlane::active_tuples()
 {
+	auto seen = elements(kSeen);
+	if (!seen)
+		return std::nullopt;
 	std::set<FlowKey> act;
-	for (const auto &e : elements(kSeen))
+	for (const auto &e : *seen)
 		act.insert(FlowKey{e.proto, e.src, e.dst});
 	return act;
 }
 
-std::vector<NftDataPlane::Element> NftDataPlane::elements(const char *set)
+std::optional<std::vector<NftDataPlane::Element>> NftDataPlane::elements(const char *set)
 {
 	auto buf = msg_buf();
 	nftnl_set *s = nftnl_set_alloc();
@@ -1302,8 +1351,11 @@ std::vector<NftDataPlane::Element> NftDataPlane::elements(const char *set)
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	finish(buf);
+	std::vector<std::vector<uint8_t>> msgs;
+	if (!dump(NFT_MSG_GETSETELEM, buf, msgs))
+		return std::nullopt;
 	std::vector<Element> out;
-	for (const auto &m : dump(NFT_MSG_GETSETELEM, buf)) {
+	for (const auto &m : msgs) {
 		nftnl_set *got = nftnl_set_alloc();
 		if (nftnl_set_elems_nlmsg_parse(reinterpret_cast<const nlmsghdr *>(m.data()), got) == 0) {
 			nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(got);
@@ -1329,9 +1381,10 @@ std::vector<NftDataPlane::Element> NftDataPlane::elements(const char *set)
 	return out;
 }
 
-// The instance a previous run wrote in the table's comment; nullopt when
-// there is no table or no instance in it (nothing to adopt).
-std::optional<uint64_t> NftDataPlane::table_instance()
+// The instance a previous run wrote in the table's comment, into instance;
+// nullopt when there is no table or no instance in it (nothing to adopt).
+// False when the tables could not be read.
+bool NftDataPlane::table_instance(std::optional<uint64_t> &instance)
 {
 	auto buf = msg_buf();
 	nftnl_table *t = nftnl_table_alloc();
@@ -1339,8 +1392,11 @@ std::optional<uint64_t> NftDataPlane::table_instance()
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	finish(buf);
-	std::optional<uint64_t> instance;
-	for (const auto &m : dump(NFT_MSG_GETTABLE, buf)) {
+	instance.reset();
+	std::vector<std::vector<uint8_t>> msgs;
+	if (!dump(NFT_MSG_GETTABLE, buf, msgs))
+		return false;
+	for (const auto &m : msgs) {
 		nftnl_table *got = nftnl_table_alloc();
 		uint32_t len = 0;
 		const void *ud = nullptr;
@@ -1356,13 +1412,18 @@ std::optional<uint64_t> NftDataPlane::table_instance()
 		}
 		nftnl_table_free(got);
 	}
-	return instance;
+	return true;
 }
 
 // The table's translation entries as rules (Leftover). What is malformed is
-// left out: the new table will not have it.
-Leftover NftDataPlane::read_entries()
+// left out: the new table will not have it. nullopt when a map could not be
+// read whole.
+std::optional<Leftover> NftDataPlane::read_entries()
 {
+	auto fam_out = elements(kFamOut), fam_out_via = elements(kFamOutVia), fam_in = elements(kFamIn);
+	auto ham = elements(kHam), ham_pending = elements(kHamPending), ham_rev = elements(kHamRev);
+	if (!fam_out || !fam_out_via || !fam_in || !ham || !ham_pending || !ham_rev)
+		return std::nullopt;
 	Leftover left;
 	auto ifindex_of = [](const std::string &comment) {
 		auto text = after(comment, kIfindexPrefix);
@@ -1374,22 +1435,22 @@ Leftover NftDataPlane::read_entries()
 		auto ep = text ? Endpoint::parse(*text) : std::nullopt;
 		return ep.value_or(Endpoint{});
 	};
-	for (const auto &e : elements(kFamOut))
+	for (const auto &e : *fam_out)
 		if (e.data.size() == kEpLen)
 			left.fam_out.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), std::nullopt, ifindex_of(e.comment)});
-	for (const auto &e : elements(kFamOutVia))
+	for (const auto &e : *fam_out_via)
 		if (e.data.size() == 2 * kEpLen)
 			left.fam_out.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), get_ep(e.data.data() + kEpLen),
 						ifindex_of(e.comment)});
-	for (const auto &e : elements(kFamIn))
+	for (const auto &e : *fam_in)
 		if (e.data.size() == kEpLen)
 			left.fam_in.push_back({e.proto, e.src, e.dst, get_ep(e.data.data())});
-	for (const auto &e : elements(kHam))
+	for (const auto &e : *ham)
 		if (e.data.size() == kEpLen)
 			left.ham.push_back({{e.proto, e.src, e.dst}, get_ep(e.data.data()), client_of(e.comment)});
-	for (const auto &e : elements(kHamPending))
+	for (const auto &e : *ham_pending)
 		left.ham.push_back({{e.proto, e.src, e.dst}, std::nullopt, client_of(e.comment)});
-	for (const auto &e : elements(kHamRev))
+	for (const auto &e : *ham_rev)
 		if (e.data.size() == 2 * kEpLen)
 			left.ham_rev.push_back({e.proto, e.src, get_ep(e.data.data() + kEpLen), get_ep(e.data.data())});
 	return left;

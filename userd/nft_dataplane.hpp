@@ -91,10 +91,10 @@ private:
 	// Replaces the table with a fresh ruleset holding the entries given, in
 	// one transaction: no packet sees a table without them.
 	bool replace_table(uint64_t instance, const Leftover &entries, std::string &error);
-	std::optional<uint64_t> table_instance();
-	Leftover read_entries();
-	std::vector<Element> elements(const char *set);
-	std::vector<std::vector<uint8_t>> dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg);
+	bool table_instance(std::optional<uint64_t> &instance);
+	std::optional<Leftover> read_entries();
+	std::optional<std::vector<Element>> elements(const char *set);
+	bool dump(uint16_t type, const std::vector<uint8_t> &req_payload_msg, std::vector<std::vector<uint8_t>> &out);
 
 	void icmp_error(const NfQueue::Packet &p);
 	IcmpOrigin icmp_origin(const NfQueue::Packet &p) const;

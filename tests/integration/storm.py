@@ -2,17 +2,20 @@
 """Many live TCP connections at once, one per lab client, checked end to end.
 
   storm.py serve PORT STOPFILE
-      An echo server: every byte a connection sends comes back on it. On
-      STOPFILE prints {"accepted": [peer address:port, ...]}: a connection
-      that broke and came back would show as a second peer.
+      An echo server: every byte a connection sends comes back on it. Once
+      STOPFILE exists it goes on echoing until the clients have closed
+      every connection (at most 30 s), then prints {"accepted": [peer
+      address:port, ...]}: a connection that broke and came back would
+      show as a second peer.
   storm.py clients NETNS_PREFIX COUNT HOST:PORT STOPFILE PROGRESS
       One process, one connection from each namespace PREFIX-client1..COUNT
       (setns before each socket: a socket keeps the namespace it was made
       in). Each sends a numbered line every 100 ms and checks that the
       echo comes back complete and in order. Prints "connected N" once all
       are up, and rewrites PROGRESS every 200 ms with one line per client:
-      its number and the Unix time of its last echo. On STOPFILE it waits
-      3 s for the last echoes and prints a JSON list, one object per
+      its number and the Unix time of its last echo. On STOPFILE it stops
+      sending, waits until every line sent has come back (at most 10 s),
+      closes the connections and prints a JSON list, one object per
       client: sent, echoed, in_order, closed, and gaps (start, end) of each
       pause of the echoes longer than 0.5 s.
 """
@@ -36,12 +39,19 @@ def serve(port, stopfile):
     ls.setblocking(False)
     sel.register(ls, selectors.EVENT_READ)
     accepted = []
-    while not os.path.exists(stopfile):
+    open_conns = 0
+    # A line sent just before the stop file appeared is still echoed: the
+    # clients close their connections once they have every echo back.
+    stop_by = None
+    while stop_by is None or (open_conns > 0 and time.time() < stop_by):
+        if stop_by is None and os.path.exists(stopfile):
+            stop_by = time.time() + 30
         for key, _ in sel.select(0.2):
             if key.fileobj is ls:
                 c, peer = ls.accept()
                 c.setblocking(False)
                 accepted.append("%s:%d" % peer)
+                open_conns += 1
                 sel.register(c, selectors.EVENT_READ)
                 continue
             c = key.fileobj
@@ -52,6 +62,7 @@ def serve(port, stopfile):
             if not d:
                 sel.unregister(c)
                 c.close()
+                open_conns -= 1
                 continue
             c.sendall(d)  # a few bytes every 100 ms: the buffer never fills
     print(json.dumps({"accepted": accepted}))
@@ -83,10 +94,11 @@ def clients(prefix, count, host, port, stopfile, progress):
         sel.register(c["sock"], selectors.EVENT_READ, c)
     next_send = next_progress = 0.0
     stop_at = None
-    while stop_at is None or time.time() < stop_at:
+    echoed_all = False
+    while stop_at is None or (not echoed_all and time.time() < stop_at):
         now = time.time()
         if stop_at is None and os.path.exists(stopfile):
-            stop_at = now + 3
+            stop_at = now + 10
         if stop_at is None and now >= next_send:
             for c in conns:
                 if c.get("closed"):
@@ -110,14 +122,17 @@ def clients(prefix, count, host, port, stopfile, progress):
                 d = b""
             if not d:
                 sel.unregister(c["sock"])
-                if stop_at is None:  # after the stop file, the server closes them all
-                    c["closed"] = True
+                c["closed"] = True
                 continue
             c["buf"] += d
             now = time.time()
             if now - c["last"] > 0.5:
                 c["gaps"].append((round(c["last"], 3), round(now, 3)))
             c["last"] = now
+        if stop_at is not None:
+            echoed_all = all(c.get("closed") or c["buf"].count(b"\n") >= c["sent"] for c in conns)
+    for c in conns:
+        c["sock"].close()
     out = []
     for c in conns:
         lines = c["buf"].split(b"\n")

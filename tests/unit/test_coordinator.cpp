@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <sys/socket.h>
@@ -252,6 +253,37 @@ TEST_CASE("liveness: an agent silent for dead_after is declared failed, one late
 	CHECK(h.coord.table().size() == 1);
 	auto back = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive);
 	CHECK(h.coord.table().size() == 1);
+}
+
+TEST_CASE("liveness: a coordinator that keeps stalling forgives its own lost time, not an agent's silence")
+{
+	CoordinatorOptions o;
+	o.keepalive = Millis(50);
+	o.dead_after = Millis(400);
+	Harness h(o);
+	auto live = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive);
+	auto dies = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive); // never sends one
+	Message ka;
+	ka.type = MsgType::keepalive;
+	// 100 ms of running, then an 80 ms stall (longer than keepalive), over
+	// and over: each stall alone would look like everybody's silence.
+	// ap2's silence while the coordinator ran adds up past dead_after
+	// within a few cycles; forgiving whole stalls would never fail it.
+	auto start = h.loop.now();
+	while (h.loop.now() - start < Millis(2500) && !dies->closed) {
+		auto cycle = h.loop.now();
+		auto next = cycle;
+		while (h.loop.now() - cycle < Millis(100)) {
+			h.loop.run_once(Millis(5));
+			if (h.loop.now() >= next) {
+				live->conn->send(ka);
+				next = h.loop.now() + Millis(50);
+			}
+		}
+		std::this_thread::sleep_for(Millis(80));
+	}
+	CHECK(dies->closed);
+	CHECK_FALSE(live->closed);
 }
 
 TEST_CASE("keepalive is for agents: a control session that sends one is refused")
@@ -925,6 +957,33 @@ TEST_CASE("hard state: agents, revoked users and withdrawn keys survive a restar
 	std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("hard state: a revocation the state_file could not keep is enforced, and the operator is told")
+{
+	std::string dir = temp_dir();
+	CoordinatorOptions o;
+	o.key_sources = {"radius"};
+	o.operators = {"ops"};
+	o.state_file = dir + "/roamcoord.state";
+	Harness h(o);
+	std::string err;
+	REQUIRE(h.coord.load_state(err));
+	// Its temporary file cannot be made (a directory is in the way; root
+	// ignores permission bits), as on a full or read-only disk.
+	std::filesystem::create_directory(o.state_file + ".tmp");
+	auto radius = h.peer("radius", Role::key_source);
+	Message alice_key = station_key("alice", 0x12, 3600);
+	alice_key.agent_id = "ap1";
+	REQUIRE(h.ask(*radius, alice_key).status == Status::ok);
+	auto ops = h.peer("ops", Role::ctl);
+	Message ack = h.ask(*ops, user_action("alice", UserAction::revoke));
+	CHECK(ack.status == Status::ok);
+	REQUIRE(ack.text);
+	CHECK(ack.text->find("NOT saved to the state_file") != std::string::npos);
+	CHECK(h.ask(*radius, alice_key).status == Status::unauthorized);
+	CHECK(coordinator_counter(h, "state_write_failures") >= 1);
+	std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line at fault, an absent one is empty")
 {
 	std::string dir = temp_dir();
@@ -935,6 +994,14 @@ TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line 
 		Harness h(o);
 		CHECK(h.coord.load_state(err)); // absent: created
 		CHECK(std::filesystem::exists(o.state_file));
+	}
+	{
+		CoordinatorOptions nested = o; // in a directory nobody made: made, 0700
+		nested.state_file = dir + "/lib/roamnat/roamcoord.state";
+		Harness h(nested);
+		CHECK(h.coord.load_state(err));
+		CHECK(std::filesystem::exists(nested.state_file));
+		CHECK(std::filesystem::status(dir + "/lib/roamnat").permissions() == std::filesystem::perms::owner_all);
 	}
 	auto write = [&](const std::string &text) { std::ofstream(o.state_file) << text; };
 	write("roamcoord-state 1\nagent 10.201.0.101 1 ap1\nagent nonsense\n");
