@@ -19,6 +19,10 @@ namespace {
 //   agent ADDRESS INSTANCE NAME
 //   revoked forever|UNIX-SECONDS USER
 //   withdrawn MAC UNIX-SECONDS USER
+//   end RECORDS
+// The last line counts the records before it: a file cut short (a disk that
+// lost its tail, a copy broken off) is refused, not read as fewer
+// revocations.
 constexpr const char *kMagic = "roamcoord-state 1";
 
 std::optional<uint64_t> number(std::string_view text)
@@ -100,8 +104,11 @@ std::string parse_line(std::string_view line, HardState &st)
 std::optional<HardState> parse_hard_state(std::string_view text, const std::string &name, std::string &error)
 {
 	HardState st;
-	bool header = false; // an empty file is an empty state
-	for (unsigned n = 1; !text.empty(); ++n) {
+	bool header = false;
+	std::optional<uint64_t> end;
+	uint64_t records = 0;
+	unsigned n = 1;
+	for (; !text.empty(); ++n) {
 		auto nl = text.find('\n');
 		std::string_view line = text.substr(0, nl);
 		text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
@@ -112,13 +119,26 @@ std::optional<HardState> parse_hard_state(std::string_view text, const std::stri
 				why = "not a roamcoord state file (its first line is not '" + std::string(kMagic) + "')";
 		} else if (line.empty() || line[0] == '#') {
 			continue;
+		} else if (end) {
+			why = "a record after the 'end' line";
+		} else if (line.substr(0, 4) == "end ") {
+			end = number(line.substr(4));
+			if (!end || *end != records)
+				why = "the 'end' line counts " + std::string(line.substr(4)) + " record(s), the file holds " +
+				      std::to_string(records) + " (edited by hand? fix the count)";
 		} else {
 			why = parse_line(line, st);
+			++records;
 		}
 		if (!why.empty()) {
 			error = name + ":" + std::to_string(n) + ": " + why;
 			return std::nullopt;
 		}
+	}
+	if (!end) {
+		error = name + ":" + std::to_string(n) + ": cut short: no 'end RECORDS' line" +
+			(header ? "" : " (the file is empty)");
+		return std::nullopt;
 	}
 	return st;
 }
@@ -127,15 +147,17 @@ std::string render_hard_state(const HardState &st)
 {
 	std::ostringstream out;
 	out << kMagic << "\n# roamcoord's hard state, rewritten at every change (docs/operations.md); do not edit while it runs\n";
+	size_t records = 0;
 	for (const auto &[name, a] : st.agents)
-		if (printable(name))
+		if (printable(name) && ++records)
 			out << "agent " << a.addr.str() << ' ' << a.instance << ' ' << name << '\n';
 	for (const auto &[user, until] : st.revoked)
-		if (printable(user))
+		if (printable(user) && ++records)
 			out << "revoked " << (until ? std::to_string(to_unix(*until)) : "forever") << ' ' << user << '\n';
 	for (const auto &[mac, w] : st.withdrawn)
-		if (printable(w.user))
+		if (printable(w.user) && ++records)
 			out << "withdrawn " << mac.str() << ' ' << to_unix(w.until) << ' ' << w.user << '\n';
+	out << "end " << records << '\n';
 	return out.str();
 }
 

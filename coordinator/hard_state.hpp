@@ -37,7 +37,7 @@ struct HardState {
 	friend bool operator==(const HardState &, const HardState &) = default;
 };
 
-// An absent file is an empty state. A corrupt one is nullopt, with error
+// An absent file is an empty state. A corrupt or cut-short one is nullopt, with error
 // "PATH:LINE: reason": roamcoord then refuses to start rather than forget a
 // revocation.
 std::optional<HardState> load_hard_state(const std::string &path, std::string &error);

@@ -43,7 +43,8 @@ Exit status: 0 after SIGINT/SIGTERM, 1 on a configuration or start-up error.
 On exit, and if roamd dies, the data plane keeps its entries and goes on
 translating established connections (the nftables table ip roamnat, or
 roamnat.ko's tables); the next roamd adopts them. nft delete table ip
-roamnat (or roamnat-kmodctl flush) removes them.
+roamnat (or roamnat-kmodctl flush) removes them. On roamnat.ko, roamd removes
+a table ip roamnat that a run on the nftables back end left.
 )";
 
 bool write_sysctl(const std::string &path, const std::string &value)
@@ -51,6 +52,24 @@ bool write_sysctl(const std::string &path, const std::string &value)
 	std::ofstream f(path);
 	f << value;
 	return bool(f.flush());
+}
+// A table the nftables back end left (this AP ran it before) would queue
+// misses beside roamnat.ko, with no bypass. Its connections cannot move into
+// the module's tables. Not looked for where nf_tables is not in the kernel:
+// the lookup would load it.
+void remove_nft_leftover()
+{
+	struct stat st;
+	if (stat("/sys/module/nf_tables", &st) != 0)
+		return;
+	std::string why;
+	auto removed = NftDataPlane::remove_table(why);
+	if (!removed)
+		log_warn("cannot remove the nftables table ip ", NftDataPlane::kTable,
+			 " a previous roamd on the nftables back end may have left: ", why);
+	else if (*removed)
+		log_warn("removed the nftables table ip ", NftDataPlane::kTable,
+			 " a previous roamd on the nftables back end left; its connections do not move to roamnat.ko");
 }
 } // namespace
 
@@ -114,9 +133,10 @@ int main(int argc, char **argv)
 
 	EventLoop loop;
 	std::unique_ptr<DataPlane> dp_owner;
-	if (backend == "kmod")
+	if (backend == "kmod") {
 		dp_owner = std::make_unique<KmodDataPlane>();
-	else
+		remove_nft_leftover();
+	} else
 		dp_owner = std::make_unique<NftDataPlane>();
 	DataPlane &dp = *dp_owner;
 	if (!dp.init(opts.dp, err))

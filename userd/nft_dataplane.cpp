@@ -488,6 +488,7 @@ bool NftDataPlane::send_batch(const std::vector<std::vector<uint8_t>> &msgs, std
 			++acks;
 			auto *err = static_cast<nlmsgerr *>(mnl_nlmsg_get_payload(nlh));
 			if (err->error != 0) {
+				rejected_errno_ = -err->error;
 				error = std::string("nftables rejected message ") + std::to_string(nlh->nlmsg_seq - first) +
 					" of the batch: " + strerror(-err->error);
 				// Drain the remaining acks so the next batch starts clean.
@@ -1036,10 +1037,11 @@ bool NftDataPlane::replace_table(uint64_t instance, const Leftover &entries, std
 	// The entries, staged as the agent stages its own, so that ICMP
 	// translation knows them too. Client policies are not carried: a new
 	// run's policy ids are its own, and it asks for every station's again.
+	// What roamd knows of the table it replaces stays if the kernel refuses.
+	auto kept_icmp = std::exchange(icmp_tables_, {});
+	auto kept_policy = std::exchange(client_policy_, {});
 	staged_.clear();
 	icmp_staged_.clear();
-	icmp_tables_ = {};
-	client_policy_.clear();
 	for (const auto &r : entries.fam_out)
 		add_fam_out(r);
 	for (const auto &r : entries.fam_in)
@@ -1055,6 +1057,8 @@ bool NftDataPlane::replace_table(uint64_t instance, const Leftover &entries, std
 	icmp_staged_.clear();
 	if (!send_batch(b.msgs, error)) {
 		error = "installing the nftables ruleset: " + error;
+		icmp_tables_ = std::move(kept_icmp);
+		client_policy_ = std::move(kept_policy);
 		return false;
 	}
 	for (auto &change : icmp_changes)
@@ -1230,6 +1234,28 @@ void NftDataPlane::icmp_error(const NfQueue::Packet &p)
 	if (drop)
 		log_debug("ICMP error dropped: ", why);
 	icmp_->verdict(p.id, drop ? NF_DROP : NF_ACCEPT);
+}
+
+// roamd leaves its table at every exit, so that the next run adopts it; an
+// AP leaving the nftables back end (roamnat.ko now, or roamnat removed)
+// must not keep its rules, which queue misses with no bypass.
+std::optional<bool> NftDataPlane::remove_table(std::string &error)
+{
+	NftDataPlane dp;
+	dp.nl_.reset(mnl_socket_open(NETLINK_NETFILTER));
+	if (!dp.nl_ || mnl_socket_bind(dp.nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = std::string("cannot open nfnetlink: ") + strerror(errno);
+		return std::nullopt;
+	}
+	Batch b(dp.cfg_);
+	b.table(NFT_MSG_DELTABLE, NLM_F_ACK);
+	if (dp.send_batch(b.msgs, error))
+		return true;
+	if (dp.rejected_errno_ == ENOENT) {
+		error.clear();
+		return false;
+	}
+	return std::nullopt;
 }
 
 // A dump the kernel interrupted (a ruleset change meanwhile: NLM_F_DUMP_INTR)

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 
 namespace roamnat {
 
@@ -65,7 +66,10 @@ public:
 	{
 		return policy_holds_.open(loop, cfg_.policy_queue, max_held, std::move(handler), error);
 	}
-	std::optional<Leftover> leftover() override { return previous_; }
+	std::optional<Leftover> leftover() override { return std::exchange(previous_, std::nullopt); }
+	// Deletes the table a previous run left: true if there was one, false
+	// if not, nullopt (error) if it could not be deleted.
+	static std::optional<bool> remove_table(std::string &error);
 	void set_instance(uint64_t instance) override;
 
 private:
@@ -118,6 +122,7 @@ private:
 	std::unique_ptr<NfQueue> events_;
 	uint64_t instance_ = 0;             // in the table's comment
 	std::optional<Leftover> previous_; // what the previous run's table held
+	int rejected_errno_ = 0;            // errno of the last batch the kernel refused
 };
 
 } // namespace roamnat

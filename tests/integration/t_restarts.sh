@@ -41,6 +41,10 @@ if [ "$ROAMLAB_BACKEND" != kmod ]; then
 	# does not name its client is removed, not adopted.
 	lab exec ap2 -- nft add element ip roamnat ham \
 		'{ tcp . 10.201.0.10 . 80 . 10.201.0.102 . 40001 comment "client nonsense" : 10.201.0.101 . 40002 }'
+else
+	# As if ap2 had run the nftables back end before: its table would
+	# queue misses beside the module's, so roamd on roamnat.ko removes it.
+	lab exec ap2 -- nft add table ip roamnat
 fi
 lab start-daemon ap2
 wait_for 50 at_least ap2 adopted_ham 2 ||
@@ -49,6 +53,12 @@ at_least ap2 adopted_fam 2 || fail "the restarted ap2 did not adopt the connecti
 [ "$(coord_counter agent_restarts)" = "" ] || [ "$(coord_counter agent_restarts)" = 0 ] ||
 	fail "the coordinator forgot ap2's records (agent_restarts $(coord_counter agent_restarts))"
 flowing 5003 100000 "after ap2's roamd came back"
+if [ "$ROAMLAB_BACKEND" = kmod ]; then
+	! lab exec ap2 -- nft list table ip roamnat >/dev/null 2>&1 || fail "roamd on roamnat.ko left an nftables table ip roamnat"
+	grep -q "removed the nftables table ip roamnat a previous roamd on the nftables back end left" "$ROAMLAB_DIR/logs/ap2.log" ||
+		fail "ap2 did not say it removed the nftables table"
+	ok "roamd on roamnat.ko removed an nftables table ip roamnat left behind"
+fi
 if [ "$ROAMLAB_BACKEND" != kmod ]; then
 	! lab exec ap2 -- nft list map ip roamnat ham 2>/dev/null | grep -q nonsense ||
 		fail "ap2 kept a HAM entry that names no client"

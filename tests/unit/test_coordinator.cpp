@@ -1022,7 +1022,17 @@ TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line 
 		CHECK_FALSE(h.coord.load_state(err));
 		CHECK(err.find(":2: expected 'revoked forever|UNIX-SECONDS USER'") != std::string::npos);
 	}
-	write("roamcoord-state 1\nwithdrawn 02:00:00:00:01:00 1 alice\nrevoked 1 bob\n"); // both lapsed long ago
+	// Cut short, empty, miscounted, or with a record after the end: refused.
+	for (auto [text, why] : {std::pair{"roamcoord-state 1\nrevoked forever alice\n", ":3: cut short: no 'end RECORDS' line"},
+				 std::pair{"", ":1: cut short: no 'end RECORDS' line (the file is empty)"},
+				 std::pair{"roamcoord-state 1\nrevoked forever alice\nend 2\n", "counts 2 record(s), the file holds 1"},
+				 std::pair{"roamcoord-state 1\nend 0\nrevoked forever alice\n", ":3: a record after the 'end' line"}}) {
+		write(text);
+		Harness h(o);
+		CHECK_FALSE(h.coord.load_state(err));
+		CHECK(err.find(why) != std::string::npos);
+	}
+	write("roamcoord-state 1\nwithdrawn 02:00:00:00:01:00 1 alice\nrevoked 1 bob\nend 2\n"); // both lapsed long ago
 	{
 		Harness h(o);
 		CHECK(h.coord.load_state(err));
