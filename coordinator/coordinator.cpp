@@ -231,7 +231,28 @@ void Coordinator::on_hello(Session &s, const Message &m)
 			return;
 		}
 		if (auto old = agents_.find(name); old != agents_.end() && old->second != s.conn.get()) {
-			log_warn("agent ", name, " reconnected; dropping its older session");
+			// Two agents presenting one name (a cloned AP, roamd started
+			// twice): the one whose session is alive keeps it, rather than
+			// the two replacing each other, each time forgetting the other's
+			// records. Alive: it sends keepalives and has not been silent for
+			// dead_after (it is not failed); a session left half-open by a
+			// reboot or a cut is replaced once it has been silent that long.
+			auto was_it = sessions_.find(old->second);
+			const Session *was = was_it == sessions_.end() ? nullptr : &was_it->second;
+			auto silent = was ? loop_.now() - was->heard : Clock::duration::max();
+			bool alive = was && was->keepalive && silent <= opts_.dead_after;
+			bool other = was && (was->addr != *m.agent_addr || instances_[name] != *m.instance);
+			if (alive && other) {
+				count("refused_duplicate_agent");
+				log_warn("agent ", name, " from ", m.agent_addr->str(), " (instance ", *m.instance,
+					 ") refused: an agent of that name is connected from ", was->addr.str(), " (instance ",
+					 instances_[name], ") and alive; two APs share a certificate, or roamd runs twice");
+				s.conn->fail(Status::conflict, "agent '" + name + "' is already connected from " +
+								  was->addr.str() + " (another AP with this certificate?)");
+				return;
+			}
+			log_warn("agent ", name, " reconnected; dropping its older session (silent for ",
+				 was ? std::chrono::duration_cast<Millis>(silent).count() : 0, " ms)");
 			old->second->close("replaced by a newer session of the same agent");
 		}
 		auto inst = instances_.find(name);

@@ -48,5 +48,22 @@ wait_for 100 is_connected ap1 && wait_for 100 is_connected ap2 || fail "the agen
 [ "$(failed_count)" = 1 ] || fail "the coordinator, back from its own stall, declared agents failed (agents_failed $(failed_count))"
 lab roam client1 ap1 >/dev/null
 flowing 5001 50000 "after a roam back to the HAM"
+
+# Two agents presenting one name: a second roamd with ap1's certificate and
+# address (started in the coordinator's node, as if roamd ran twice on ap1)
+# is refused while ap1 is alive; ap1 keeps its session and its records.
+sed "s|^control_socket = .*|control_socket = $WORK/dup.sock|" "$ROAMLAB_DIR/ap1.conf" >"$WORK/dup.conf"
+start_in coordinator dup "$ROAMNAT_BIN/roamd" --config "$WORK/dup.conf"
+wait_for 50 grep -q "coordinator refused this agent: agent 'ap1' is already connected from 10.201.0.101" "$WORK/dup.log" ||
+	fail "a second agent named ap1 was not refused: $(tail -3 "$WORK/dup.log")"
+grep -q "agent ap1 from 10.201.0.101 (instance [0-9]*) refused: an agent of that name is connected" \
+	"$ROAMLAB_DIR/logs/coordinator.log" || fail "the coordinator did not log why it refused the second ap1"
+flowing 5001 50000 "while a second ap1 was refused"
+stop_in dup
+is_connected ap1 || fail "ap1 lost its session to a second agent of its name"
+[ "$(coord_counter agent_restarts)" = "" ] || [ "$(coord_counter agent_restarts)" = 0 ] ||
+	fail "a second agent named ap1 made the coordinator forget ap1's records"
+[ "$(coord_counter refused_duplicate_agent)" -ge 1 ] || fail "refused_duplicate_agent was not counted"
+ok "a second roamd presenting ap1's name was refused ($(coord_counter refused_duplicate_agent) attempt(s)); ap1 kept its session and records"
 finish_transfer 5001
 ok "the agents gave up the stopped coordinator and reconnected; it failed nobody for its own stall; $TRANSFERRED bytes intact throughout"

@@ -905,6 +905,55 @@ uint64_t coordinator_counter(Harness &h, const std::string &name)
 }
 } // namespace
 
+TEST_CASE("two agents presenting one name: the live one keeps its session and records, the other is refused")
+{
+	CoordinatorOptions o;
+	o.keepalive = Millis(100);
+	o.dead_after = Millis(400);
+	Harness h(o);
+	auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive);
+	REQUIRE(h.ask(*ap1, fam_request("10.201.0.101:40000", true)).status == Status::became_ham);
+	auto hello_as_ap1 = [&](const char *addr, uint64_t instance) {
+		auto p = h.connect("ap1");
+		Message m;
+		m.type = MsgType::hello;
+		m.role = Role::agent;
+		m.agent_addr = Ipv4::parse(addr);
+		m.instance = instance;
+		m.flags = kFlagKeepalive;
+		m.request_id = 1;
+		p->conn->send(m);
+		h.run_until([&] { return p->closed || last_of(*p, MsgType::hello_ack); });
+		return p;
+	};
+	Message ka;
+	ka.type = MsgType::keepalive;
+	ap1->conn->send(ka);
+	// A clone from another address, and a second roamd on ap1 itself.
+	for (auto [addr, instance] : {std::pair{"10.201.0.109", uint64_t(7)}, std::pair{"10.201.0.101", uint64_t(8)}}) {
+		auto clone = hello_as_ap1(addr, instance);
+		CHECK(clone->closed);
+		REQUIRE(last_of(*clone, MsgType::error));
+		CHECK(last_of(*clone, MsgType::error)->status == Status::conflict);
+		CHECK_FALSE(ap1->closed);
+		CHECK(h.coord.table().size() == 1); // its records were not forgotten
+	}
+	CHECK(coordinator_counter(h, "refused_duplicate_agent") == 2);
+	// ap1 itself reconnecting (same address and instance) replaces its session.
+	auto again = hello_as_ap1("10.201.0.101", 1);
+	CHECK(last_of(*again, MsgType::hello_ack));
+	CHECK(h.run_until([&] { return ap1->closed; }));
+	CHECK(h.coord.table().size() == 1);
+	// Once the live one has been silent for dead_after (a reboot left it
+	// half-open), a new instance replaces it.
+	auto start = h.loop.now();
+	while (h.loop.now() - start < Millis(500))
+		h.loop.run_once(Millis(10));
+	auto rebooted = hello_as_ap1("10.201.0.101", 2);
+	CHECK(last_of(*rebooted, MsgType::hello_ack));
+	CHECK_FALSE(rebooted->closed);
+}
+
 TEST_CASE("hard state: agents, revoked users and withdrawn keys survive a restart of the coordinator")
 {
 	std::string dir = temp_dir();
