@@ -60,6 +60,11 @@ mount -t overlay overlay -o lowerdir=/mnt/host,upperdir=/mnt/upper/u,workdir=/mn
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /mnt/root/mnt
 for d in proc sys dev; do mount --move /$d /mnt/root/$d; done
 mount -t tmpfs tmpfs /mnt/root/run
+# The labs write /etc/netns here; the host's own labs (tests run there at
+# the same time) create and remove it in the overlay's lower layer, which
+# overlayfs does not follow: the guest gets a directory of its own.
+mkdir -p /mnt/root/etc/netns 2>/dev/null
+mount -t tmpfs tmpfs /mnt/root/etc/netns
 echo /sbin/modprobe > /mnt/root/proc/sys/kernel/modprobe
 echo "guest: running the test script"
 chroot /mnt/root /bin/sh -c '. /mnt/guest.env
