@@ -7,6 +7,11 @@ pass=0 fail=0 skip=0 failed=""
 # ROUNDS=N runs the selection N times over (chasing a rare failure).
 for t in $(for _ in $(seq "${ROUNDS:-1}"); do echo t_*.sh; done); do
 	[ -n "${ONLY:-}" ] && [[ $t != *$ONLY* ]] && continue
+	if [[ " ${SKIP_SCENARIOS:-} " == *" ${t%.sh} "* ]]; then
+		skip=$((skip + 1))
+		echo "SKIP $t (SKIP_SCENARIOS)"
+		continue
+	fi
 	start=$(date +%s)
 	echo "== $t"
 	rc=0
