@@ -1269,10 +1269,6 @@ bool NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req, std::vec
 	int err = 0;
 	for (int attempt = 0; attempt < 5; ++attempt) {
 		out.clear();
-		// What an earlier failed dump left unread would fail this one's
-		// sequence check.
-		while (recv(mnl_socket_get_fd(nl_.get()), rx.data(), rx.size(), MSG_DONTWAIT) > 0) {
-		}
 		std::vector<uint8_t> copy(req);
 		auto *nlh = reinterpret_cast<nlmsghdr *>(copy.data());
 		nlh->nlmsg_type = uint16_t((NFNL_SUBSYS_NFTABLES << 8) | type);
@@ -1296,6 +1292,10 @@ bool NftDataPlane::dump(uint16_t type, const std::vector<uint8_t> &req, std::vec
 		if (err == ENOENT) {
 			out.clear();
 			return true;
+		}
+		// What this dump left unread would fail the next one's sequence
+		// check; a successful dump leaves nothing, so only here.
+		while (recv(mnl_socket_get_fd(nl_.get()), rx.data(), rx.size(), MSG_DONTWAIT) > 0) {
 		}
 		if (err != EINTR)
 			break;
