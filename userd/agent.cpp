@@ -30,7 +30,8 @@ std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) cons
 
 Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
 	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
-	  ports_(opts_.dp.port_min, opts_.dp.port_max, opts_.port_quarantine, std::random_device()()),
+	  endpoints_(opts_.address, opts_.masquerade_addresses, {opts_.dp.port_min, opts_.dp.port_max},
+		     opts_.port_quarantine, std::random_device()()),
 	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
 		counters_),
 	  policy_holds_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
@@ -269,14 +270,13 @@ void Agent::on_tcp_end(const FlowKey &tuple, bool rst)
 // coordinator learns of the connection asynchronously.
 void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 {
-	auto port = ports_.allocate(loop_.now());
-	if (!port) {
+	auto masq = endpoints_.masquerade(loop_.now());
+	if (!masq) {
 		setup_failed(flow, "ports_exhausted", "no free masquerade port");
 		return;
 	}
-	Endpoint masq{opts_.address, *port};
-	add_ham(flow, masq, masq);
-	add_fam(FamRec{flow, masq, masq, opts_.name, false, ifindex, loop_.now()});
+	add_ham(flow, *masq, *masq);
+	add_fam(FamRec{flow, *masq, *masq, opts_.name, false, ifindex, loop_.now()});
 	setups_.erase(flow);
 	if (!commit("anchoring a new connection")) {
 		held_.release(Way::outbound, flow, Verdict::drop, "data plane refused the entries");
@@ -285,7 +285,7 @@ void Agent::anchor_here(const FlowKey &flow, uint32_t ifindex)
 	}
 	count("connections_anchored");
 	held_.release(Way::outbound, flow, Verdict::repeat, "");
-	log_debug("HAM of ", flow.str(), " as ", masq.str());
+	log_debug("HAM of ", flow.str(), " as ", masq->str());
 	register_ham(*hams_.find(flow), false);
 }
 
@@ -298,12 +298,14 @@ void Agent::ask_to_join(const FlowKey &flow, uint32_t ifindex, bool may_anchor)
 	if (fam_is_masq) {
 		fam = anchored->masq; // a HAM that is also the FAM uses one endpoint
 	} else {
-		auto port = ports_.allocate(loop_.now());
-		if (!port) {
+		// Fig. 11: if the coordinator makes this AP the HAM, the FAM
+		// endpoint becomes the masquerade endpoint, so it must be movable.
+		auto e = may_anchor ? endpoints_.masquerade(loop_.now()) : endpoints_.fam(loop_.now());
+		if (!e) {
 			setup_failed(flow, "ports_exhausted", "no free FAM port");
 			return;
 		}
-		fam = {opts_.address, *port};
+		fam = *e;
 	}
 	coord_.fam_request(flow, fam, may_anchor, false, [this, flow, ifindex, fam, fam_is_masq](const Message *r) {
 		on_fam_reply(flow, ifindex, fam, fam_is_masq, r);
@@ -327,7 +329,7 @@ void Agent::on_fam_reply(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bo
 		return;
 	}
 	if (!fam_is_masq)
-		ports_.release(fam.port, loop_.now());
+		endpoints_.release(fam, loop_.now());
 	if (!r) {
 		setup_failed(flow, "coordinator_unanswered",
 			     coord_.up() ? "coordinator did not answer in time" : "coordinator unreachable");
@@ -356,7 +358,7 @@ void Agent::joined(const FlowKey &flow, uint32_t ifindex, Endpoint fam, bool fam
 	Endpoint masq = became_ham ? fam : r.masq.value_or(Endpoint{});
 	if (masq.is_nil() || ham.empty()) {
 		if (!fam_is_masq)
-			ports_.release(fam.port, loop_.now());
+			endpoints_.release(fam, loop_.now());
 		held_.release(Way::outbound, flow, Verdict::drop, "coordinator reply lacked the masquerade endpoint");
 		return;
 	}
@@ -404,13 +406,13 @@ void Agent::on_ham_designate(const Message &m)
 		register_ham(*rec, false);
 		return;
 	}
-	auto port = ports_.allocate(loop_.now());
-	if (!port) {
+	auto masq = endpoints_.masquerade(loop_.now());
+	if (!masq) {
 		count("ports_exhausted");
 		log_warn("designated HAM for ", flow.str(), " but no masquerade port is free");
 		return;
 	}
-	add_ham(flow, {opts_.address, *port}, std::nullopt);
+	add_ham(flow, *masq, std::nullopt);
 	if (!commit("anchoring a designated connection")) {
 		drop_ham(flow);
 		return;
@@ -448,8 +450,8 @@ void Agent::drop_fam(const FlowKey &flow)
 		return;
 	const HamRec *ham = hams_.find(flow);
 	bool shared = ham && ham->masq == rec->fam; // Fig. 11: one endpoint for both roles
-	if (!shared && rec->fam.addr == opts_.address)
-		ports_.release(rec->fam.port, loop_.now());
+	if (!shared)
+		endpoints_.release(rec->fam, loop_.now());
 }
 
 // Fig. 12 1250: the HAM forwards to the newest FAM; packets held for it go.
@@ -465,7 +467,7 @@ void Agent::update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> f
 void Agent::drop_ham(const FlowKey &flow)
 {
 	if (auto rec = hams_.remove(flow))
-		ports_.release(rec->masq.port, loop_.now());
+		endpoints_.release(rec->masq, loop_.now());
 }
 
 bool Agent::commit(const char *what)
@@ -957,10 +959,9 @@ size_t Agent::adopt_fams(const Leftover &left)
 		// Outbound via the HAM: the new source is the FAM endpoint, the new
 		// destination the masquerade.
 		Endpoint masq = r.new_dst.value_or(r.new_src);
-		bool anchored_here = masq.addr == opts_.address;
+		bool anchored_here = endpoints_.is_masquerade(masq.addr);
 		FamRec rec{r.flow, masq, f->second, anchored_here ? opts_.name : "", bool(r.new_dst), r.ifindex, now};
-		if (rec.fam.addr == opts_.address)
-			ports_.claim(rec.fam.port);
+		endpoints_.claim(rec.fam);
 		if (anchored_here) { // Fig. 11: this AP is FAM and HAM; FAM_IN serves both
 			HamRec ham;
 			ham.flow = r.flow;
@@ -969,7 +970,7 @@ size_t Agent::adopt_fams(const Leftover &left)
 			ham.installed = HamRec::Installed::local;
 			ham.installed_fam = rec.fam;
 			ham.since = now;
-			ports_.claim(ham.masq.port);
+			endpoints_.claim(ham.masq); // taken already when it is the FAM endpoint
 			hams_.adopt(std::move(ham));
 		}
 		fam_of.erase(f);
@@ -1004,7 +1005,7 @@ size_t Agent::adopt_hams(const Leftover &left)
 			ham.fams = {{"", *r.fam}}; // the FAM's name comes with the next update
 			ham.installed_fam = *r.fam;
 		}
-		ports_.claim(ham.masq.port);
+		endpoints_.claim(ham.masq);
 		hams_.adopt(std::move(ham));
 	}
 	for (const auto &r : left.ham_rev) {
@@ -1033,8 +1034,8 @@ bool Agent::dump(proto::DumpWhat what, Message &r)
 	case proto::DumpWhat::counters:
 		r.counters.push_back({"fam_records", fams_.size()});
 		r.counters.push_back({"ham_records", hams_.size()});
-		r.counters.push_back({"ports_in_use", ports_.in_use()});
-		r.counters.push_back({"ports_quarantined", ports_.quarantined()});
+		r.counters.push_back({"ports_in_use", endpoints_.in_use()});
+		r.counters.push_back({"ports_quarantined", endpoints_.quarantined()});
 		r.counters.push_back({"packets_held", held_.total()});
 		r.counters.push_back({"coordinator_up", coord_.up() ? 1u : 0u});
 		r.counters.push_back({"coordinator_timeouts", coord_.timeouts()});

@@ -18,7 +18,7 @@
 #include "ft_link.hpp"
 #include "hostapd_link.hpp"
 #include "link_monitor.hpp"
-#include "port_allocator.hpp"
+#include "endpoint_allocator.hpp"
 #include "stations.hpp"
 
 #include <map>
@@ -39,7 +39,10 @@ struct HamPolicy {
 
 struct AgentOptions {
 	std::string name;   // this agent's identity: its certificate's common name
-	Address address;       // masquerade and FAM address, routable from every AP
+	Address address;       // FAM address, routable from every AP
+	// Fig. 9 920: where connections anchored here are masqueraded; empty:
+	// on address. Kept apart from address so another host can take them over.
+	std::vector<Address> masquerade_addresses;
 	DataPlaneConfig dp;
 	HamPolicy ham_policy;
 	Millis port_quarantine{120000};
@@ -173,7 +176,7 @@ private:
 	DataPlane &dp_;
 	CoordinatorLink &coord_;
 	Counters counters_;
-	PortAllocator ports_;
+	EndpointAllocator endpoints_;
 	HeldPackets held_;
 	PolicyHolds policy_holds_;
 	LinkMonitor links_;

@@ -3,6 +3,7 @@
 #include "../common/daemon_cli.hpp"
 #include "roamd_config_keys.hpp"
 
+#include <algorithm>
 #include <net/if.h>
 #include <set>
 
@@ -35,6 +36,20 @@ bool load_agent_config(const ConfigFile &cfg, AgentConfig &c, std::string &error
 	if (!addr || addr->is_unspecified())
 		return bad("address = '" + get("address") + "' is not an IPv4 address");
 	o.address = *addr;
+	auto masq = split_words(get("masquerade_addresses"));
+	if (masq.size() > 16)
+		return bad("masquerade_addresses lists " + std::to_string(masq.size()) + " addresses; at most 16");
+	for (const auto &m : masq) {
+		auto a = Address::parse(m);
+		if (!a || a->is_unspecified())
+			return bad("masquerade address '" + m + "' is not an IPv4 address");
+		if (*a == o.address)
+			return bad("masquerade address " + m + " is this AP's own address: it could not move to another host");
+		if (std::find(o.masquerade_addresses.begin(), o.masquerade_addresses.end(), *a) !=
+		    o.masquerade_addresses.end())
+			return bad("masquerade address " + m + " is listed twice");
+		o.masquerade_addresses.push_back(*a);
+	}
 	o.dp.client_interfaces = split_words(get("client_interfaces"));
 	if (o.dp.client_interfaces.empty())
 		return bad("client_interfaces is empty");

@@ -8,6 +8,7 @@
 #include "coordinator_session.hpp"
 #include "kmod_dataplane.hpp"
 #include "local_ports.hpp"
+#include "masquerade_addresses.hpp"
 #include "nft_dataplane.hpp"
 #include "roamd_config_keys.hpp"
 
@@ -130,6 +131,8 @@ int main(int argc, char **argv)
 		log_warn("net.ipv4.ip_forward is off: this AP will not forward its clients' packets");
 	if (opts.dp.outbound == OutboundMode::via_ham)
 		write_sysctl("/proc/sys/net/ipv4/conf/all/accept_local", "1");
+	if (!place_masquerade_addresses(opts.address, opts.masquerade_addresses, err))
+		return fail(err);
 
 	EventLoop loop;
 	std::unique_ptr<DataPlane> dp_owner;
@@ -169,7 +172,11 @@ int main(int argc, char **argv)
 				agent.link_exists(if_nametoindex(e->d_name), e->d_name, true);
 		closedir(d);
 	}
-	log_info("agent ", opts.name, " at ", opts.address.str(), ", data plane ", dp.name(), ", clients on ",
+	std::string masq;
+	for (Address a : opts.masquerade_addresses)
+		masq += (masq.empty() ? "" : " ") + a.str();
+	log_info("agent ", opts.name, " at ", opts.address.str(), ", masquerading on ",
+		 masq.empty() ? opts.address.str() : masq, ", data plane ", dp.name(), ", clients on ",
 		 config_value(*cfg, kRoamdConfigKeys, "client_interfaces"), ", outbound ",
 		 config_value(*cfg, kRoamdConfigKeys, "outbound"), ", HAM policy ",
 		 config_value(*cfg, kRoamdConfigKeys, "ham_policy"));

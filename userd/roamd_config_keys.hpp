@@ -10,7 +10,10 @@ inline constexpr ConfigKey kRoamdConfigKeys[] = {
 	{"ca", nullptr, "CA certificate (PEM) that signs the coordinator"},
 	{"cert", nullptr, "this agent's certificate; its CN is the agent's name"},
 	{"key", nullptr, "this agent's private key"},
-	{"address", nullptr, "backbone IPv4 address: masquerade and FAM address"},
+	{"address", nullptr, "backbone IPv4 address: FAM address, and masquerade address without masquerade_addresses"},
+	{"masquerade_addresses", "",
+	 "IPv4 addresses (up to 16) the connections anchored here are masqueraded on, kept apart from address so "
+	 "another host can take them over; roamd adds each as a /32 to address's interface; empty: address"},
 	{"client_interfaces", nullptr, "client-facing interfaces; 'wlan*' matches a prefix"},
 	{"port_range", "40000-59999", "masquerade and FAM ports, reserved from local use"},
 	{"port_quarantine", "120", "seconds a released port waits before reuse"},

@@ -3,9 +3,10 @@
 # established traffic keeps flowing (the data planes hold their entries),
 # its hard state (agents and their instances) comes back from its
 # state_file, agents reconnect and replay their records, and a roam after
-# the restart still works.
+# the restart still works. The APs masquerade on addresses of their own
+# (masquerade_addresses), which stay on their links across a restart.
 . "$(dirname "$0")/lib.sh"
-lab up --aps 2 --clients 1 >/dev/null
+lab up --aps 2 --clients 1 --movable >/dev/null
 start_transfer up 5001 600k
 flowing 5001 100000 "before the coordinator restart"
 before=$(lab ctl connections --json | json_get 'd[0]["masquerade"] + " " + d[0]["ham"]')
@@ -16,6 +17,7 @@ wait_for 50 grep -q "state from $ROAMLAB_DIR/coordinator.state: 2 agent(s)" "$RO
 wait_for 50 sh -c "[ \"\$('$ROOT/lab/roamlab' ctl connections --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')\" = 1 ]" ||
 	fail "the restarted coordinator did not get the connection back: $(lab ctl connections 2>&1)"
 after=$(lab ctl connections --json | json_get 'd[0]["masquerade"] + " " + d[0]["ham"]')
+[[ $before == 10.201.0.201:*" ap1" ]] || fail "connection not masqueraded on ap1's masquerade address: $before"
 [ "$before" = "$after" ] || fail "record changed across the restart: $before -> $after"
 ok "agents replayed their records: $after"
 flowing 5001 100000 "after the coordinator restart"
@@ -53,6 +55,8 @@ at_least ap2 adopted_fam 2 || fail "the restarted ap2 did not adopt the connecti
 [ "$(coord_counter agent_restarts)" = "" ] || [ "$(coord_counter agent_restarts)" = 0 ] ||
 	fail "the coordinator forgot ap2's records (agent_restarts $(coord_counter agent_restarts))"
 flowing 5003 100000 "after ap2's roamd came back"
+grep -q "masquerade address 10.201.0.202 is already on eth0" "$ROAMLAB_DIR/logs/ap2.log" ||
+	fail "the restarted ap2 did not find its masquerade address where its previous run left it"
 if [ "$ROAMLAB_BACKEND" = kmod ]; then
 	! lab exec ap2 -- nft list table ip roamnat >/dev/null 2>&1 || fail "roamd on roamnat.ko left an nftables table ip roamnat"
 	grep -q "removed the nftables table ip roamnat a previous roamd on the nftables back end left" "$ROAMLAB_DIR/logs/ap2.log" ||

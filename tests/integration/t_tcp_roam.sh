@@ -2,9 +2,11 @@
 # A TCP transfer survives three roams (ap1 -> ap2 -> ap3 -> ap1): every byte
 # intact, no reset, no checksum error, one constant source address:port at
 # the server (the HAM's), and no triangle: after a roam, outbound packets
-# leave from the new AP while only inbound packets pass the HAM.
+# leave from the new AP while only inbound packets pass the HAM. The APs
+# masquerade on addresses of their own (masquerade_addresses), not on their
+# backbone addresses.
 . "$(dirname "$0")/lib.sh"
-lab up --aps 3 --clients 1 >/dev/null
+lab up --aps 3 --clients 1 --movable >/dev/null
 start_capture server1 "$WORK/server.pcap" "tcp port 5001"
 csum_srv=$(csum_errors server1 Tcp)
 csum_cli=$(csum_errors client1 Tcp)
@@ -14,6 +16,9 @@ flowing 5001 200000 "before the first roam"
 masq=$(lab ctl connections --json | json_get 'd[0]["masquerade"]')
 ham=$(lab ctl connections --json | json_get 'd[0]["ham"]')
 [ "$ham" = ap1 ] || fail "connection anchored at $ham, not ap1"
+[ "${masq%:*}" = 10.201.0.201 ] || fail "connection masqueraded as $masq, not on ap1's masquerade address 10.201.0.201"
+lab exec ap1 -- ip -4 -o addr show dev eth0 | grep -q ' 10.201.0.201/32 ' ||
+	fail "roamd did not put its masquerade address on ap1's backbone link: $(lab exec ap1 -- ip -4 -o addr show dev eth0)"
 ok "connection anchored at ap1 as $masq"
 
 lab roam client1 ap2 >/dev/null

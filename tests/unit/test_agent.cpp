@@ -70,7 +70,7 @@ struct Lab {
 	// client_here: the client has arrived already (its ARP on the link), so
 	// its first packet asks nothing more than its flowchart does.
 	explicit Lab(HamPolicy policy = {}, bool client_here = true, uint32_t udp_idle_s = 60,
-		     Filtering filtering = Filtering::off)
+		     Filtering filtering = Filtering::off, std::vector<Address> masquerade = {})
 	{
 		set_log_level(LogLevel::error);
 		AgentOptions o;
@@ -82,6 +82,7 @@ struct Lab {
 		o.dp.udp_idle_s = udp_idle_s;
 		o.dp.filtering = filtering;
 		o.dhcp_snooping = false; // a packet socket needs root; the agent's half is tested below
+		o.masquerade_addresses = std::move(masquerade);
 		agent = std::make_unique<Agent>(loop, o, dp, coord);
 		std::string err;
 		REQUIRE(agent->start(err));
@@ -610,6 +611,41 @@ TEST_CASE("adoption after a restart: records rebuilt from the data plane, replay
 	// raced (its entry exists), not unknown.
 	uint32_t id = lab.miss(Direction::inbound, L4::udp, kServer, masq2);
 	CHECK(lab.verdicts() == std::vector<std::pair<uint32_t, Verdict>>{{id, Verdict::repeat}});
+}
+
+TEST_CASE("masquerade addresses: connections anchored here take turns on them; FAM-only endpoints stay on the AP's own")
+{
+	const Address m1 = ep("10.201.0.201:0").addr, m2 = ep("10.201.0.202:0").addr;
+	Lab lab({}, true, 60, Filtering::off, {m1, m2});
+	auto client = [](uint16_t port) { return Endpoint{kClient.addr, port}; };
+
+	lab.miss(Direction::outbound, L4::tcp, client(5001), kServer, kSyn); // Fig. 9
+	lab.miss(Direction::outbound, L4::tcp, client(5002), kServer, kSyn);
+	lab.miss(Direction::outbound, L4::udp, client(5003), kServer);      // Fig. 11: may become its HAM
+	lab.miss(Direction::outbound, L4::tcp, client(5004), kServer, kAck); // Fig. 10: a FAM only
+	REQUIRE(lab.coord.asked.size() == 4);
+	CHECK(lab.coord.asked[0].msg.masq->addr == m1);
+	CHECK(lab.coord.asked[0].msg.fam == lab.coord.asked[0].msg.masq);
+	CHECK(lab.coord.asked[1].msg.masq->addr == m2);
+	CHECK(lab.coord.asked[2].msg.has_flag(proto::kFlagCombined));
+	CHECK(lab.coord.asked[2].msg.fam->addr == m1);
+	CHECK_FALSE(lab.coord.asked[3].msg.has_flag(proto::kFlagCombined));
+	CHECK(lab.coord.asked[3].msg.fam->addr == kSelf);
+
+	SECTION("a restarted agent knows a record on a masquerade address for its own")
+	{
+		Lab again({}, true, 60, Filtering::off, {m1, m2});
+		const FlowKey here{L4::tcp, kClient, kServer};
+		const Endpoint masq{m2, 40010};
+		Leftover left;
+		left.fam_out = {{here, masq, std::nullopt, kIfindex}};
+		left.fam_in = {{L4::tcp, kServer, masq, kClient}};
+		again.agent->adopt(left);
+		again.coord.new_session();
+		REQUIRE(again.coord.count(MsgType::ham_register) == 1);
+		CHECK(again.coord.last().masq == masq);
+		CHECK(again.agent->counter("adopted_ham") == 1);
+	}
 }
 
 TEST_CASE("client interfaces reach the data plane once per appearance, other interfaces never")

@@ -111,6 +111,30 @@ TEST_CASE("roamd: a minimal file gets the declared defaults")
 	CHECK(c.log_level == LogLevel::info);
 	CHECK(c.coordinator.str() == "10.0.0.2:7447");
 	CHECK(c.opts.dp.client_interfaces == std::vector<std::string>{"wlan*"});
+	CHECK(c.opts.masquerade_addresses.empty());
+}
+
+TEST_CASE("roamd: masquerade addresses are distinct IPv4 addresses other than the AP's own")
+{
+	AgentConfig c;
+	std::string err;
+	REQUIRE(load_agent_config(*file(std::string(kMinimal) + "masquerade_addresses = 10.0.0.201 10.0.0.202\n"), c, err));
+	CHECK(c.opts.masquerade_addresses == std::vector<Address>{*Address::parse("10.0.0.201"), *Address::parse("10.0.0.202")});
+	auto refused = [](const std::string &value) {
+		AgentConfig c;
+		std::string err;
+		CHECK_FALSE(load_agent_config(*file(std::string(kMinimal) + "masquerade_addresses = " + value + "\n"), c, err));
+		return err;
+	};
+	CHECK(refused("10.0.0.201 here") == "roamd.conf: masquerade address 'here' is not an IPv4 address");
+	CHECK(refused("0.0.0.0") == "roamd.conf: masquerade address '0.0.0.0' is not an IPv4 address");
+	CHECK(refused("10.0.0.101") ==
+	      "roamd.conf: masquerade address 10.0.0.101 is this AP's own address: it could not move to another host");
+	CHECK(refused("10.0.0.201 10.0.0.201") == "roamd.conf: masquerade address 10.0.0.201 is listed twice");
+	std::string many;
+	for (int i = 1; i <= 17; ++i)
+		many += "10.0.1." + std::to_string(i) + " ";
+	CHECK(refused(many) == "roamd.conf: masquerade_addresses lists 17 addresses; at most 16");
 }
 
 TEST_CASE("roamd: every refusal names the file, the key and what was wrong")

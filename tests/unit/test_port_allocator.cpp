@@ -1,3 +1,4 @@
+#include "../../userd/endpoint_allocator.hpp"
 #include "../../userd/port_allocator.hpp"
 
 #include <catch2/catch.hpp>
@@ -60,4 +61,49 @@ TEST_CASE("allocation moves round-robin through the range")
 	a.release(*first, now);
 	auto second = a.allocate(now + Millis(1));
 	CHECK(*second != *first); // not the port just released
+}
+
+TEST_CASE("endpoints: masquerade addresses take turns, FAM endpoints use the AP's own, each address has its own ports")
+{
+	const Address own = *Address::parse("10.201.0.101"), m1 = *Address::parse("10.201.0.201"),
+		      m2 = *Address::parse("10.201.0.202"), other = *Address::parse("10.201.0.102");
+	EndpointAllocator e(own, {m1, m2}, {40000, 40001}, Millis(1000), 0);
+	auto now = Clock::now();
+	auto a = e.masquerade(now), b = e.masquerade(now), c = e.masquerade(now);
+	REQUIRE((a && b && c));
+	CHECK(a->addr == m1);
+	CHECK(b->addr == m2);
+	CHECK(c->addr == m1);
+	CHECK(c->port != a->port);
+	auto d = e.masquerade(now); // m1 is full: m2 serves
+	REQUIRE(d);
+	CHECK(d->addr == m2);
+	CHECK_FALSE(e.masquerade(now));
+	auto f = e.fam(now);
+	REQUIRE(f);
+	CHECK(f->addr == own); // the AP's own ports are not the masquerade addresses'
+	CHECK(e.in_use() == 5);
+	CHECK(e.is_masquerade(m2));
+	CHECK_FALSE(e.is_masquerade(own));
+
+	e.release(Endpoint{other, a->port}, now); // another AP's endpoint: not ours to free
+	CHECK(e.in_use() == 5);
+	e.release(*a, now);
+	CHECK(e.in_use() == 4);
+	CHECK(e.quarantined() == 1);
+	CHECK_FALSE(e.claim(*b));
+	CHECK_FALSE(e.claim(Endpoint{other, 40000}));
+}
+
+TEST_CASE("endpoints: without masquerade addresses, connections are anchored on the AP's own address")
+{
+	const Address own = *Address::parse("10.201.0.101");
+	EndpointAllocator e(own, {}, {40000, 40009}, Millis(1000), 3);
+	auto now = Clock::now();
+	auto m = e.masquerade(now), f = e.fam(now);
+	REQUIRE((m && f));
+	CHECK(m->addr == own);
+	CHECK(f->addr == own);
+	CHECK(m->port != f->port); // one address, one set of ports
+	CHECK(e.is_masquerade(own));
 }
