@@ -103,6 +103,7 @@ const AttrSpec kAttrs[] = {
 	{Attr::ft_key, "ft_key", &Message::ft_key},
 	{Attr::keepalive_ms, "keepalive_ms", &Message::keepalive_ms},
 	{Attr::dead_after_ms, "dead_after_ms", &Message::dead_after_ms},
+	{Attr::masq_addr, "masq_addr", std::nullopt},
 };
 static_assert(std::size(kAttrs) == kMaxAttr);
 
@@ -128,6 +129,11 @@ std::string arrived_more(const Message &m)
 	return !m.client_addr && !m.mac ? "client_addr or mac" : "";
 }
 
+std::string takeover_more(const Message &m)
+{
+	return m.masq_addrs.size() != 1 ? "exactly one masq_addr" : "";
+}
+
 using A = Attr;
 constexpr AttrSet kFlow = attrs({A::proto, A::client, A::server});
 constexpr AttrSet kStatus = attrs({A::status});
@@ -135,9 +141,10 @@ constexpr AttrSet kText = attrs({A::text});
 constexpr AttrSet kAuthz = attrs({A::filter_id, A::rule, A::session_timeout, A::vlan, A::radius_class});
 
 const MessageSpec kMessages[] = {
-	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance, A::flags}), {}, false, hello_more},
-	{MsgType::hello_ack, "hello_ack", kStatus, attrs({A::flags, A::text, A::keepalive_ms, A::dead_after_ms}),
-	 MsgType::hello},
+	{MsgType::hello, "hello", attrs({A::role}), attrs({A::agent_addr, A::instance, A::flags, A::masq_addr}), {}, false,
+	 hello_more},
+	{MsgType::hello_ack, "hello_ack", kStatus,
+	 attrs({A::flags, A::text, A::keepalive_ms, A::dead_after_ms, A::masq_addr}), MsgType::hello},
 	{MsgType::fam_request, "fam_request", kFlow | attrs({A::fam}), attrs({A::flags}), {}},
 	{MsgType::fam_reply, "fam_reply", kStatus, attrs({A::masq, A::ham_agent, A::generation, A::text}),
 	 MsgType::fam_request},
@@ -181,6 +188,9 @@ const MessageSpec kMessages[] = {
 	 MsgType::ft_config_request},
 	{MsgType::keepalive, "keepalive", 0, 0, {}},
 	{MsgType::keepalive_ack, "keepalive_ack", kStatus, 0, MsgType::keepalive},
+	{MsgType::ham_takeover, "ham_takeover", attrs({A::generation, A::agent_id}),
+	 attrs({A::masq_addr, A::conn_record, A::flags}), {}, false, takeover_more},
+	{MsgType::ham_takeover_ack, "ham_takeover_ack", kStatus, kText | attrs({A::count}), MsgType::ham_takeover},
 };
 
 const char *const kStatusNames[] = {
@@ -660,6 +670,8 @@ WireBytes encode(const Message &m)
 	}
 	for (const auto &r : m.rules)
 		w.attr(A::rule, r.str());
+	for (Address a : m.masq_addrs)
+		w.attr(A::masq_addr, a);
 	for (const auto &f : m.fams)
 		put_fam(w, f);
 	for (const auto &c : m.conns)
@@ -736,6 +748,13 @@ std::optional<Message> decode(std::span<const uint8_t> body, DecodeError &err)
 			return get_record(m, t, v, err);
 		if (t == uint16_t(A::rule))
 			return get_rule(m, t, v, err);
+		if (t == uint16_t(A::masq_addr)) {
+			if (m.masq_addrs.size() >= kMaxMasqAddrs) {
+				err.what = "more than " + std::to_string(kMaxMasqAddrs) + " masq_addr";
+				return false;
+			}
+			return read(v, t, m.masq_addrs.emplace_back(), err);
+		}
 		const AttrSpec *spec = attr_spec(t);
 		if (!spec || !spec->field)
 			return true; // unknown attributes are skipped so that newer peers can add fields

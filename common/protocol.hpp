@@ -63,6 +63,8 @@ enum class MsgType : uint8_t {
 	ft_config_reply = 35,
 	keepalive = 36,      // agent -> coordinator, every keepalive_ms once hello_ack named it: liveness
 	keepalive_ack = 37,
+	ham_takeover = 38,   // coordinator -> an agent: anchor a failed HAM's connections on its masquerade address
+	ham_takeover_ack = 39,
 };
 const char *msg_type_name(MsgType type);
 
@@ -138,8 +140,10 @@ enum class Attr : uint16_t {
 	ft_key = 38,          // the key holders' shared 256-bit key (TLS only)
 	keepalive_ms = 39,    // hello_ack: how often the agent sends keepalive
 	dead_after_ms = 40,   // hello_ack: silence after which either end gives the session up
+	masq_addr = 41,       // a masquerade address; repeatable
 };
-inline constexpr uint16_t kMaxAttr = 40;
+inline constexpr uint16_t kMaxAttr = 41;
+inline constexpr size_t kMaxMasqAddrs = 64;
 inline constexpr size_t kMinPmk = 32, kMaxPmk = 64;
 const char *attr_name(Attr a);
 
@@ -185,6 +189,7 @@ inline constexpr uint32_t kFlagUsers = 1u << 6;       // hello_ack: station_auth
 inline constexpr uint32_t kFlagKeys = 1u << 7;        // hello: this agent takes key_push
 inline constexpr uint32_t kFlagFtRelay = 1u << 8;     // hello: this agent relays 802.11r frames (ft_frame)
 inline constexpr uint32_t kFlagKeepalive = 1u << 9;   // hello: this agent sends keepalive when asked to
+inline constexpr uint32_t kFlagLeases = 1u << 10;     // hello_ack: masq_addr lists every masquerade address the agent holds
 
 using roamnat::ConnRecord;
 using roamnat::FamRecord;
@@ -279,6 +284,7 @@ struct Message {
 	std::optional<uint32_t> keepalive_ms;
 	std::optional<uint32_t> dead_after_ms;
 	std::vector<FilterRule> rules; // in order: the first that matches decides
+	std::vector<Address> masq_addrs;
 	std::vector<FamRecord> fams;
 	std::vector<ConnRecord> conns;
 	std::vector<AgentRecord> agents;

@@ -97,6 +97,23 @@ std::vector<FlowKey> ConnectionTable::flows_of_client(Address client) const
 	return out;
 }
 
+bool ConnectionTable::move_ham(const FlowKey &flow, const std::string &to, uint32_t generation)
+{
+	auto it = by_flow_.find(flow);
+	if (it == by_flow_.end())
+		return false;
+	ConnRecord &conn = it->second;
+	if (auto h = by_ham_.find(conn.ham_agent); h != by_ham_.end()) {
+		h->second.erase(flow);
+		if (h->second.empty())
+			by_ham_.erase(h);
+	}
+	conn.ham_agent = to;
+	conn.generation = generation;
+	by_ham_[to].insert(flow);
+	return true;
+}
+
 std::vector<FlowKey> ConnectionTable::flows_of_ham(const std::string &agent) const
 {
 	auto it = by_ham_.find(agent);

@@ -37,6 +37,9 @@ public:
 
 	std::optional<ConnRecord> remove(const FlowKey &flow);
 	std::vector<FlowKey> flows_of_ham(const std::string &agent) const;
+	// Failover: the connection is anchored at another HAM now, with the
+	// masquerade address's new generation. False when there is no such flow.
+	bool move_ham(const FlowKey &flow, const std::string &to, uint32_t generation);
 	std::vector<FlowKey> flows_of_client(Address client) const;
 	size_t size() const { return by_flow_.size(); }
 

@@ -99,6 +99,8 @@ void Coordinator::check_liveness()
 			 opts_.dead_after.count(), " ms); its session is closed, its records stay for its return");
 		conn->close("silent for " + std::to_string(silent.count()) + " ms");
 	}
+	if (!stalled)
+		check_failover();
 }
 
 void Coordinator::accept_ready()
@@ -145,6 +147,7 @@ void Coordinator::serve(std::unique_ptr<FramedConn> conn)
 			if (a != agents_.end() && a->second == &c) {
 				agents_.erase(a);
 				key_holders_.forget_agent(s.agent);
+				absent_since_[s.agent] = s.heard; // failover counts from its last word
 			}
 		}
 		std::erase_if(designations_, [&](const auto &d) { return d.second.requester == &c; });
@@ -209,6 +212,7 @@ void Coordinator::dispatch(Session &s, Message &&m)
 	case MsgType::ft_frame: on_ft_frame(s, m); return;
 	case MsgType::ft_config_request: on_ft_config(s, m); return;
 	case MsgType::keepalive: s.conn->send(reply(MsgType::keepalive_ack, m, Status::ok)); return;
+	case MsgType::ham_takeover_ack: on_ham_takeover_ack(s, m); return;
 	case MsgType::error:
 		log_warn(s.conn->label(), " reported error: ", m.text.value_or("(no text)"));
 		s.conn->close("peer reported an error");
@@ -256,8 +260,13 @@ void Coordinator::on_hello(Session &s, const Message &m)
 			old->second->close("replaced by a newer session of the same agent");
 		}
 		auto inst = instances_.find(name);
-		if (inst != instances_.end() && inst->second != *m.instance)
+		if (inst != instances_.end() && inst->second != *m.instance) {
+			// Back with empty tables: what it anchored on movable
+			// addresses goes to another agent, the rest ends.
+			if (!leases_of(name).empty())
+				fail_over(name, true);
 			forget_agent_state(name);
+		}
 		bool news = inst == instances_.end() || inst->second != *m.instance || known_agents_[name] != *m.agent_addr;
 		instances_[name] = *m.instance;
 		s.agent = name;
@@ -266,6 +275,9 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.takes_keys = m.has_flag(proto::kFlagKeys);
 		s.relays_ft = m.has_flag(proto::kFlagFtRelay);
 		s.keepalive = m.has_flag(proto::kFlagKeepalive);
+		if (!claim_leases(s, m))
+			return;
+		absent_since_.erase(name);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
 		if (news)
@@ -287,6 +299,10 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		log_debug(s.conn->label(), " connected");
 	Message ack = reply(MsgType::hello_ack, m, Status::ok);
 	ack.flags = (opts_.push_fam_updates ? proto::kFlagPush : 0) | proto::kFlagStations | proto::kFlagUsers;
+	if (s.role == proto::Role::agent) {
+		*ack.flags |= proto::kFlagLeases; // fencing: it gives up any other
+		ack.masq_addrs = leases_of(name);
+	}
 	if (s.keepalive) {
 		ack.keepalive_ms = uint32_t(opts_.keepalive.count());
 		ack.dead_after_ms = uint32_t(opts_.dead_after.count());
@@ -318,11 +334,20 @@ void Coordinator::on_fam_request(Session &s, const Message &m)
 		return;
 	}
 	// Fig. 11 1170: the FAM endpoint becomes the masquerade endpoint.
+	if (const auto *lease = held_elsewhere(m.fam->addr, s.agent)) {
+		count("refused_superseded");
+		log_warn(s.agent, " asked to anchor ", flow.str(), " on ", m.fam->str(), ", but that address is held by ",
+			 lease->holder, " (generation ", lease->generation, ")");
+		s.conn->send(reply(MsgType::fam_reply, m, Status::conflict));
+		return;
+	}
 	supersede_stale(s.agent, flow.proto, *m.fam, flow);
 	ConnRecord c;
 	c.flow = flow;
 	c.masq = *m.fam;
 	c.ham_agent = s.agent;
+	if (auto lease = leases_.find(c.masq.addr); lease != leases_.end())
+		c.generation = lease->second.generation;
 	c.fams.push_back({s.agent, *m.fam});
 	if (table_.add(c) == ConnectionTable::AddResult::conflict) {
 		count("conflicts");
@@ -346,6 +371,18 @@ void Coordinator::on_ham_register(Session &s, const Message &m)
 	c.ham_agent = s.agent;
 	if (m.fam)
 		c.fams.push_back({s.agent, *m.fam});
+	// A HAM that lost its masquerade address (failover) registers nothing on it.
+	if (const auto *lease = held_elsewhere(c.masq.addr, s.agent)) {
+		count("refused_superseded");
+		log_warn(s.agent, " registered ", c.flow.str(), " as ", c.masq.str(), ", but that address is held by ",
+			 lease->holder, " (generation ", lease->generation, "): refused");
+		Message r = reply(MsgType::register_reply, m, Status::conflict);
+		r.text = "masquerade address " + c.masq.addr.str() + " is held by " + lease->holder;
+		s.conn->send(r);
+		return;
+	}
+	if (auto lease = leases_.find(c.masq.addr); lease != leases_.end())
+		c.generation = lease->second.generation;
 	supersede_stale(s.agent, c.flow.proto, c.masq, c.flow);
 	auto result = table_.add(c);
 	if (result == ConnectionTable::AddResult::conflict) {

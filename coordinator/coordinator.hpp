@@ -8,6 +8,7 @@
 #include "authorizations.hpp"
 #include "connection_table.hpp"
 #include "das_server.hpp"
+#include "hard_state.hpp"
 #include "ft_domain.hpp"
 #include "key_holders.hpp"
 #include "policies.hpp"
@@ -48,6 +49,11 @@ struct CoordinatorOptions {
 	// an agent is declared failed (several keepalives: never one late frame).
 	Millis keepalive{1000};
 	Millis dead_after{5000};
+	// HAM failover: an agent holding masquerade addresses that is gone this
+	// long has them and their connections moved to another agent, the first
+	// connected one of failover_to (empty: the one serving most of them).
+	Millis failover_after{5000};
+	std::vector<std::string> failover_to;
 	// Where the hard state lives (hard_state.hpp); empty: nowhere, and a
 	// restart forgets agents and revocations.
 	std::string state_file;
@@ -155,6 +161,15 @@ private:
 	void on_ham_designate(Session &s, const proto::Message &m);
 	void on_dump(Session &s, const proto::Message &m);
 	void check_liveness();
+	// coordinator_failover.cpp: masquerade address leases and HAM failover.
+	bool claim_leases(Session &s, const proto::Message &hello);
+	std::vector<Address> leases_of(const std::string &agent) const;
+	// The agent holding addr when it is not agent: a registration there is stale.
+	const HardState::Lease *held_elsewhere(Address addr, const std::string &agent) const;
+	void check_failover();
+	void fail_over(const std::string &failed, bool restarted);
+	std::string takeover_target(const std::string &failed, const std::vector<FlowKey> &moving) const;
+	void on_ham_takeover_ack(Session &s, const proto::Message &m);
 	// coordinator_state.cpp: the hard state written at every change of it.
 	void save_state();
 	void push_fams(const ConnRecord &conn, bool departure = false);
@@ -189,6 +204,9 @@ private:
 	Clock::time_point last_sweep_{};
 	EventLoop::TimerId sweep_ = 0;
 	std::string state_error_; // the last failure to write the state_file, until one succeeds
+	std::map<Address, HardState::Lease> leases_;
+	// Agents holding leases whose session is gone, since when.
+	std::map<std::string, Clock::time_point> absent_since_;
 };
 
 } // namespace roamnat

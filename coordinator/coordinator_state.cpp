@@ -40,6 +40,11 @@ bool Coordinator::load_state(std::string &error)
 		instances_[name] = a.instance;
 		known_agents_[name] = a.addr;
 	}
+	// An agent holding addresses is gone until it says hello: with none
+	// by failover_after, they move.
+	leases_ = st->leases;
+	for (const auto &[addr, lease] : leases_)
+		absent_since_.emplace(lease.holder, loop_.now());
 	size_t revoked = 0, withdrawn = 0;
 	for (const auto &[user, until] : st->revoked) {
 		if (until && *until <= now)
@@ -68,7 +73,7 @@ bool Coordinator::load_state(std::string &error)
 		return false;
 	}
 	log_info("state from ", opts_.state_file, ": ", st->agents.size(), " agent(s), ", revoked, " revoked user(s), ",
-		 withdrawn, " withdrawn key(s)");
+		 withdrawn, " withdrawn key(s), ", leases_.size(), " masquerade address(es)");
 	return true;
 }
 
@@ -84,6 +89,7 @@ void Coordinator::save_state()
 	revocations_.for_each_revoked([&](const std::string &user, std::optional<Revocations::Clock::time_point> until) {
 		st.revoked[user] = until ? std::optional(to_wall(*until)) : std::nullopt;
 	});
+	st.leases = leases_;
 	revocations_.for_each_withdrawn([&](const MacAddr &mac, const Revocations::Withdrawn &w) {
 		st.withdrawn[mac] = {w.user, to_wall(w.until)};
 	});

@@ -19,6 +19,7 @@ namespace {
 //   agent ADDRESS INSTANCE NAME
 //   revoked forever|UNIX-SECONDS USER
 //   withdrawn MAC UNIX-SECONDS USER
+//   lease ADDRESS GENERATION HOME HOLDER
 //   end RECORDS
 // The last line counts the records before it: a file cut short (a disk that
 // lost its tail, a copy broken off) is refused, not read as fewer
@@ -93,6 +94,14 @@ std::string parse_line(std::string_view line, HardState &st)
 			st.withdrawn[*mac] = {std::string(line), from_unix(*t)};
 		else
 			why = "expected 'withdrawn MAC UNIX-SECONDS USER'";
+	} else if (kind == "lease") {
+		auto addr = Address::parse(word(line));
+		auto gen = number(word(line));
+		std::string home(word(line)), holder(word(line));
+		if (addr && gen && *gen >= 1 && *gen <= UINT32_MAX && printable(home) && printable(holder) && line.empty())
+			st.leases[*addr] = {home, holder, uint32_t(*gen)};
+		else
+			why = "expected 'lease ADDRESS GENERATION HOME HOLDER'";
 	} else {
 		why = "unknown record '" + std::string(kind) + "'";
 	}
@@ -157,6 +166,11 @@ std::string render_hard_state(const HardState &st)
 	for (const auto &[mac, w] : st.withdrawn)
 		if (printable(w.user) && ++records)
 			out << "withdrawn " << mac.str() << ' ' << to_unix(w.until) << ' ' << w.user << '\n';
+	// Agent names without spaces only: a lease names two.
+	auto one_word = [](const std::string &s) { return printable(s) && s.find(' ') == std::string::npos; };
+	for (const auto &[addr, l] : st.leases)
+		if (one_word(l.home) && one_word(l.holder) && ++records)
+			out << "lease " << addr.str() << ' ' << l.generation << ' ' << l.home << ' ' << l.holder << '\n';
 	out << "end " << records << '\n';
 	return out.str();
 }

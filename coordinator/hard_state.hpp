@@ -34,6 +34,15 @@ struct HardState {
 	std::map<std::string, Agent> agents;
 	std::map<std::string, std::optional<Wall>> revoked; // nullopt: until reinstated
 	std::map<MacAddr, Withdrawn> withdrawn;
+	// A masquerade address (docs/operations.md, "Addressing plan"): the
+	// agent it belongs to, the one holding it now (another after a
+	// failover), and its generation, bumped at every move.
+	struct Lease {
+		std::string home, holder;
+		uint32_t generation = 1;
+		friend bool operator==(const Lease &, const Lease &) = default;
+	};
+	std::map<Address, Lease> leases;
 	friend bool operator==(const HardState &, const HardState &) = default;
 };
 

@@ -92,6 +92,14 @@ int main(int argc, char **argv)
 	opts.state_file = get("state_file");
 	opts.keepalive = Millis(*keepalive);
 	opts.dead_after = Millis(*dead_after);
+	opts.failover_after = opts.dead_after;
+	if (!get("failover_after_ms").empty()) {
+		auto after = parse_number(get("failover_after_ms"), 600000);
+		if (!after || *after < 100)
+			return fail("failover_after_ms = '" + get("failover_after_ms") + "' is not a number from 100 to 600000");
+		opts.failover_after = Millis(*after);
+	}
+	opts.failover_to = split_words(get("failover_to"));
 	if (!get("das_listen").empty()) {
 		DasOptions das;
 		auto at = Endpoint::parse(get("das_listen"));

@@ -27,6 +27,12 @@ inline constexpr ConfigKey kRoamcoordConfigKeys[] = {
 	{"keepalive_ms", "1000", "how often agents send a keepalive (100 to 60000)"},
 	{"dead_after_ms", "5000",
 	 "silence after which an agent is declared failed and its session closed (3 x keepalive_ms or more)"},
+	{"failover_after_ms", "",
+	 "how long an agent holding masquerade addresses may be gone (its session closed or failed) before "
+	 "they and their connections move to another agent; empty: dead_after_ms"},
+	{"failover_to", "",
+	 "agents that take over a failed agent's masquerade addresses, the first connected one chosen; empty: the "
+	 "connected agent serving most of the moved connections"},
 	{"state_file", "/var/lib/roamnat/roamcoord.state",
 	 "where agents and revocations survive a restart; empty: nowhere (a restart forgets them)"},
 	{"log_level", "info", "debug, info, warn or error"},

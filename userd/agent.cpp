@@ -536,6 +536,9 @@ void Agent::on_push(const Message &m)
 	case MsgType::ft_frame:
 		ft_frame_in(m);
 		return;
+	case MsgType::ham_takeover:
+		take_over(m);
+		return;
 	default:
 		log_warn("unexpected ", proto::msg_type_name(m.type), " from the coordinator ignored");
 	}
@@ -594,6 +597,7 @@ void Agent::register_ham(const HamRec &rec, bool resync)
 // restarted coordinator rebuilds its table (docs/architecture.md).
 void Agent::resync()
 {
+	fence(); // before any replay: nothing is registered on an address lost
 	for (const auto &[flow, rec] : hams_)
 		register_ham(rec, true);
 	for (const auto &[flow, rec] : fams_) {

@@ -29,6 +29,9 @@
 
 namespace roamnat {
 
+// HAM failover moves masquerade addresses between agents.
+enum class AddressChange { add, remove, announce };
+
 // Fig. 9 900: which host anchors a new connection.
 struct HamPolicy {
 	enum class Kind { local, host, port } kind = Kind::local;
@@ -43,6 +46,9 @@ struct AgentOptions {
 	// Fig. 9 920: where connections anchored here are masqueraded; empty:
 	// on address. Kept apart from address so another host can take them over.
 	std::vector<Address> masquerade_addresses;
+	// Puts a masquerade address on the backbone link, takes it off, or
+	// announces it (MasqueradeAddresses); unset: nothing to do (unit tests).
+	std::function<bool(Address, AddressChange, std::string &)> change_address;
 	DataPlaneConfig dp;
 	HamPolicy ham_policy;
 	Millis port_quarantine{120000};
@@ -152,6 +158,12 @@ private:
 	void query_fams(HamRec &rec);
 	void resync();
 	void register_ham(const HamRec &rec, bool resync);
+
+	// agent_failover.cpp: masquerade addresses moving between agents.
+	void take_over(const proto::Message &m);
+	void fence();
+	void announce(Address a);
+	bool change_address(Address a, AddressChange how, std::string &error);
 
 	// Station events (hostapd), links and idle expiry.
 	void start_hostapd();

@@ -114,6 +114,18 @@ void CoordinatorLink::station_revoke_ack(uint32_t request_id, const MacAddr &mac
 	answer(std::move(m));
 }
 
+void CoordinatorLink::ham_takeover_ack(uint32_t request_id, bool ok, uint32_t count, const std::string &why)
+{
+	Message m;
+	m.type = MsgType::ham_takeover_ack;
+	m.request_id = request_id;
+	m.status = ok ? proto::Status::ok : proto::Status::internal;
+	m.count = count;
+	if (!why.empty())
+		m.text = why;
+	answer(std::move(m));
+}
+
 void CoordinatorLink::ft_frame(std::span<const uint8_t> frame)
 {
 	Message m;

@@ -30,6 +30,9 @@ public:
 	virtual bool resolves_stations() const = 0;
 	// The coordinator keeps the users of stations (hello_ack flag kFlagUsers).
 	virtual bool keeps_users() const = 0;
+	// The masquerade addresses the last hello_ack says this agent holds
+	// (flag kFlagLeases); nullopt from a coordinator that does not lease them.
+	virtual std::optional<std::vector<Address>> leases() const = 0;
 
 	// Each handler runs once: with the reply, or with nullptr after the
 	// timeout or a lost session.
@@ -65,6 +68,9 @@ public:
 	// is gone from every BSS here (ok) or hostapd refused; deauthenticated:
 	// at how many BSSes it was associated and was disconnected.
 	void station_revoke_ack(uint32_t request_id, const MacAddr &mac, bool ok, uint32_t deauthenticated);
+	// Answers ham_takeover request_id: count connections installed, or
+	// refused with why.
+	void ham_takeover_ack(uint32_t request_id, bool ok, uint32_t count, const std::string &why);
 	// An 802.11r frame this AP's hostapd sent, for the other APs' (no reply;
 	// lost when the session is down, as on a lossy wire: hostapd retries).
 	void ft_frame(std::span<const uint8_t> frame);

@@ -40,6 +40,7 @@ void CoordinatorSession::connect()
 		hello.instance = instance_;
 		hello.flags = proto::kFlagClientMoved | (takes_keys_ ? proto::kFlagKeys : 0) |
 			      (relays_ft_ ? proto::kFlagFtRelay : 0) | proto::kFlagKeepalive;
+		hello.masq_addrs = masq_addrs_;
 		hello.request_id = next_id_++;
 		c.send(hello);
 	});
@@ -55,6 +56,7 @@ void CoordinatorSession::connect()
 			push_ = m.has_flag(proto::kFlagPush);
 			stations_ = m.has_flag(proto::kFlagStations);
 			users_ = m.has_flag(proto::kFlagUsers);
+			leases_ = m.has_flag(proto::kFlagLeases) ? std::optional(m.masq_addrs) : std::nullopt;
 			backoff_ = Millis(200);
 			warned_ = false;
 			if (m.keepalive_ms && m.dead_after_ms) {

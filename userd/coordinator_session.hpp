@@ -31,6 +31,9 @@ public:
 	// Says in hello that this agent takes key_push (it has hostapd BSSes).
 	void set_takes_keys(bool yes) { takes_keys_ = yes; }
 	void set_relays_ft(bool yes) { relays_ft_ = yes; }
+	// Says in hello which masquerade addresses are this agent's own.
+	void set_masquerade_addresses(std::vector<Address> a) { masq_addrs_ = std::move(a); }
+	std::optional<std::vector<Address>> leases() const override { return leases_; }
 
 protected:
 	// Sends a request; the handler runs once, with the reply or nullptr after
@@ -61,6 +64,8 @@ private:
 	bool users_ = false;
 	bool takes_keys_ = false;
 	bool relays_ft_ = false;
+	std::vector<Address> masq_addrs_;
+	std::optional<std::vector<Address>> leases_;
 	uint32_t next_id_ = 1;
 	Millis backoff_{200};
 	std::unordered_map<uint32_t, Pending> pending_;

@@ -6,7 +6,7 @@ namespace roamnat {
 
 EndpointAllocator::EndpointAllocator(Address fam_address, const std::vector<Address> &masquerade, PortRange ports,
 				     Millis quarantine, size_t seed)
-	: fam_(fam_address), masq_(masquerade)
+	: fam_(fam_address), range_(ports), masq_(masquerade)
 {
 	if (masq_.empty())
 		masq_.push_back(fam_);
@@ -49,6 +49,26 @@ void EndpointAllocator::release(Endpoint e, Clock::time_point now)
 {
 	if (auto it = ports_.find(e.addr); it != ports_.end())
 		it->second.release(e.port, now);
+}
+
+void EndpointAllocator::add_masquerade(Address a, Millis quarantine)
+{
+	if (is_masquerade(a))
+		return;
+	if (masq_.size() == 1 && masq_.front() == fam_)
+		masq_.clear();
+	masq_.push_back(a);
+	ports_.try_emplace(a, range_.min, range_.max, quarantine, ports_.size() * 7919);
+}
+
+void EndpointAllocator::remove_masquerade(Address a)
+{
+	if (a == fam_ || !std::erase(masq_, a))
+		return;
+	ports_.erase(a);
+	if (masq_.empty())
+		masq_.push_back(fam_);
+	next_masq_ = 0;
 }
 
 bool EndpointAllocator::is_masquerade(Address a) const

@@ -29,12 +29,18 @@ public:
 	void release(Endpoint e, Clock::time_point now);
 
 	bool is_masquerade(Address a) const;
+	// Failover: an address taken over from another agent (its ports start
+	// free), or one this agent gave up (its ports are forgotten). With none
+	// left, connections are anchored on the AP's own address again.
+	void add_masquerade(Address a, Millis quarantine);
+	void remove_masquerade(Address a);
 	const std::vector<Address> &masquerade_addresses() const { return masq_; }
 	size_t in_use() const;
 	size_t quarantined() const;
 
 private:
 	Address fam_;
+	PortRange range_;
 	std::vector<Address> masq_;
 	std::map<Address, PortAllocator> ports_;
 	size_t next_masq_ = 0;

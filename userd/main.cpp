@@ -131,8 +131,17 @@ int main(int argc, char **argv)
 		log_warn("net.ipv4.ip_forward is off: this AP will not forward its clients' packets");
 	if (opts.dp.outbound == OutboundMode::via_ham)
 		write_sysctl("/proc/sys/net/ipv4/conf/all/accept_local", "1");
-	if (!place_masquerade_addresses(opts.address, opts.masquerade_addresses, err))
+	MasqueradeAddresses masq_addrs;
+	if (!masq_addrs.start(opts.address, opts.masquerade_addresses, err))
 		return fail(err);
+	opts.change_address = [&masq_addrs](Address a, AddressChange how, std::string &error) {
+		switch (how) {
+		case AddressChange::add: return masq_addrs.add(a, error);
+		case AddressChange::remove: return masq_addrs.remove(a, error);
+		case AddressChange::announce: return masq_addrs.announce(a, error);
+		}
+		return false;
+	};
 
 	EventLoop loop;
 	std::unique_ptr<DataPlane> dp_owner;
@@ -153,6 +162,7 @@ int main(int argc, char **argv)
 		coord.set_takes_keys(true);
 	}
 	coord.set_relays_ft(!opts.ft_relay.empty());
+	coord.set_masquerade_addresses(opts.masquerade_addresses);
 	Agent agent(loop, opts, dp, coord);
 	// A data plane that kept forwarding while roamd was down: take over its
 	// entries and the previous run's instance, so the coordinator keeps them.

@@ -1,6 +1,8 @@
-// Fig. 9 920: the masquerade addresses of this access point, /32s on its
-// backbone interface (the one holding its own address), so that the server's
-// replies to them arrive here and the data plane sees them as local.
+// Fig. 9 920: the masquerade addresses this access point holds, /32s on its
+// backbone interface (the one holding its own address), so that the
+// server's replies to them arrive here and the data plane sees them as
+// local. HAM failover moves them: the agent taking one over adds it and
+// announces it by gratuitous ARP; the agent that lost it removes it.
 #pragma once
 
 #include "../common/endpoint.hpp"
@@ -10,10 +12,27 @@
 
 namespace roamnat {
 
-// Adds each address not yet local to the interface that holds own. An
-// address already local anywhere (placed by the operator, or left by a
-// previous run) is used as it is. They stay when roamd exits: the data plane
-// keeps serving the connections anchored on them across a restart.
-bool place_masquerade_addresses(Address own, const std::vector<Address> &masq, std::string &error);
+class MasqueradeAddresses {
+public:
+	// Finds the interface holding own and adds each home address not yet
+	// local there. One already local anywhere (placed by the operator, or
+	// left by a previous run) is used as it is. They stay when roamd
+	// exits: the data plane keeps serving the connections on them across
+	// a restart.
+	bool start(Address own, const std::vector<Address> &home, std::string &error);
+	// Takeover: the address goes on the backbone interface (if not local yet).
+	bool add(Address a, std::string &error);
+	// Fencing: another agent holds it now.
+	bool remove(Address a, std::string &error);
+	// A gratuitous ARP request for a: neighbours that cached another AP's
+	// MAC for it switch to this one (Linux takes one such update a second:
+	// send it more than once).
+	bool announce(Address a, std::string &error);
+
+private:
+	bool change(int type, Address a, std::string &error);
+	uint32_t ifindex_ = 0;
+	std::string ifname_;
+};
 
 } // namespace roamnat

@@ -77,7 +77,7 @@ struct Harness {
 	}
 
 	std::unique_ptr<FakePeer> agent(const std::string &name, const char *addr, uint64_t instance = 1,
-					uint32_t flags = 0)
+					uint32_t flags = 0, std::vector<Address> masq = {})
 	{
 		auto p = connect(name);
 		Message h;
@@ -87,6 +87,7 @@ struct Harness {
 		h.instance = instance;
 		if (flags)
 			h.flags = flags;
+		h.masq_addrs = std::move(masq);
 		auto ack = ask(*p, h);
 		REQUIRE(ack.type == MsgType::hello_ack);
 		REQUIRE(ack.status == Status::ok);

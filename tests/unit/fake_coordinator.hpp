@@ -23,6 +23,8 @@ public:
 	uint64_t timeouts() const override { return 0; }
 	bool resolves_stations() const override { return connected && stations; }
 	bool keeps_users() const override { return connected && users; }
+	std::optional<std::vector<Address>> leases() const override { return lease_list; }
+	std::optional<std::vector<Address>> lease_list; // what the last hello_ack granted
 
 	// The i-th request answered with reply (nullptr: no answer came).
 	void answer(size_t i, const proto::Message *reply)

@@ -648,6 +648,66 @@ TEST_CASE("masquerade addresses: connections anchored here take turns on them; F
 	}
 }
 
+TEST_CASE("HAM failover at the agent: a takeover installs the failed HAM's connections; an address lost is given up")
+{
+	const Address m1 = ep("10.201.0.201:0").addr, m2 = ep("10.201.0.202:0").addr;
+	Lab lab({}, true, 60, Filtering::off, {m1});
+	// This AP serves the client of a connection anchored at ap2.
+	lab.from_client(L4::tcp, kAck);
+	REQUIRE(lab.coord.asked.size() == 1);
+	Endpoint fam = *lab.coord.last().fam;
+	const Endpoint here_masq{m2, 45000}, relayed_masq{m2, 45001};
+	Message r = joined("ap2", here_masq);
+	lab.coord.answer(0, &r);
+	REQUIRE(lab.dp.entries.count(fam_in(L4::tcp, fam)));
+
+	Message take;
+	take.type = MsgType::ham_takeover;
+	take.request_id = 7;
+	take.masq_addrs = {m2};
+	take.generation = 2;
+	take.agent_id = "ap2";
+	take.conns = {{{L4::tcp, kClient, kServer}, here_masq, "ap1", 2, {{"ap1", fam}, {"ap2", ep("10.201.0.102:41000")}}},
+		      {{L4::tcp, ep("10.202.0.12:6000"), kServer}, relayed_masq, "ap1", 2, {{"ap3", kRemoteFam}}},
+		      {{L4::tcp, ep("10.202.0.13:6000"), kServer}, Endpoint{m2, 80}, "ap1", 2, {}}}; // outside port_range
+	lab.coord.push(take);
+	// Served here: its FAM endpoint is now the masquerade endpoint, one set
+	// of entries for both roles (Fig. 11). Elsewhere: relayed to its FAM.
+	CHECK(lab.dp.entries.count(fam_out(L4::tcp, here_masq)));
+	CHECK(lab.dp.entries.count(fam_in(L4::tcp, here_masq)));
+	CHECK_FALSE(lab.dp.entries.count(fam_in(L4::tcp, fam)));
+	CHECK(lab.dp.entries.count(ham(L4::tcp, relayed_masq, kRemoteFam)));
+	REQUIRE(lab.coord.answers.size() == 1);
+	CHECK(lab.coord.answers[0].type == MsgType::ham_takeover_ack);
+	CHECK(lab.coord.answers[0].request_id == 7u);
+	CHECK(lab.coord.answers[0].status == Status::ok);
+	CHECK(lab.coord.answers[0].count == 2u);
+	CHECK(lab.agent->counter("takeovers") == 1);
+	CHECK(lab.agent->counter("takeover_out_of_range") == 1);
+	// New connections take turns over both addresses now.
+	lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7001"), kServer, kSyn);
+	lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7002"), kServer, kSyn);
+	std::set<Address> used{lab.coord.asked[lab.coord.asked.size() - 2].msg.masq->addr, lab.coord.last().masq->addr};
+	CHECK(used == std::set<Address>{m1, m2});
+
+	SECTION("the next hello_ack no longer lists the address: everything on it is forgotten, nothing replayed on it")
+	{
+		size_t before = lab.coord.asked.size();
+		lab.coord.lease_list = std::vector<Address>{m1};
+		lab.coord.new_session();
+		for (const auto &e : lab.dp.entries)
+			CHECK(e.find("10.201.0.202") == std::string::npos);
+		CHECK(lab.agent->counter("masquerade_fenced") == 1);
+		for (size_t i = before; i < lab.coord.asked.size(); ++i) {
+			const Message &m = lab.coord.asked[i].msg;
+			CHECK((m.masq ? m.masq->addr : m.fam->addr) != m2);
+		}
+		// Its own address stays, and new connections go there.
+		lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7003"), kServer, kSyn);
+		CHECK(lab.coord.last().masq->addr == m1);
+	}
+}
+
 TEST_CASE("client interfaces reach the data plane once per appearance, other interfaces never")
 {
 	Lab lab;

@@ -1097,3 +1097,102 @@ TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line 
 	}
 	std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("HAM failover: a gone agent's masquerade address moves with its connections; back, it is fenced")
+{
+	auto dir = std::filesystem::temp_directory_path() / ("roamnat-failover-" + std::to_string(getpid()));
+	std::filesystem::remove_all(dir);
+	CoordinatorOptions o;
+	o.keepalive = Millis(50);
+	o.dead_after = Millis(400);
+	o.failover_after = Millis(100);
+	o.state_file = (dir / "state").string();
+	const Address m1 = *Address::parse("10.201.0.201"), m2 = *Address::parse("10.201.0.202");
+	{
+		Harness h(o);
+		std::string err;
+		REQUIRE(h.coord.load_state(err));
+		auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive, {m1});
+		auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive, {m2});
+		auto ap3 = h.agent("ap3", "10.201.0.103", 1, kFlagKeepalive);
+		const Message *ack = last_of(*ap1, MsgType::hello_ack);
+		REQUIRE(ack);
+		CHECK(ack->has_flag(kFlagLeases));
+		CHECK(ack->masq_addrs == std::vector<Address>{m1});
+		CHECK(last_of(*ap3, MsgType::hello_ack)->masq_addrs.empty());
+
+		// Anchored at ap1 on its masquerade address; its client moved on to ap2.
+		auto movable = fam_request("10.201.0.201:40000", true);
+		REQUIRE(h.ask(*ap1, movable).status == Status::became_ham);
+		auto join = movable;
+		join.fam = ep("10.201.0.102:41000");
+		join.flags = 0;
+		REQUIRE(h.ask(*ap2, join).status == Status::ok);
+		// One on ap1's own address cannot move.
+		auto fixed = fam_request("10.201.0.101:40001", true);
+		fixed.client = ep("10.202.0.12:5000");
+		REQUIRE(h.ask(*ap1, fixed).status == Status::became_ham);
+
+		// Another agent configured with ap2's address is refused.
+		auto clash = h.connect("ap4");
+		Message hello;
+		hello.type = MsgType::hello;
+		hello.role = Role::agent;
+		hello.agent_addr = Ipv4::parse("10.201.0.104");
+		hello.instance = 1;
+		hello.masq_addrs = {m2};
+		clash->conn->send(hello);
+		REQUIRE(h.run_until([&] { return clash->closed; }));
+		REQUIRE(last_of(*clash, MsgType::error));
+		CHECK(last_of(*clash, MsgType::error)->status == Status::conflict);
+
+		ap1->conn->close("killed");
+		REQUIRE(h.run_until([&] { return last_of(*ap2, MsgType::ham_takeover) != nullptr; }));
+		const Message *take = last_of(*ap2, MsgType::ham_takeover); // ap2 serves the client: chosen
+		CHECK(take->masq_addrs == std::vector<Address>{m1});
+		CHECK(take->generation == 2u);
+		CHECK(take->agent_id == "ap1");
+		REQUIRE(take->conns.size() == 1);
+		CHECK(take->conns[0].masq == ep("10.201.0.201:40000"));
+		REQUIRE(take->conns[0].fams.size() == 1);
+		CHECK(take->conns[0].fams[0].agent == "ap2");
+		CHECK_FALSE(last_of(*ap3, MsgType::ham_takeover));
+		const ConnRecord *moved = h.coord.table().find(*movable.flow());
+		REQUIRE(moved);
+		CHECK(moved->ham_agent == "ap2");
+		CHECK(moved->generation == 2u);
+		CHECK(h.coord.table().find(*fixed.flow())->ham_agent == "ap1");
+
+		// Back with the same instance: it holds nothing, and its replay is refused.
+		auto back = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive, {m1});
+		ack = last_of(*back, MsgType::hello_ack);
+		CHECK(ack->has_flag(kFlagLeases));
+		CHECK(ack->masq_addrs.empty());
+		Message replay;
+		replay.type = MsgType::ham_register;
+		replay.proto = L4::tcp;
+		replay.client = movable.client;
+		replay.server = movable.server;
+		replay.masq = movable.fam;
+		replay.flags = kFlagResync;
+		CHECK(h.ask(*back, replay).status == Status::conflict);
+		CHECK(h.coord.table().find(*movable.flow())->ham_agent == "ap2");
+		// The new holder anchors there with the address's generation.
+		auto fresh = fam_request("10.201.0.201:40002", true);
+		fresh.client = ep("10.202.0.13:5000");
+		Message r = h.ask(*ap2, fresh);
+		CHECK(r.status == Status::became_ham);
+		CHECK(r.generation == 2u);
+	}
+	{
+		// A restarted coordinator keeps who holds what.
+		Harness h(o);
+		std::string err;
+		REQUIRE(h.coord.load_state(err));
+		auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive, {m2});
+		auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive, {m1});
+		CHECK(last_of(*ap2, MsgType::hello_ack)->masq_addrs == std::vector<Address>{m1, m2});
+		CHECK(last_of(*ap1, MsgType::hello_ack)->masq_addrs.empty());
+	}
+	std::filesystem::remove_all(dir);
+}
