@@ -320,11 +320,16 @@ def judge(args):
         else:
             outside.append(q)
     judged = len(sent) - first
+    # The longest the receiver heard nothing: a link move's or a failover's
+    # outage as the application saw it.
+    arrivals = sorted(received[q] for q in received if q >= first)
+    silence = max((b - a for a, b in zip(arrivals, arrivals[1:])), default=0.0)
     print(json.dumps({
         "sent": judged, "received": judged - len(lost), "lost": len(lost), "not_judged_set_up": first,
         "lost_while_link_moved": per_window,
         "link_move_ms": [round((r - l) * 1000, 1) for l, r in windows],
         "longest_transit_ms": round(longest * 1000, 1),
+        "longest_silence_ms": round(silence * 1000, 1),
         "lost_outside": len(outside),
         "lost_outside_seqs": outside[:20],
         "lost_outside_ms_after_ready": [
