@@ -573,7 +573,8 @@ void Coordinator::remove_connection(const ConnRecord &conn, const std::string &w
 
 // An agent that comes back with a new instance has restarted with empty
 // tables: the connections it anchored have no HAM any more, and its FAM
-// records point at nothing. Until HAM failover exists, they end here.
+// records point at nothing. Those on masquerade addresses it held have
+// moved (fail_over) before this runs; the rest end here.
 void Coordinator::forget_agent_state(const std::string &agent)
 {
 	auto anchored = table_.flows_of_ham(agent);

@@ -1067,6 +1067,14 @@ TEST_CASE("hard state: a corrupt state_file stops the coordinator with the line 
 		CHECK_FALSE(h.coord.load_state(err));
 		CHECK(err.find(":1: not a roamcoord state file") != std::string::npos);
 	}
+	for (const char *bad : {"lease 10.201.0.201 0 ap1 ap2", "lease 10.201.0.201 2 ap1", "lease nowhere 2 ap1 ap2",
+				"lease 10.201.0.201 2 ap1 ap2 ap3"}) {
+		write(std::string("roamcoord-state 1\n") + bad + "\nend 1\n");
+		Harness h(o);
+		INFO(bad);
+		CHECK_FALSE(h.coord.load_state(err));
+		CHECK(err.find(":2: expected 'lease ADDRESS GENERATION HOME HOLDER'") != std::string::npos);
+	}
 	write("roamcoord-state 1\nrevoked someday alice\n");
 	{
 		Harness h(o);
