@@ -38,15 +38,8 @@ void Agent::take_over(const Message &m)
 	std::string failed = m.agent_id.value_or("?");
 	std::string err;
 	bool new_address = !endpoints_.is_masquerade(addr);
-	if (new_address) {
-		if (!change_address(addr, AddressChange::add, err)) {
-			count("takeover_failed");
-			log_error("cannot take over masquerade address ", addr.str(), " of ", failed, ": ", err);
-			coord_.ham_takeover_ack(m.request_id, false, 0, err);
-			return;
-		}
+	if (new_address)
 		endpoints_.add_masquerade(addr, opts_.port_quarantine);
-	}
 	auto now = loop_.now();
 	uint32_t installed = 0;
 	std::vector<FlowKey> flows;
@@ -82,9 +75,20 @@ void Agent::take_over(const Message &m)
 		flows.push_back(c.flow);
 		++installed;
 	}
-	if (!commit("taking over connections")) {
+	// The entries before the address: once it is here (the kernel answers
+	// ARP for it at once), every packet to it finds them.
+	bool placed = commit("taking over connections") && (!new_address || change_address(addr, AddressChange::add, err));
+	if (!placed) {
+		if (err.empty())
+			err = "the data plane refused the entries";
+		for (const auto &flow : flows)
+			drop_ham(flow);
+		if (new_address)
+			endpoints_.remove_masquerade(addr);
+		commit("undoing a takeover");
 		count("takeover_failed");
-		coord_.ham_takeover_ack(m.request_id, false, 0, "the data plane refused the entries");
+		log_error("cannot take over masquerade address ", addr.str(), " of ", failed, ": ", err);
+		coord_.ham_takeover_ack(m.request_id, false, 0, err);
 		return;
 	}
 	for (const auto &flow : flows)

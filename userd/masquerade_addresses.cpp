@@ -100,8 +100,14 @@ bool MasqueradeAddresses::start(Address own, const std::vector<Address> &home, s
 	if (!local_addresses(local, error))
 		return false;
 	auto at = local.find(own);
+	if (at == local.end() && home.empty()) {
+		log_warn("address ", own.str(), " is not on any interface here: this agent cannot take over ",
+			 "another's masquerade addresses");
+		return true;
+	}
 	if (at == local.end()) {
-		error = "address " + own.str() + " is not configured on any interface here";
+		error = "address " + own.str() + " is not configured on any interface here (masquerade_addresses go on "
+			"its interface)";
 		return false;
 	}
 	ifindex_ = at->second;
@@ -141,6 +147,10 @@ bool MasqueradeAddresses::remove(Address a, std::string &error)
 
 bool MasqueradeAddresses::change(int type, Address a, std::string &error)
 {
+	if (!ifindex_) {
+		error = "cannot place " + a.str() + ": this agent's address is on no interface here";
+		return false;
+	}
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = uint16_t(type);

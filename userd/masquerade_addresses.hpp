@@ -15,7 +15,7 @@ namespace roamnat {
 class MasqueradeAddresses {
 public:
 	// Finds the interface holding own and adds each home address not yet
-	// local there. One already local anywhere (placed by the operator, or
+	// local there (with none, own need not be local: no takeover then). One already local anywhere (placed by the operator, or
 	// left by a previous run) is used as it is. They stay when roamd
 	// exits: the data plane keeps serving the connections on them across
 	// a restart.
