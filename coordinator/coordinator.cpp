@@ -99,7 +99,10 @@ void Coordinator::check_liveness()
 			 opts_.dead_after.count(), " ms); its session is closed, its records stay for its return");
 		conn->close("silent for " + std::to_string(silent.count()) + " ms");
 	}
-	if (!stalled)
+	if (stalled) // nor as an absent agent's absence
+		for (auto &[agent, since] : absent_since_)
+			since = std::min(now, since + lost);
+	else
 		check_failover();
 }
 
@@ -234,6 +237,12 @@ void Coordinator::on_hello(Session &s, const Message &m)
 			s.conn->fail(Status::unauthorized, "agent '" + name + "' is not in this coordinator's agents list");
 			return;
 		}
+		if (auto why = lease_refusal(name, m); !why.empty()) {
+			count("refused_masq_conflict");
+			log_warn("agent ", name, " refused: ", why);
+			s.conn->fail(Status::conflict, why);
+			return;
+		}
 		if (auto old = agents_.find(name); old != agents_.end() && old->second != s.conn.get()) {
 			// Two agents presenting one name (a cloned AP, roamd started
 			// twice): the one whose session is alive keeps it, rather than
@@ -275,8 +284,7 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		s.takes_keys = m.has_flag(proto::kFlagKeys);
 		s.relays_ft = m.has_flag(proto::kFlagFtRelay);
 		s.keepalive = m.has_flag(proto::kFlagKeepalive);
-		if (!claim_leases(s, m))
-			return;
+		claim_leases(name, m);
 		absent_since_.erase(name);
 		agents_[name] = s.conn.get();
 		known_agents_[name] = s.addr;
@@ -308,6 +316,8 @@ void Coordinator::on_hello(Session &s, const Message &m)
 		ack.dead_after_ms = uint32_t(opts_.dead_after.count());
 	}
 	s.conn->send(ack);
+	if (s.role == proto::Role::agent)
+		resend_takeovers(name);
 	if (s.takes_keys) {
 		push_keys_to(s);
 		withdraw_keys_at(s);

@@ -162,7 +162,14 @@ private:
 	void on_dump(Session &s, const proto::Message &m);
 	void check_liveness();
 	// coordinator_failover.cpp: masquerade address leases and HAM failover.
-	bool claim_leases(Session &s, const proto::Message &hello);
+	// Why an agent's hello may not claim its masquerade addresses; empty: it may.
+	std::string lease_refusal(const std::string &agent, const proto::Message &hello) const;
+	void claim_leases(const std::string &agent, const proto::Message &hello);
+	// The connections on addresses taken over, sent again when their holder
+	// says hello: a takeover frame it never got or could not apply.
+	void resend_takeovers(const std::string &agent);
+	void send_takeover(const std::string &to, Address addr, const std::string &failed, uint32_t generation,
+			   const std::vector<ConnRecord> &conns);
 	std::vector<Address> leases_of(const std::string &agent) const;
 	// The agent holding addr when it is not agent: a registration there is stale.
 	const HardState::Lease *held_elsewhere(Address addr, const std::string &agent) const;

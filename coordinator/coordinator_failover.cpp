@@ -20,27 +20,29 @@ namespace {
 constexpr size_t kConnsPerTakeover = 200;
 } // namespace
 
-// hello: the agent's own masquerade addresses. Each is leased to it unless
-// another agent's; one it held and no longer lists is released, unless it
-// was moved away (another agent holds it now).
-bool Coordinator::claim_leases(Session &s, const Message &hello)
+std::string Coordinator::lease_refusal(const std::string &agent, const Message &hello) const
 {
+	// The state_file names agents by one word each.
+	if (!hello.masq_addrs.empty() && agent.find_first_of(" \t") != std::string::npos)
+		return "an agent whose name holds a space cannot hold masquerade addresses";
 	for (Address a : hello.masq_addrs) {
 		auto it = leases_.find(a);
-		if (it != leases_.end() && it->second.home != s.agent) {
-			count("refused_masq_conflict");
-			log_warn("agent ", s.agent, " refused: its masquerade address ", a.str(), " is ", it->second.home,
-				 "'s (two APs configured with one address?)");
-			s.conn->fail(Status::conflict,
-				     "masquerade address " + a.str() + " belongs to agent " + it->second.home);
-			return false;
-		}
+		if (it != leases_.end() && it->second.home != agent)
+			return "masquerade address " + a.str() + " belongs to agent " + it->second.home;
 	}
+	return "";
+}
+
+// hello: the agent's own masquerade addresses, each leased to it
+// (lease_refusal checked first); one it held and no longer lists is
+// released, unless it was moved away (another agent holds it now).
+void Coordinator::claim_leases(const std::string &agent, const Message &hello)
+{
 	bool changed = false;
 	for (auto it = leases_.begin(); it != leases_.end();) {
 		bool listed = std::count(hello.masq_addrs.begin(), hello.masq_addrs.end(), it->first);
-		if (it->second.home == s.agent && it->second.holder == s.agent && !listed) {
-			log_info("masquerade address ", it->first.str(), " released: agent ", s.agent, " no longer lists it");
+		if (it->second.home == agent && it->second.holder == agent && !listed) {
+			log_info("masquerade address ", it->first.str(), " released: agent ", agent, " no longer lists it");
 			it = leases_.erase(it);
 			changed = true;
 		} else {
@@ -48,11 +50,44 @@ bool Coordinator::claim_leases(Session &s, const Message &hello)
 		}
 	}
 	for (Address a : hello.masq_addrs)
-		if (leases_.try_emplace(a, HardState::Lease{s.agent, s.agent, 1}).second)
+		if (leases_.try_emplace(a, HardState::Lease{agent, agent, 1}).second)
 			changed = true;
 	if (changed)
 		save_state();
-	return true;
+}
+
+void Coordinator::resend_takeovers(const std::string &agent)
+{
+	for (const auto &[addr, lease] : leases_) {
+		if (lease.holder != agent || lease.home == agent)
+			continue;
+		std::vector<ConnRecord> conns;
+		for (const auto &flow : table_.flows_of_ham(agent))
+			if (const ConnRecord *c = table_.find(flow); c && c->masq.addr == addr)
+				conns.push_back(*c);
+		if (!conns.empty())
+			send_takeover(agent, addr, lease.home, lease.generation, conns);
+	}
+}
+
+void Coordinator::send_takeover(const std::string &to, Address addr, const std::string &failed, uint32_t generation,
+				const std::vector<ConnRecord> &conns)
+{
+	size_t sent = 0;
+	do {
+		Message m;
+		m.type = MsgType::ham_takeover;
+		m.request_id = uint32_t(counters_["failover_frames"]++);
+		m.masq_addrs = {addr};
+		m.generation = generation;
+		m.agent_id = failed;
+		size_t n = std::min(kConnsPerTakeover, conns.size() - sent);
+		m.conns.assign(conns.begin() + long(sent), conns.begin() + long(sent + n));
+		sent += n;
+		if (sent < conns.size())
+			m.flags = proto::kFlagMore;
+		send_to_agent(to, m);
+	} while (sent < conns.size());
 }
 
 std::vector<Address> Coordinator::leases_of(const std::string &agent) const
@@ -87,9 +122,12 @@ void Coordinator::check_failover()
 // serves their clients, so its data plane has their entries), then by name.
 std::string Coordinator::takeover_target(const std::string &failed, const std::vector<FlowKey> &moving) const
 {
+	// A hello_ack lists every address an agent holds, kMaxMasqAddrs at most.
+	size_t addresses = leases_of(failed).size();
 	auto usable = [&](const std::string &a) {
 		auto it = agents_.find(a);
-		return a != failed && it != agents_.end() && it->second->is_open();
+		return a != failed && it != agents_.end() && it->second->is_open() &&
+		       leases_of(a).size() + addresses <= proto::kMaxMasqAddrs && a.find_first_of(" \t") == std::string::npos;
 	};
 	for (const auto &a : opts_.failover_to)
 		if (usable(a))
@@ -145,21 +183,7 @@ void Coordinator::fail_over(const std::string &failed, bool restarted)
 		log_warn("HAM failover: masquerade address ", addr.str(), " of agent ", failed,
 			 restarted ? " (restarted with empty tables)" : " (gone)", " moves to agent ", to, ", generation ",
 			 lease.generation, ", with ", moved.size(), " connection(s)");
-		size_t sent = 0;
-		do {
-			Message m;
-			m.type = MsgType::ham_takeover;
-			m.request_id = uint32_t(counters_["failover_frames"]++);
-			m.masq_addrs = {addr};
-			m.generation = lease.generation;
-			m.agent_id = failed;
-			size_t n = std::min(kConnsPerTakeover, moved.size() - sent);
-			m.conns.assign(moved.begin() + long(sent), moved.begin() + long(sent + n));
-			sent += n;
-			if (sent < moved.size())
-				m.flags = proto::kFlagMore;
-			send_to_agent(to, m);
-		} while (sent < moved.size());
+		send_takeover(to, addr, failed, lease.generation, moved);
 	}
 }
 

@@ -40,11 +40,13 @@ bool Coordinator::load_state(std::string &error)
 		instances_[name] = a.instance;
 		known_agents_[name] = a.addr;
 	}
-	// An agent holding addresses is gone until it says hello: with none
-	// by failover_after, they move.
+	// An agent holding addresses is gone until it says hello. A live one
+	// reconnects within its back-off (up to 5 s) once it has given up the
+	// old session (dead_after): only after that, and failover_after, do its
+	// addresses move.
 	leases_ = st->leases;
 	for (const auto &[addr, lease] : leases_)
-		absent_since_.emplace(lease.holder, loop_.now());
+		absent_since_.emplace(lease.holder, loop_.now() + Millis(5000) + opts_.dead_after);
 	size_t revoked = 0, withdrawn = 0;
 	for (const auto &[user, until] : st->revoked) {
 		if (until && *until <= now)

@@ -30,7 +30,7 @@ std::string HamPolicy::choose(const FlowKey &flow, const std::string &self) cons
 
 Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink &coord)
 	: loop_(loop), opts_(std::move(opts)), dp_(dp), coord_(coord),
-	  endpoints_(opts_.address, opts_.masquerade_addresses, {opts_.dp.port_min, opts_.dp.port_max},
+	  endpoints_(opts_.address, {}, {opts_.dp.port_min, opts_.dp.port_max},
 		     opts_.port_quarantine, std::random_device()()),
 	  held_(loop_, opts_.miss_hold, opts_.max_held, [this](MissId id, Verdict v) { dp_.verdict(id, v); },
 		counters_),
@@ -53,6 +53,13 @@ Agent::Agent(EventLoop &loop, AgentOptions opts, DataPlane &dp, CoordinatorLink 
 
 bool Agent::start(std::string &error)
 {
+	// Its own masquerade addresses where a previous run left them on the
+	// link; the others go there once the coordinator confirms them (fence).
+	for (Address a : opts_.masquerade_addresses) {
+		std::string why;
+		if (!opts_.change_address || change_address(a, AddressChange::present, why))
+			endpoints_.hold(a, true);
+	}
 	if (!dp_.start_misses(loop_, uint32_t(opts_.max_held), [this](const Miss &m) { on_miss(m); }, error))
 		return false;
 	if (!dp_.start_events(loop_, [this](const DataPlaneEvent &ev) { on_dp_event(ev); }, error))
@@ -963,7 +970,11 @@ size_t Agent::adopt_fams(const Leftover &left)
 		// Outbound via the HAM: the new source is the FAM endpoint, the new
 		// destination the masquerade.
 		Endpoint masq = r.new_dst.value_or(r.new_src);
-		bool anchored_here = endpoints_.is_masquerade(masq.addr);
+		// At its HAM, a connection's FAM endpoint is its masquerade endpoint
+		// (Fig. 11, and after a takeover where it serves the client).
+		bool anchored_here = masq == f->second;
+		if (anchored_here)
+			hold_adopted(masq.addr);
 		FamRec rec{r.flow, masq, f->second, anchored_here ? opts_.name : "", bool(r.new_dst), r.ifindex, now};
 		endpoints_.claim(rec.fam);
 		if (anchored_here) { // Fig. 11: this AP is FAM and HAM; FAM_IN serves both
@@ -1005,6 +1016,7 @@ size_t Agent::adopt_hams(const Leftover &left)
 		ham.masq = r.key.masq;
 		ham.since = loop_.now();
 		ham.installed = r.fam ? HamRec::Installed::remote : HamRec::Installed::pending;
+		hold_adopted(ham.masq.addr);
 		if (r.fam) {
 			ham.fams = {{"", *r.fam}}; // the FAM's name comes with the next update
 			ham.installed_fam = *r.fam;

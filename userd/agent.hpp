@@ -30,7 +30,7 @@
 namespace roamnat {
 
 // HAM failover moves masquerade addresses between agents.
-enum class AddressChange { add, remove, announce };
+enum class AddressChange { add, remove, announce, present };
 
 // Fig. 9 900: which host anchors a new connection.
 struct HamPolicy {
@@ -162,6 +162,12 @@ private:
 	// agent_failover.cpp: masquerade addresses moving between agents.
 	void take_over(const proto::Message &m);
 	void fence();
+	bool is_home(Address a) const;
+	// A masquerade address the previous run's entries use: held again until
+	// the coordinator says otherwise (fence).
+	void hold_adopted(Address a);
+	// Gives up an address another agent holds now, with every record on it.
+	void give_up(Address a);
 	void announce(Address a);
 	bool change_address(Address a, AddressChange how, std::string &error);
 

@@ -23,9 +23,21 @@ void Agent::announce(Address a)
 	for (int i = 0; i < 3; ++i)
 		loop_.after(Millis(1000 * i), [this, a] {
 			std::string err;
-			if (endpoints_.is_masquerade(a) && !change_address(a, AddressChange::announce, err))
+			if (endpoints_.holds(a) && !change_address(a, AddressChange::announce, err))
 				log_warn(err);
 		});
+}
+
+bool Agent::is_home(Address a) const
+{
+	const auto &home = opts_.masquerade_addresses;
+	return std::find(home.begin(), home.end(), a) != home.end();
+}
+
+void Agent::hold_adopted(Address a)
+{
+	if (a != opts_.address && !endpoints_.holds(a))
+		endpoints_.hold(a, is_home(a));
 }
 
 // The end of Fig. 13's section: this agent becomes the HAM of a failed
@@ -37,9 +49,9 @@ void Agent::take_over(const Message &m)
 	Address addr = m.masq_addrs.front();
 	std::string failed = m.agent_id.value_or("?");
 	std::string err;
-	bool new_address = !endpoints_.is_masquerade(addr);
+	bool new_address = !endpoints_.holds(addr);
 	if (new_address)
-		endpoints_.add_masquerade(addr, opts_.port_quarantine);
+		endpoints_.hold(addr, is_home(addr));
 	auto now = loop_.now();
 	uint32_t installed = 0;
 	std::vector<FlowKey> flows;
@@ -51,7 +63,7 @@ void Agent::take_over(const Message &m)
 			log_warn("takeover of ", c.flow.str(), " at ", c.masq.str(), " refused: not in this agent's port_range");
 			continue;
 		}
-		if (hams_.contains(c.flow)) { // a repeated frame
+		if (hams_.contains(c.flow)) { // a repeated frame, or sent again at a reconnect
 			++installed;
 			continue;
 		}
@@ -82,10 +94,9 @@ void Agent::take_over(const Message &m)
 		if (err.empty())
 			err = "the data plane refused the entries";
 		for (const auto &flow : flows)
-			drop_ham(flow);
+			forget(flow);
 		if (new_address)
-			endpoints_.remove_masquerade(addr);
-		commit("undoing a takeover");
+			endpoints_.release_address(addr);
 		count("takeover_failed");
 		log_error("cannot take over masquerade address ", addr.str(), " of ", failed, ": ", err);
 		coord_.ham_takeover_ack(m.request_id, false, 0, err);
@@ -95,61 +106,65 @@ void Agent::take_over(const Message &m)
 		held_.release(Way::inbound, flow, Verdict::repeat, "");
 	if (new_address)
 		announce(addr);
+	if (flows.empty() && !new_address) { // sent again at a reconnect: all here already
+		coord_.ham_takeover_ack(m.request_id, true, installed, "");
+		return;
+	}
 	count("takeovers");
-	count("takeover_connections", installed);
+	count("takeover_connections", flows.size());
 	log_warn("took over masquerade address ", addr.str(), " of failed agent ", failed, " (generation ",
-		 m.generation.value_or(0), "): HAM of ", installed, " connection(s)");
+		 m.generation.value_or(0), "): HAM of ", flows.size(), " connection(s)");
 	coord_.ham_takeover_ack(m.request_id, true, installed, "");
 }
 
+// The address leaves the link and the records on it are forgotten here
+// without a word: they are the other agent's now.
+void Agent::give_up(Address a)
+{
+	std::vector<FlowKey> gone;
+	for (const auto &[flow, rec] : hams_)
+		if (rec.masq.addr == a)
+			gone.push_back(flow);
+	for (const auto &[flow, rec] : fams_)
+		if (rec.fam.addr == a && !hams_.contains(flow))
+			gone.push_back(flow);
+	for (const auto &flow : gone)
+		forget(flow);
+	endpoints_.release_address(a);
+	std::string err;
+	if (!change_address(a, AddressChange::remove, err))
+		log_error(err);
+	count("masquerade_fenced");
+	log_warn("masquerade address ", a.str(), " is held by another agent now (it failed over while this one ",
+		 "was gone): given up, with ", gone.size(), " connection(s) on it");
+}
+
 // Each hello_ack lists the masquerade addresses this agent holds. One it
-// has and is not listed moved to another agent while this one was gone:
-// the address leaves the interface and the connections on it are forgotten
-// here without a word (they are the other agent's now). One listed that it
-// does not have was taken over before this agent restarted.
+// has and is not listed moved to another agent while this one was gone
+// (fencing); one listed that it does not have yet goes on the link now: its
+// own at the first session (never before the coordinator confirms it), or
+// one it took over before it restarted. A coordinator that does not lease
+// addresses confirms the agent's own.
 void Agent::fence()
 {
-	auto held = coord_.leases();
-	if (!held)
-		return;
-	auto listed = [&](Address a) { return std::find(held->begin(), held->end(), a) != held->end(); };
+	auto leases = coord_.leases();
+	std::vector<Address> listed = leases ? *leases : opts_.masquerade_addresses;
+	auto is_listed = [&](Address a) { return std::find(listed.begin(), listed.end(), a) != listed.end(); };
+	for (Address a : endpoints_.held())
+		if (!is_listed(a))
+			give_up(a);
 	std::string err;
-	auto mine = endpoints_.masquerade_addresses();
-	for (Address a : mine) {
-		if (a == opts_.address || listed(a))
-			continue;
-		std::vector<FlowKey> gone;
-		for (const auto &[flow, rec] : hams_)
-			if (rec.masq.addr == a)
-				gone.push_back(flow);
-		for (const auto &flow : gone)
-			hams_.remove(flow);
-		for (const auto &[flow, rec] : fams_)
-			if (rec.fam.addr == a)
-				gone.push_back(flow);
-		for (const auto &flow : gone) {
-			fams_.remove(flow);
-			ending_.erase(flow);
-		}
-		endpoints_.remove_masquerade(a);
-		if (!change_address(a, AddressChange::remove, err))
-			log_error(err);
-		count("masquerade_fenced");
-		log_warn("masquerade address ", a.str(), " is held by another agent now (it failed over while this one ",
-			 "was gone): given up, with ", gone.size(), " record(s) on it");
-	}
-	for (Address a : *held) {
-		if (endpoints_.is_masquerade(a))
+	for (Address a : listed) {
+		if (a == opts_.address || endpoints_.holds(a))
 			continue;
 		if (!change_address(a, AddressChange::add, err)) {
 			log_error("cannot hold masquerade address ", a.str(), ": ", err);
 			continue;
 		}
-		endpoints_.add_masquerade(a, opts_.port_quarantine);
+		endpoints_.hold(a, is_home(a));
 		announce(a);
-		log_info("holding masquerade address ", a.str(), " taken over earlier");
+		log_info("holding masquerade address ", a.str(), is_home(a) ? "" : " (taken over earlier)");
 	}
-	commit("giving up masquerade addresses");
 }
 
 } // namespace roamnat

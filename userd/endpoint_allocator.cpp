@@ -6,7 +6,7 @@ namespace roamnat {
 
 EndpointAllocator::EndpointAllocator(Address fam_address, const std::vector<Address> &masquerade, PortRange ports,
 				     Millis quarantine, size_t seed)
-	: fam_(fam_address), range_(ports), masq_(masquerade)
+	: fam_(fam_address), range_(ports), quarantine_(quarantine), seed_(seed), masq_(masquerade)
 {
 	if (masq_.empty())
 		masq_.push_back(fam_);
@@ -51,29 +51,35 @@ void EndpointAllocator::release(Endpoint e, Clock::time_point now)
 		it->second.release(e.port, now);
 }
 
-void EndpointAllocator::add_masquerade(Address a, Millis quarantine)
+void EndpointAllocator::hold(Address a, bool for_new)
 {
-	if (is_masquerade(a))
+	if (a == fam_)
+		return;
+	ports_.try_emplace(a, range_.min, range_.max, quarantine_, seed_ + ports_.size() * 7919);
+	if (!for_new || std::count(masq_.begin(), masq_.end(), a))
 		return;
 	if (masq_.size() == 1 && masq_.front() == fam_)
 		masq_.clear();
 	masq_.push_back(a);
-	ports_.try_emplace(a, range_.min, range_.max, quarantine, ports_.size() * 7919);
 }
 
-void EndpointAllocator::remove_masquerade(Address a)
+void EndpointAllocator::release_address(Address a)
 {
-	if (a == fam_ || !std::erase(masq_, a))
+	if (a == fam_ || !ports_.erase(a))
 		return;
-	ports_.erase(a);
+	std::erase(masq_, a);
 	if (masq_.empty())
 		masq_.push_back(fam_);
 	next_masq_ = 0;
 }
 
-bool EndpointAllocator::is_masquerade(Address a) const
+std::vector<Address> EndpointAllocator::held() const
 {
-	return std::find(masq_.begin(), masq_.end(), a) != masq_.end();
+	std::vector<Address> out;
+	for (const auto &[a, p] : ports_)
+		if (a != fam_)
+			out.push_back(a);
+	return out;
 }
 
 size_t EndpointAllocator::in_use() const

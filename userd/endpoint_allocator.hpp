@@ -28,20 +28,26 @@ public:
 	// Endpoints on other addresses are ignored.
 	void release(Endpoint e, Clock::time_point now);
 
-	bool is_masquerade(Address a) const;
-	// Failover: an address taken over from another agent (its ports start
-	// free), or one this agent gave up (its ports are forgotten). With none
-	// left, connections are anchored on the AP's own address again.
-	void add_masquerade(Address a, Millis quarantine);
-	void remove_masquerade(Address a);
-	const std::vector<Address> &masquerade_addresses() const { return masq_; }
+	// A masquerade address this agent holds now (its own or taken over).
+	bool holds(Address a) const { return a != fam_ && ports_.count(a); }
+	std::vector<Address> held() const;
+	// An address this agent holds from now on. for_new: new connections
+	// take turns on it (the agent's own); else it only serves the records
+	// claimed on it (taken over from a failed agent, whose recently released
+	// ports must not go to new connections).
+	void hold(Address a, bool for_new);
+	// One this agent gave up: its ports are forgotten. With none left for
+	// new connections, they are anchored on the AP's own address again.
+	void release_address(Address a);
 	size_t in_use() const;
 	size_t quarantined() const;
 
 private:
 	Address fam_;
 	PortRange range_;
-	std::vector<Address> masq_;
+	Millis quarantine_;
+	size_t seed_;
+	std::vector<Address> masq_; // for new connections
 	std::map<Address, PortAllocator> ports_;
 	size_t next_masq_ = 0;
 };

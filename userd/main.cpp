@@ -139,6 +139,7 @@ int main(int argc, char **argv)
 		case AddressChange::add: return masq_addrs.add(a, error);
 		case AddressChange::remove: return masq_addrs.remove(a, error);
 		case AddressChange::announce: return masq_addrs.announce(a, error);
+		case AddressChange::present: return masq_addrs.present(a);
 		}
 		return false;
 	};

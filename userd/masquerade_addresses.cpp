@@ -112,16 +112,19 @@ bool MasqueradeAddresses::start(Address own, const std::vector<Address> &home, s
 	}
 	ifindex_ = at->second;
 	ifname_ = if_name(ifindex_);
-	for (Address a : home) {
-		if (auto it = local.find(a); it != local.end()) {
+	for (Address a : home)
+		if (auto it = local.find(a); it != local.end())
 			log_info("masquerade address ", a.str(), " is already on ", if_name(it->second));
-			continue;
-		}
-		if (!change(RTM_NEWADDR, a, error))
-			return false;
-		log_info("masquerade address ", a.str(), "/32 added to ", ifname_);
-	}
+		else
+			log_info("masquerade address ", a.str(), " goes on ", ifname_, " once the coordinator confirms it");
 	return true;
+}
+
+bool MasqueradeAddresses::present(Address a)
+{
+	LocalAddresses local;
+	std::string error;
+	return local_addresses(local, error) && local.count(a);
 }
 
 bool MasqueradeAddresses::add(Address a, std::string &error)
@@ -139,7 +142,8 @@ bool MasqueradeAddresses::add(Address a, std::string &error)
 
 bool MasqueradeAddresses::remove(Address a, std::string &error)
 {
-	if (!change(RTM_DELADDR, a, error) && error.find("Cannot assign") == std::string::npos)
+	// Not there (removed by hand, or never added here): nothing to remove.
+	if (!change(RTM_DELADDR, a, error) && error.find(strerror(EADDRNOTAVAIL)) == std::string::npos)
 		return false;
 	log_info("masquerade address ", a.str(), "/32 removed from ", ifname_);
 	return true;

@@ -14,12 +14,14 @@ namespace roamnat {
 
 class MasqueradeAddresses {
 public:
-	// Finds the interface holding own and adds each home address not yet
-	// local there (with none, own need not be local: no takeover then). One already local anywhere (placed by the operator, or
-	// left by a previous run) is used as it is. They stay when roamd
-	// exits: the data plane keeps serving the connections on them across
-	// a restart.
+	// Finds the interface holding own (with no home addresses, own need
+	// not be local: no takeover then) and says which home addresses a
+	// previous run left. The others are added once the coordinator confirms
+	// this agent holds them, never before: a rebooted AP whose address
+	// moved meanwhile must not answer for it. They stay when roamd exits:
+	// the data plane keeps serving the connections on them across a restart.
 	bool start(Address own, const std::vector<Address> &home, std::string &error);
+	bool present(Address a);
 	// Takeover: the address goes on the backbone interface (if not local yet).
 	bool add(Address a, std::string &error);
 	// Fencing: another agent holds it now.

@@ -16,6 +16,20 @@ FAILOVER_AFTER=$((1000 * SLOW))
 export ROAMLAB_KEEPALIVE_MS=200 ROAMLAB_DEAD_AFTER_MS=$((1500 * SLOW)) ROAMLAB_FAILOVER_AFTER_MS=$FAILOVER_AFTER
 lab up --aps 2 --clients 1 --movable >/dev/null
 masq_of() { lab ctl connections --json | json_get "[c for c in d if c['server'].endswith(':$1')][0]['$2']"; }
+event() { echo "$(date +%s.%N) client1 $1 $2 $3" >>"$ROAMLAB_DIR/events.log"; }
+# The lab's roam window ends when the link is up at the new AP; the client
+# only receives, so the new FAM joins on its station event a moment later,
+# while a busy HAM holds or drops what arrives meanwhile. That moment is a
+# window of its own, until the download resumes: what is lost after it is
+# lost outside any move.
+roam() { # from to
+	local before
+	lab roam client1 "$2" >/dev/null
+	event "$1" "$2" left
+	before=$(received 5201)
+	wait_for 100 received_at_least 5201 $((before + 1)) || fail "the UDP download did not resume after the roam to $2"
+	event "$1" "$2" ready
+}
 start_capture server1 "$WORK/server.pcap" "port 5001 or port 5201"
 
 start_transfer down 5001 300k
@@ -25,7 +39,7 @@ tcp_masq=$(masq_of 5001 masquerade)
 udp_masq=$(masq_of 5201 masquerade)
 [[ $tcp_masq == 10.201.0.201:* && $udp_masq == 10.201.0.201:* ]] ||
 	fail "the downloads are not masqueraded on ap1's masquerade address: $tcp_masq, $udp_masq"
-lab roam client1 ap2 >/dev/null
+roam ap1 ap2
 flowing 5001 50000 "after the roam"
 flowing 5201 500 "after the roam"
 [ "$(masq_of 5201 ham)" = ap1 ] || fail "the UDP download is not anchored at ap1 after the roam"
@@ -33,7 +47,7 @@ ok "both downloads anchored at ap1 ($tcp_masq, $udp_masq), their client on ap2"
 
 # Recorded as a link move of its own: the judge counts what is lost between
 # the kill and the first datagram after the takeover apart.
-echo "$(date +%s.%N) client1 ap1 ap2 left" >>"$ROAMLAB_DIR/events.log"
+event ap1 ap2 left
 lab backbone ap1 off
 lab kill-daemon ap1
 moved() { [ "$(masq_of 5201 ham) $(masq_of 5201 generation) $(masq_of 5001 ham)" = "ap2 2 ap2" ]; }
@@ -42,7 +56,7 @@ wait_for $((50 + FAILOVER_AFTER / 100)) moved ||
 received_before=$(received 5201)
 wait_for 100 received_at_least 5201 $((received_before + 1)) ||
 	fail "the UDP download did not resume after the takeover"
-echo "$(date +%s.%N) client1 ap1 ap2 ready" >>"$ROAMLAB_DIR/events.log"
+event ap1 ap2 ready
 flowing 5001 50000 "after the failover"
 flowing 5201 500 "after the failover"
 grep -q "HAM failover: masquerade address 10.201.0.201 of agent ap1 (gone) moves to agent ap2, generation 2, with 2 connection(s)" \
@@ -69,7 +83,7 @@ neigh=$(lab exec server1 -- ip neigh show 10.201.0.201)
 [ "$(masq_of 5201 ham) $(masq_of 5001 ham)" = "ap2 ap2" ] || fail "the connections left ap2: $(lab ctl connections)"
 ok "the returning ap1 gave 10.201.0.201 up ($(counter ap1 masquerade_fenced) address fenced) and left it with ap2"
 
-lab roam client1 ap1 >/dev/null
+roam ap2 ap1
 flowing 5001 50000 "back at ap1"
 flowing 5201 500 "back at ap1"
 lab exec server1 -- socat -u TCP-LISTEN:5002,reuseaddr OPEN:/dev/null &
@@ -86,7 +100,8 @@ stop_capture
 [ "$(json_get 'len(d["sources"])' <<<"$JUDGED")" -eq 1 ] || fail "the client saw several sources: $(json_get 'd["sources"]' <<<"$JUDGED")"
 one_source "$WORK/server.pcap" "tcp and dst port 5001" "$tcp_masq"
 one_source "$WORK/server.pcap" "udp and dst port 5201" "$udp_masq"
-lost=$(json_get 'd["lost_while_link_moved"][1]' <<<"$JUDGED")
+# Windows: roam, join, failover, roam, join.
+lost=$(json_get 'd["lost_while_link_moved"][2]' <<<"$JUDGED")
 silence=$(json_get 'd["longest_silence_ms"]' <<<"$JUDGED")
 # The HAM was really gone: what it held back is the failover's cost.
 [ "$lost" -gt 0 ] || fail "nothing was lost while ap1 was cut off: the downloads did not go through it"

@@ -684,12 +684,29 @@ TEST_CASE("HAM failover at the agent: a takeover installs the failed HAM's conne
 	CHECK(lab.coord.answers[0].count == 2u);
 	CHECK(lab.agent->counter("takeovers") == 1);
 	CHECK(lab.agent->counter("takeover_out_of_range") == 1);
-	// New connections take turns over both addresses now.
+	// New connections stay on its own address: the failed HAM released
+	// ports on the one taken over moments ago.
 	lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7001"), kServer, kSyn);
 	lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7002"), kServer, kSyn);
 	std::set<Address> used{lab.coord.asked[lab.coord.asked.size() - 2].msg.masq->addr, lab.coord.last().masq->addr};
-	CHECK(used == std::set<Address>{m1, m2});
+	CHECK(used == std::set<Address>{m1});
 
+	SECTION("a restarted agent takes back what it took over, for those connections only")
+	{
+		Lab again({}, true, 60, Filtering::off, {m1});
+		Leftover left;
+		left.fam_out = {{{L4::tcp, kClient, kServer}, here_masq, std::nullopt, kIfindex}};
+		left.fam_in = {{L4::tcp, kServer, here_masq, kClient}};
+		left.ham = {{MasqKey{L4::tcp, kServer, relayed_masq}, kRemoteFam, ep("10.202.0.12:6000")}};
+		again.agent->adopt(left);
+		CHECK(again.agent->counter("adopted_ham") == 2);
+		again.coord.lease_list = std::vector<Address>{m1, m2};
+		again.coord.new_session();
+		CHECK(again.coord.count(MsgType::ham_register) == 2);
+		CHECK(again.agent->counter("masquerade_fenced") == 0);
+		again.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7009"), kServer, kSyn);
+		CHECK(again.coord.last().masq->addr == m1);
+	}
 	SECTION("the next hello_ack no longer lists the address: everything on it is forgotten, nothing replayed on it")
 	{
 		size_t before = lab.coord.asked.size();
@@ -698,10 +715,15 @@ TEST_CASE("HAM failover at the agent: a takeover installs the failed HAM's conne
 		for (const auto &e : lab.dp.entries)
 			CHECK(e.find("10.201.0.202") == std::string::npos);
 		CHECK(lab.agent->counter("masquerade_fenced") == 1);
+		size_t replays = 0;
 		for (size_t i = before; i < lab.coord.asked.size(); ++i) {
 			const Message &m = lab.coord.asked[i].msg;
-			CHECK((m.masq ? m.masq->addr : m.fam->addr) != m2);
+			if (m.type != MsgType::ham_register && m.type != MsgType::fam_request)
+				continue;
+			++replays;
+			CHECK((m.masq && m.masq->addr != m2));
 		}
+		CHECK(replays == 2); // the two connections anchored on m1
 		// Its own address stays, and new connections go there.
 		lab.miss(Direction::outbound, L4::tcp, ep("10.202.0.11:7003"), kServer, kSyn);
 		CHECK(lab.coord.last().masq->addr == m1);

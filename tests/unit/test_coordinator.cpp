@@ -1191,12 +1191,22 @@ TEST_CASE("HAM failover: a gone agent's masquerade address moves with its connec
 		Message r = h.ask(*ap2, fresh);
 		CHECK(r.status == Status::became_ham);
 		CHECK(r.generation == 2u);
+		// ap2 reconnects: what it holds is sent again, in case a frame was lost.
+		auto ap2_again = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive, {m2});
+		REQUIRE(h.run_until([&] { return last_of(*ap2_again, MsgType::ham_takeover) != nullptr; }));
+		CHECK(last_of(*ap2_again, MsgType::ham_takeover)->conns.size() == 2);
 	}
 	{
-		// A restarted coordinator keeps who holds what.
+		// A restarted coordinator keeps who holds what, and gives a holder
+		// time to reconnect before its addresses move.
 		Harness h(o);
 		std::string err;
 		REQUIRE(h.coord.load_state(err));
+		auto ap3 = h.agent("ap3", "10.201.0.103", 1, kFlagKeepalive);
+		auto t0 = h.loop.now();
+		while (h.loop.now() - t0 < Millis(500)) // failover_after 100 ms, dead_after 400
+			h.loop.run_once(Millis(10));
+		CHECK_FALSE(last_of(*ap3, MsgType::ham_takeover));
 		auto ap2 = h.agent("ap2", "10.201.0.102", 1, kFlagKeepalive, {m2});
 		auto ap1 = h.agent("ap1", "10.201.0.101", 1, kFlagKeepalive, {m1});
 		CHECK(last_of(*ap2, MsgType::hello_ack)->masq_addrs == std::vector<Address>{m1, m2});

@@ -83,8 +83,8 @@ TEST_CASE("endpoints: masquerade addresses take turns, FAM endpoints use the AP'
 	REQUIRE(f);
 	CHECK(f->addr == own); // the AP's own ports are not the masquerade addresses'
 	CHECK(e.in_use() == 5);
-	CHECK(e.is_masquerade(m2));
-	CHECK_FALSE(e.is_masquerade(own));
+	CHECK(e.holds(m2));
+	CHECK_FALSE(e.holds(own));
 
 	e.release(Endpoint{other, a->port}, now); // another AP's endpoint: not ours to free
 	CHECK(e.in_use() == 5);
@@ -105,5 +105,18 @@ TEST_CASE("endpoints: without masquerade addresses, connections are anchored on 
 	CHECK(m->addr == own);
 	CHECK(f->addr == own);
 	CHECK(m->port != f->port); // one address, one set of ports
-	CHECK(e.is_masquerade(own));
+	CHECK_FALSE(e.holds(own)); // the AP's own address is not a masquerade address
+	CHECK(e.held().empty());
+
+	// One taken over serves its records only; one of its own joins the turns.
+	const Address taken = *Address::parse("10.201.0.202"), home = *Address::parse("10.201.0.201");
+	e.hold(taken, false);
+	CHECK(e.claim(Endpoint{taken, 40005}));
+	CHECK(e.masquerade(now)->addr == own);
+	e.hold(home, true);
+	CHECK(e.masquerade(now)->addr == home);
+	CHECK(e.masquerade(now)->addr == home);
+	e.release_address(home);
+	CHECK(e.masquerade(now)->addr == own);
+	CHECK(e.held() == std::vector<Address>{taken});
 }
