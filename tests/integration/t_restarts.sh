@@ -5,7 +5,10 @@
 # state_file, agents reconnect and replay their records, and a roam after
 # the restart still works. The APs masquerade on addresses of their own
 # (masquerade_addresses), which stay on their links across a restart.
+# Restarts here, not failovers: failover_after_ms is longer than any
+# restart takes, even under TCG (t_ham_failover tests failover).
 . "$(dirname "$0")/lib.sh"
+export ROAMLAB_FAILOVER_AFTER_MS=600000
 lab up --aps 2 --clients 1 --movable >/dev/null
 start_transfer up 5001 600k
 flowing 5001 100000 "before the coordinator restart"
