@@ -189,8 +189,7 @@ lab down >/dev/null 2>&1 || true
 # A download anchored at ap1 on its masquerade address, its client on ap2;
 # ap1 loses the backbone and its roamd (as at a power cut). What the client
 # goes without is the coordinator's detection (dead_after_ms, the bound
-# operators set) plus the takeover; the takeover's share is the difference,
-# against the same run's plain handoff (section 1) for scale.
+# operators set) plus the takeover; the takeover's share is the difference.
 FO_DEAD=${BENCH_DEAD_AFTER_MS:-1000}
 : >"$W/fo"
 for r in $(seq 1 "$ROUNDS"); do

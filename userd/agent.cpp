@@ -488,11 +488,12 @@ bool Agent::commit(const char *what)
 }
 
 // Removes both records and their entries; what was held for them is dropped.
-void Agent::forget(const FlowKey &flow)
+void Agent::forget(const FlowKey &flow, bool commit_now)
 {
 	drop_fam(flow);
 	drop_ham(flow);
-	commit("removing a connection");
+	if (commit_now)
+		commit("removing a connection");
 	held_.release(Way::outbound, flow, Verdict::drop, "connection ended");
 	held_.release(Way::inbound, flow, Verdict::drop, "connection ended");
 	if (auto e = ending_.find(flow); e != ending_.end()) {

@@ -151,7 +151,8 @@ private:
 	void update_ham_fams(const FlowKey &flow, std::vector<proto::FamRecord> fams);
 	bool commit(const char *what);
 	void end_connection(const FlowKey &flow, const std::string &why);
-	void forget(const FlowKey &flow);
+	// commit: false when the caller removes many and commits once.
+	void forget(const FlowKey &flow, bool commit_now = true);
 
 	// Coordinator events.
 	void on_push(const proto::Message &m);

@@ -94,7 +94,8 @@ void Agent::take_over(const Message &m)
 		if (err.empty())
 			err = "the data plane refused the entries";
 		for (const auto &flow : flows)
-			forget(flow);
+			forget(flow, false);
+		commit("undoing a takeover");
 		if (new_address)
 			endpoints_.release_address(addr);
 		count("takeover_failed");
@@ -129,7 +130,8 @@ void Agent::give_up(Address a)
 		if (rec.fam.addr == a && !hams_.contains(flow))
 			gone.push_back(flow);
 	for (const auto &flow : gone)
-		forget(flow);
+		forget(flow, false);
+	commit("giving up a masquerade address");
 	endpoints_.release_address(a);
 	std::string err;
 	if (!change_address(a, AddressChange::remove, err))

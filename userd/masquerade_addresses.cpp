@@ -113,19 +113,14 @@ bool MasqueradeAddresses::start(Address own, const std::vector<Address> &home, s
 	ifindex_ = at->second;
 	ifname_ = if_name(ifindex_);
 	for (Address a : home)
-		if (auto it = local.find(a); it != local.end())
+		if (auto it = local.find(a); it != local.end()) {
+			found_.insert(a);
 			log_info("masquerade address ", a.str(), " is already on ", if_name(it->second));
-		else
+		} else
 			log_info("masquerade address ", a.str(), " goes on ", ifname_, " once the coordinator confirms it");
 	return true;
 }
 
-bool MasqueradeAddresses::present(Address a)
-{
-	LocalAddresses local;
-	std::string error;
-	return local_addresses(local, error) && local.count(a);
-}
 
 bool MasqueradeAddresses::add(Address a, std::string &error)
 {

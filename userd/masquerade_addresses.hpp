@@ -7,6 +7,7 @@
 
 #include "../common/endpoint.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ public:
 	// moved meanwhile must not answer for it. They stay when roamd exits:
 	// the data plane keeps serving the connections on them across a restart.
 	bool start(Address own, const std::vector<Address> &home, std::string &error);
-	bool present(Address a);
+	// Whether start() found a home address already local.
+	bool present(Address a) const { return found_.count(a) > 0; }
 	// Takeover: the address goes on the backbone interface (if not local yet).
 	bool add(Address a, std::string &error);
 	// Fencing: another agent holds it now.
@@ -35,6 +37,7 @@ private:
 	bool change(int type, Address a, std::string &error);
 	uint32_t ifindex_ = 0;
 	std::string ifname_;
+	std::set<Address> found_;
 };
 
 } // namespace roamnat
